@@ -1,0 +1,46 @@
+using SimdRnn.Internal;
+
+namespace SimdRnn;
+
+/// <summary>
+/// Element-wise activations and their backward forms, vectorised on every <see cref="SimdPath"/>.
+/// </summary>
+/// <remarks>
+/// <para>Accuracy contract, on every path: <see cref="Tanh"/> and <see cref="Sigmoid"/> are within 2 ULP of the
+/// double-precision result rounded to float for every finite input (denormals included); they saturate exactly
+/// (tanh to +-1 for |x| &gt; 9.01, sigmoid to 1 above 16.7 and to 0 below -104); tanh is odd (tanh(-0) = -0);
+/// NaN in gives NaN out. <see cref="Relu"/> is exact. The backward forms are within 2 ULP of the
+/// double-precision value of their formula.</para>
+/// <para>Every method requires all spans to have the same length; the destination may be the same span as a
+/// source (in place) but must not overlap it at an offset. Nothing outside the destination is written.
+/// The methods allocate nothing and are safe to call from many threads at once.</para>
+/// </remarks>
+public static class Activation
+{
+    /// <summary>y = tanh(x).</summary>
+    /// <exception cref="ArgumentException">The lengths differ, or <paramref name="y"/> overlaps <paramref name="x"/> at an offset.</exception>
+    public static void Tanh(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Unary<TanhOperator>(x, y, Cpu.Path);
+
+    /// <summary>y = 1 / (1 + e^-x).</summary>
+    /// <exception cref="ArgumentException">The lengths differ, or <paramref name="y"/> overlaps <paramref name="x"/> at an offset.</exception>
+    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Unary<SigmoidOperator>(x, y, Cpu.Path);
+
+    /// <summary>y = max(x, 0); NaN stays NaN and -0 becomes +0.</summary>
+    /// <exception cref="ArgumentException">The lengths differ, or <paramref name="y"/> overlaps <paramref name="x"/> at an offset.</exception>
+    public static void Relu(ReadOnlySpan<float> x, Span<float> y) => Elementwise.Unary<ReluOperator>(x, y, Cpu.Path);
+
+    /// <summary>dx = dy * (1 - y^2), from the forward output y = tanh(x).</summary>
+    /// <exception cref="ArgumentException">The lengths differ, or <paramref name="dx"/> overlaps an input at an offset.</exception>
+    public static void TanhBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Elementwise.Binary<TanhBackwardOperator>(y, dy, dx, Cpu.Path);
+
+    /// <summary>dx = dy * y * (1 - y), from the forward output y = sigmoid(x).</summary>
+    /// <exception cref="ArgumentException">The lengths differ, or <paramref name="dx"/> overlaps an input at an offset.</exception>
+    public static void SigmoidBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Elementwise.Binary<SigmoidBackwardOperator>(y, dy, dx, Cpu.Path);
+
+    /// <summary>dx = dy where y &gt; 0 and 0 where y &lt;= 0 (as PyTorch, even where dy is NaN); NaN where y is NaN.</summary>
+    /// <exception cref="ArgumentException">The lengths differ, or <paramref name="dx"/> overlaps an input at an offset.</exception>
+    public static void ReluBackward(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx) =>
+        Elementwise.Binary<ReluBackwardOperator>(y, dy, dx, Cpu.Path);
+}

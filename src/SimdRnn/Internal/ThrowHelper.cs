@@ -1,0 +1,29 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+
+namespace SimdRnn.Internal;
+
+/// <summary>Throw paths kept out of the kernels so that the hot methods stay small and inlinable.</summary>
+internal static class ThrowHelper
+{
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowArgument(string paramName, string message) => throw new ArgumentException(message, paramName);
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ThrowOutOfRange(string paramName, object actual, string message) =>
+        throw new ArgumentOutOfRangeException(paramName, actual, message);
+
+    /// <summary>Throws unless the destination has exactly the length of the source.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ThrowIfLengthsDiffer(int sourceLength, int destinationLength, string sourceName, string destinationName)
+    {
+        if (sourceLength != destinationLength)
+            ThrowLengthsDiffer(sourceLength, destinationLength, sourceName, destinationName);
+    }
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLengthsDiffer(int sourceLength, int destinationLength, string sourceName, string destinationName) =>
+        throw new ArgumentException(
+            $"{destinationName} has length {destinationLength} but {sourceName} has length {sourceLength}; they must be equal.",
+            destinationName);
+}

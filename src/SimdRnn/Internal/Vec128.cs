@@ -1,0 +1,43 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace SimdRnn.Internal;
+
+/// <summary>16 floats (AVX-128). See <see cref="IVector{TSelf}"/>.</summary>
+internal readonly struct Vec128(Vector128<float> value) : IVector<Vec128>
+{
+    public readonly Vector128<float> Value = value;
+
+    public static int Count => Vector128<float>.Count;
+    public static Vec128 Zero => default;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Create(float value) => new(Vector128.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Load(ref readonly float source, nuint index) => new(Vector128.LoadUnsafe(in source, index));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vec128 value, ref float destination, nuint index) => value.Value.StoreUnsafe(ref destination, index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator +(Vec128 left, Vec128 right) => new(left.Value + right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator -(Vec128 left, Vec128 right) => new(left.Value - right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator *(Vec128 left, Vec128 right) => new(left.Value * right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator /(Vec128 left, Vec128 right) => new(left.Value / right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator -(Vec128 value) => new(-value.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator &(Vec128 left, Vec128 right) => new(left.Value & right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator |(Vec128 left, Vec128 right) => new(left.Value | right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator ^(Vec128 left, Vec128 right) => new(left.Value ^ right.Value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 MultiplyAdd(Vec128 a, Vec128 b, Vec128 c) => new(Vector128.MultiplyAddEstimate(a.Value, b.Value, c.Value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Abs(Vec128 value) => new(Vector128.Abs(value.Value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Max(Vec128 left, Vec128 right) => new(Vector128.Max(left.Value, right.Value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 GreaterThan(Vec128 left, Vec128 right) => new(Vector128.GreaterThan(left.Value, right.Value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 LessThan(Vec128 left, Vec128 right) => new(Vector128.LessThan(left.Value, right.Value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 LessThanOrEqual(Vec128 left, Vec128 right) => new(Vector128.LessThanOrEqual(left.Value, right.Value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Select(Vec128 mask, Vec128 whenTrue, Vec128 whenFalse) => new(Vector128.ConditionalSelect(mask.Value, whenTrue.Value, whenFalse.Value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 ShiftLeftBits(Vec128 value, [ConstantExpected(Min = 0, Max = 31)] int count) => new(Vector128.ShiftLeft(value.Value.AsInt32(), count).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 AddBits(Vec128 left, Vec128 right) => new((left.Value.AsInt32() + right.Value.AsInt32()).AsSingle());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vec128 value) => Vector128.Sum(value.Value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vec128 value)
+    {
+        // Math.Max propagates NaN, unlike the native max instructions.
+        Vector128<float> v = value.Value;
+        return MathF.Max(MathF.Max(v[0], v[1]), MathF.Max(v[2], v[3]));
+    }
+}

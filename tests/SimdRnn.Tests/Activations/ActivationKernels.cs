@@ -1,0 +1,57 @@
+using SimdRnn.Internal;
+using SimdRnn.Reference;
+
+namespace SimdRnn.Tests.Activations;
+
+public delegate void UnaryRun(ReadOnlySpan<float> x, Span<float> y, SimdPath path);
+public delegate void BinaryRun(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, SimdPath path);
+
+/// <summary>One table of (kernel, reference, bound) that drives every activation test.</summary>
+public static class ActivationKernels
+{
+    public sealed record Unary(string Name, UnaryRun Run, Func<float, float> Reference, long MaxUlp)
+    {
+        public override string ToString() => Name;
+    }
+
+    public sealed record Binary(string Name, BinaryRun Run, Func<float, float, float> Reference, long MaxUlp)
+    {
+        public override string ToString() => Name;
+    }
+
+    public static readonly Unary Tanh = new("Tanh", (x, y, p) => Elementwise.Unary<TanhOperator>(x, y, p), ReferenceActivation.Tanh, 2);
+    public static readonly Unary Sigmoid = new("Sigmoid", (x, y, p) => Elementwise.Unary<SigmoidOperator>(x, y, p), ReferenceActivation.Sigmoid, 2);
+    public static readonly Unary Relu = new("Relu", (x, y, p) => Elementwise.Unary<ReluOperator>(x, y, p), ReferenceActivation.Relu, 0);
+
+    public static readonly Unary[] Unaries = [Tanh, Sigmoid, Relu];
+
+    public static readonly Binary[] Binaries =
+    [
+        new("TanhBackward", (y, dy, dx, p) => Elementwise.Binary<TanhBackwardOperator>(y, dy, dx, p), ReferenceActivation.TanhBackward, 2),
+        new("SigmoidBackward", (y, dy, dx, p) => Elementwise.Binary<SigmoidBackwardOperator>(y, dy, dx, p), ReferenceActivation.SigmoidBackward, 2),
+        new("ReluBackward", (y, dy, dx, p) => Elementwise.Binary<ReluBackwardOperator>(y, dy, dx, p), ReferenceActivation.ReluBackward, 0),
+    ];
+
+    /// <summary>The public entry points, which run on <see cref="Cpu.Path"/>.</summary>
+    public static readonly (string Name, UnaryRun Run)[] PublicUnaries =
+    [
+        ("Tanh", (x, y, _) => Activation.Tanh(x, y)),
+        ("Sigmoid", (x, y, _) => Activation.Sigmoid(x, y)),
+        ("Relu", (x, y, _) => Activation.Relu(x, y)),
+    ];
+
+    public static readonly (string Name, BinaryRun Run)[] PublicBinaries =
+    [
+        ("TanhBackward", (y, dy, dx, _) => Activation.TanhBackward(y, dy, dx)),
+        ("SigmoidBackward", (y, dy, dx, _) => Activation.SigmoidBackward(y, dy, dx)),
+        ("ReluBackward", (y, dy, dx, _) => Activation.ReluBackward(y, dy, dx)),
+    ];
+
+    /// <summary>The backward inputs are forward outputs: y values in the range of the activation.</summary>
+    public static float ForwardOutput(string binaryName, float x) => binaryName switch
+    {
+        "TanhBackward" => ReferenceActivation.Tanh(x),
+        "SigmoidBackward" => ReferenceActivation.Sigmoid(x),
+        _ => ReferenceActivation.Relu(x),
+    };
+}
