@@ -43,12 +43,17 @@ internal static class VectorMath
 
     private const int SignBit = unchecked((int)0x80000000);
 
-    /// <summary>e^x for x &lt;= 88; below -104 it is 0; denormal results are rounded once; NaN stays NaN.</summary>
+    /// <summary>
+    /// e^x for x &lt;= 88; NaN stays NaN. With <paramref name="smallResults"/> (a constant at every call site, so the
+    /// JIT drops the unused code) x may be any value below 88: under -104 the result is 0 and denormal results are
+    /// rounded once; without it the caller guarantees x &gt;= -87 (normal results).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec Exp<TVec>(TVec x) where TVec : struct, IVector<TVec>
+    public static TVec Exp<TVec>(TVec x, bool smallResults) where TVec : struct, IVector<TVec>
     {
         // A compare-and-select clamp keeps NaN (a NaN lane compares false and keeps x).
-        x = TVec.Select(TVec.LessThan(x, TVec.Create(ExpLowest)), TVec.Create(ExpLowest), x);
+        if (smallResults)
+            x = TVec.Select(TVec.LessThan(x, TVec.Create(ExpLowest)), TVec.Create(ExpLowest), x);
         TVec magic = TVec.Create(RoundingMagic);
         TVec n = TVec.MultiplyAdd(x, TVec.Create(Log2E), magic) - magic;
         TVec r = TVec.MultiplyAdd(n, TVec.Create(-Ln2Hi), x);
@@ -60,12 +65,19 @@ internal static class VectorMath
         g = TVec.MultiplyAdd(g, r, TVec.Create(E0));
         TVec p = TVec.MultiplyAdd(g, r * r, r) + TVec.Create(1f);
 
+        if (!smallResults)
+            return p * PowerOfTwo(n, magic);
+
         TVec denormal = TVec.LessThan(n, TVec.Create(ExpDenormalN));
-        n = TVec.Select(denormal, n + TVec.Create(64f), n);
-        // 2^n: put n into the exponent field (1.0f supplies the bias 127 << 23).
-        TVec scale = TVec.AddBits(TVec.ShiftLeftBits(n + magic, 23), TVec.Create(1f));
-        TVec y = p * scale;
+        TVec y = p * PowerOfTwo(TVec.Select(denormal, n + TVec.Create(64f), n), magic);
         return TVec.Select(denormal, y * TVec.Create(TwoToMinus64), y);
+    }
+
+    /// <summary>2^n for integral n in [-126, 127]: n goes into the exponent field (1.0f supplies the bias 127 &lt;&lt; 23).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec PowerOfTwo<TVec>(TVec n, TVec magic) where TVec : struct, IVector<TVec>
+    {
+        return TVec.AddBits(TVec.ShiftLeftBits(n + magic, 23), TVec.Create(1f));
     }
 
     /// <summary>tanh(x): at most 2 ULP from the correctly rounded value, exactly +-1 beyond 9.01, odd, NaN kept.</summary>
@@ -84,7 +96,7 @@ internal static class VectorMath
 
         TVec clamped = TVec.Select(TVec.GreaterThan(a, TVec.Create(TanhSaturation)), TVec.Create(TanhSaturation), a);
         TVec one = TVec.Create(1f);
-        TVec large = one - TVec.Create(2f) / (Exp(clamped + clamped) + one);
+        TVec large = one - TVec.Create(2f) / (Exp(clamped + clamped, smallResults: false) + one);
 
         TVec magnitude = TVec.Select(TVec.LessThan(a, TVec.Create(TanhPolynomialLimit)), small, large);
         // Both branches are >= 0 (or NaN); the sign of x is put back last so that tanh(-0) = -0.
@@ -96,7 +108,7 @@ internal static class VectorMath
     public static TVec Sigmoid<TVec>(TVec x) where TVec : struct, IVector<TVec>
     {
         // e^-|x| never overflows; for x < 0, sigmoid(x) = e^x / (1 + e^x) keeps the relative accuracy of tiny results.
-        TVec e = Exp(-TVec.Abs(x));
+        TVec e = Exp(-TVec.Abs(x), smallResults: true);
         TVec one = TVec.Create(1f);
         TVec numerator = TVec.Select(TVec.LessThan(x, TVec.Zero), e, one);
         return numerator / (e + one);
