@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using SimdRnn.Internal;
+using static SimdRnn.Cells.RowDriver;
 
 namespace SimdRnn.Cells;
 
@@ -13,8 +13,7 @@ namespace SimdRnn.Cells;
 /// <remarks>
 /// Layout: <c>gates</c> is rows x 4H, row-major, contiguous; <c>c</c>, <c>cPrev</c>, <c>dc</c> and
 /// <c>dhRecurrent</c> are rows x H contiguous; <c>h</c> and <c>dy</c> are rows x H with a row stride (the layer
-/// output may interleave two directions). Columns beyond the last full vector of a row are done one lane at a
-/// time with the same approximations, so nothing is read or written twice and in-place use is exact.
+/// output may interleave two directions). <c>c</c> may be <c>cPrev</c> itself.
 /// </remarks>
 internal static class LstmCell
 {
@@ -49,101 +48,63 @@ internal static class LstmCell
         WidthDispatch.Run(ref kernel, path);
     }
 
-    private readonly ref struct ForwardKernel(Span<float> gates, ReadOnlySpan<float> bias, ReadOnlySpan<float> cPrev,
-        Span<float> c, Span<float> h, int ldh, int rows, int hidden, bool saveGates) : IWidthKernel
+    private ref struct ForwardKernel(Span<float> gates, ReadOnlySpan<float> bias, ReadOnlySpan<float> cPrev,
+        Span<float> c, Span<float> h, int ldh, int rows, int hidden, bool saveGates) : IWidthKernel, IColumnStep
     {
-        private readonly Span<float> _gates = gates;
-        private readonly ReadOnlySpan<float> _bias = bias;
-        private readonly ReadOnlySpan<float> _cPrev = cPrev;
-        private readonly Span<float> _c = c;
-        private readonly Span<float> _h = h;
+        private readonly Span<float> _gates = gates, _c = c, _h = h;
+        private readonly ReadOnlySpan<float> _bias = bias, _cPrev = cPrev;
 
-        public void Run<TVec>() where TVec : struct, IVector<TVec>
-        {
-            nuint hiddenN = (nuint)hidden;
-            nuint vectorEnd = hiddenN - hiddenN % (nuint)TVec.Count;
-            ref float bias = ref MemoryMarshal.GetReference(_bias);
-            for (int row = 0; row < rows; row++)
-            {
-                ref float gates = ref Unsafe.Add(ref MemoryMarshal.GetReference(_gates), (nint)row * GateCount * hidden);
-                ref float cPrev = ref Unsafe.Add(ref MemoryMarshal.GetReference(_cPrev), (nint)row * hidden);
-                ref float c = ref Unsafe.Add(ref MemoryMarshal.GetReference(_c), (nint)row * hidden);
-                ref float h = ref Unsafe.Add(ref MemoryMarshal.GetReference(_h), (nint)row * ldh);
-                nuint j = 0;
-                for (; j < vectorEnd; j += (nuint)TVec.Count)
-                    Columns<TVec>(ref gates, ref bias, ref cPrev, ref c, ref h, hiddenN, j, saveGates);
-                for (; j < hiddenN; j++)
-                    Columns<Vec1>(ref gates, ref bias, ref cPrev, ref c, ref h, hiddenN, j, saveGates);
-            }
-        }
+        public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, ForwardKernel>(ref this, rows, hidden);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Columns<TVec>(ref float gates, ref float bias, ref float cPrev, ref float c, ref float h,
-            nuint hidden, nuint j, bool saveGates) where TVec : struct, IVector<TVec>
+        public readonly void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>
         {
+            nuint hiddenN = (nuint)hidden;
+            ref float gates = ref At(_gates, (nint)row * GateCount * hidden);
+            ref float bias = ref At(_bias, 0);
             TVec i = VectorMath.Sigmoid(TVec.Load(ref gates, j) + TVec.Load(ref bias, j));
-            TVec f = VectorMath.Sigmoid(TVec.Load(ref gates, hidden + j) + TVec.Load(ref bias, hidden + j));
-            TVec g = VectorMath.Tanh(TVec.Load(ref gates, 2 * hidden + j) + TVec.Load(ref bias, 2 * hidden + j));
-            TVec o = VectorMath.Sigmoid(TVec.Load(ref gates, 3 * hidden + j) + TVec.Load(ref bias, 3 * hidden + j));
-            TVec cNew = TVec.MultiplyAdd(f, TVec.Load(ref cPrev, j), i * g);
-            TVec.Store(cNew, ref c, j);
-            TVec.Store(o * VectorMath.Tanh(cNew), ref h, j);
+            TVec f = VectorMath.Sigmoid(TVec.Load(ref gates, hiddenN + j) + TVec.Load(ref bias, hiddenN + j));
+            TVec g = VectorMath.Tanh(TVec.Load(ref gates, 2 * hiddenN + j) + TVec.Load(ref bias, 2 * hiddenN + j));
+            TVec o = VectorMath.Sigmoid(TVec.Load(ref gates, 3 * hiddenN + j) + TVec.Load(ref bias, 3 * hiddenN + j));
+            TVec cNew = TVec.MultiplyAdd(f, TVec.Load(ref At(_cPrev, (nint)row * hidden), j), i * g);
+            TVec.Store(cNew, ref At(_c, (nint)row * hidden), j);
+            TVec.Store(o * VectorMath.Tanh(cNew), ref At(_h, (nint)row * ldh), j);
             if (saveGates)
             {
                 TVec.Store(i, ref gates, j);
-                TVec.Store(f, ref gates, hidden + j);
-                TVec.Store(g, ref gates, 2 * hidden + j);
-                TVec.Store(o, ref gates, 3 * hidden + j);
+                TVec.Store(f, ref gates, hiddenN + j);
+                TVec.Store(g, ref gates, 2 * hiddenN + j);
+                TVec.Store(o, ref gates, 3 * hiddenN + j);
             }
         }
     }
 
-    private readonly ref struct BackwardKernel(Span<float> gates, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev,
-        ReadOnlySpan<float> dy, int ldy, ReadOnlySpan<float> dhRecurrent, Span<float> dc, int rows, int hidden) : IWidthKernel
+    private ref struct BackwardKernel(Span<float> gates, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev,
+        ReadOnlySpan<float> dy, int ldy, ReadOnlySpan<float> dhRecurrent, Span<float> dc, int rows, int hidden) : IWidthKernel, IColumnStep
     {
-        private readonly Span<float> _gates = gates;
-        private readonly ReadOnlySpan<float> _c = c;
-        private readonly ReadOnlySpan<float> _cPrev = cPrev;
-        private readonly ReadOnlySpan<float> _dy = dy;
-        private readonly ReadOnlySpan<float> _dhRecurrent = dhRecurrent;
-        private readonly Span<float> _dc = dc;
+        private readonly Span<float> _gates = gates, _dc = dc;
+        private readonly ReadOnlySpan<float> _c = c, _cPrev = cPrev, _dy = dy, _dhRecurrent = dhRecurrent;
 
-        public void Run<TVec>() where TVec : struct, IVector<TVec>
-        {
-            nuint hiddenN = (nuint)hidden;
-            nuint vectorEnd = hiddenN - hiddenN % (nuint)TVec.Count;
-            for (int row = 0; row < rows; row++)
-            {
-                nint offset = (nint)row * hidden;
-                ref float gates = ref Unsafe.Add(ref MemoryMarshal.GetReference(_gates), offset * GateCount);
-                ref float c = ref Unsafe.Add(ref MemoryMarshal.GetReference(_c), offset);
-                ref float cPrev = ref Unsafe.Add(ref MemoryMarshal.GetReference(_cPrev), offset);
-                ref float dy = ref Unsafe.Add(ref MemoryMarshal.GetReference(_dy), (nint)row * ldy);
-                ref float dhRecurrent = ref Unsafe.Add(ref MemoryMarshal.GetReference(_dhRecurrent), offset);
-                ref float dc = ref Unsafe.Add(ref MemoryMarshal.GetReference(_dc), offset);
-                nuint j = 0;
-                for (; j < vectorEnd; j += (nuint)TVec.Count)
-                    Columns<TVec>(ref gates, ref c, ref cPrev, ref dy, ref dhRecurrent, ref dc, hiddenN, j);
-                for (; j < hiddenN; j++)
-                    Columns<Vec1>(ref gates, ref c, ref cPrev, ref dy, ref dhRecurrent, ref dc, hiddenN, j);
-            }
-        }
+        public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, BackwardKernel>(ref this, rows, hidden);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Columns<TVec>(ref float gates, ref float c, ref float cPrev, ref float dy, ref float dhRecurrent,
-            ref float dc, nuint hidden, nuint j) where TVec : struct, IVector<TVec>
+        public readonly void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>
         {
+            nuint hiddenN = (nuint)hidden;
+            nint offset = (nint)row * hidden;
+            ref float gates = ref At(_gates, offset * GateCount);
+            ref float dc = ref At(_dc, offset);
             TVec i = TVec.Load(ref gates, j);
-            TVec f = TVec.Load(ref gates, hidden + j);
-            TVec g = TVec.Load(ref gates, 2 * hidden + j);
-            TVec o = TVec.Load(ref gates, 3 * hidden + j);
-            TVec dh = TVec.Load(ref dy, j) + TVec.Load(ref dhRecurrent, j);
-            TVec tanhC = VectorMath.Tanh(TVec.Load(ref c, j));
+            TVec f = TVec.Load(ref gates, hiddenN + j);
+            TVec g = TVec.Load(ref gates, 2 * hiddenN + j);
+            TVec o = TVec.Load(ref gates, 3 * hiddenN + j);
+            TVec dh = TVec.Load(ref At(_dy, (nint)row * ldy), j) + TVec.Load(ref At(_dhRecurrent, offset), j);
+            TVec tanhC = VectorMath.Tanh(TVec.Load(ref At(_c, offset), j));
             TVec dcTotal = TVec.Load(ref dc, j) + VectorMath.TanhBackward(tanhC, dh * o);
             TVec.Store(VectorMath.SigmoidBackward(i, dcTotal * g), ref gates, j);
-            TVec.Store(VectorMath.SigmoidBackward(f, dcTotal * TVec.Load(ref cPrev, j)), ref gates, hidden + j);
-            TVec.Store(VectorMath.TanhBackward(g, dcTotal * i), ref gates, 2 * hidden + j);
-            TVec.Store(VectorMath.SigmoidBackward(o, dh * tanhC), ref gates, 3 * hidden + j);
+            TVec.Store(VectorMath.SigmoidBackward(f, dcTotal * TVec.Load(ref At(_cPrev, offset), j)), ref gates, hiddenN + j);
+            TVec.Store(VectorMath.TanhBackward(g, dcTotal * i), ref gates, 2 * hiddenN + j);
+            TVec.Store(VectorMath.SigmoidBackward(o, dh * tanhC), ref gates, 3 * hiddenN + j);
             TVec.Store(dcTotal * f, ref dc, j);
         }
     }

@@ -1,0 +1,45 @@
+using System.Runtime.CompilerServices;
+using SimdRnn.Internal;
+
+namespace SimdRnn.Cells;
+
+/// <summary>The per-column body of a fused cell pass: computes columns [column, column + TVec.Count) of one row.</summary>
+internal interface IColumnStep
+{
+    void Step<TVec>(int row, nuint column) where TVec : struct, IVector<TVec>;
+}
+
+/// <summary>
+/// The loop of every cell pass: full vectors along each row, then the columns past the last full vector one lane at
+/// a time with the same approximations (<see cref="Vec1"/>), so every element is read and written exactly once and
+/// in-place buffers stay exact.
+/// </summary>
+internal static class RowDriver
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run<TVec, TStep>(ref TStep step, int rows, int columns)
+        where TVec : struct, IVector<TVec>
+        where TStep : IColumnStep, allows ref struct
+    {
+        nuint count = (nuint)columns;
+        nuint vectorEnd = count - count % (nuint)TVec.Count;
+        for (int row = 0; row < rows; row++)
+        {
+            nuint j = 0;
+            for (; j < vectorEnd; j += (nuint)TVec.Count)
+                step.Step<TVec>(row, j);
+            for (; j < count; j++)
+                step.Step<Vec1>(row, j);
+        }
+    }
+
+    /// <summary>Element <paramref name="index"/> of a span, without a bounds check (the cell entry points assert the sizes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float At(ReadOnlySpan<float> span, nint index) =>
+        ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span), index);
+
+    /// <summary>Element <paramref name="index"/> of a writable span, without a bounds check.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float At(Span<float> span, nint index) =>
+        ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(span), index);
+}
