@@ -1,0 +1,310 @@
+namespace SimdRnn.Reference;
+
+/// <summary>The recurrent cell kinds, as PyTorch names them.</summary>
+public enum ReferenceCellKind
+{
+    /// <summary>nn.LSTM: gates i, f, g, o.</summary>
+    Lstm,
+
+    /// <summary>nn.GRU: gates r, z, n.</summary>
+    Gru,
+
+    /// <summary>nn.RNN with tanh.</summary>
+    RnnTanh,
+
+    /// <summary>nn.RNN with relu.</summary>
+    RnnRelu,
+}
+
+/// <summary>
+/// Multi-layer, optionally bidirectional RNN / LSTM / GRU forward and BPTT backward in double precision, straight from
+/// the equations, step by step. Parameters are keyed by PyTorch's state_dict names (weight_ih_l0, weight_hh_l0,
+/// bias_ih_l0, bias_hh_l0, ..._reverse), in PyTorch's layout (G*H x I, G*H x H) and gate order. Layout is time-major:
+/// x is T x N x I, y is T x N x D*H (directions concatenated), h0 / hT / c0 / cT are (layers*D) x N x H.
+/// </summary>
+public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
+{
+    /// <summary>Outputs of <see cref="Forward"/>.</summary>
+    public sealed record ForwardResult(double[] Y, double[] HT, double[]? CT);
+
+    /// <summary>Gradients of <see cref="Backward"/>; <see cref="Parameters"/> is keyed like the parameters.</summary>
+    public sealed record Gradients(double[] Dx, double[] Dh0, double[]? Dc0, Dictionary<string, double[]> Parameters);
+
+    public ReferenceCellKind Cell { get; } = cell;
+    public int InputSize { get; } = inputSize;
+    public int HiddenSize { get; } = hiddenSize;
+    public int Layers { get; } = layers;
+    public int Directions { get; } = bidirectional ? 2 : 1;
+    public int GateCount => Cell switch { ReferenceCellKind.Lstm => 4, ReferenceCellKind.Gru => 3, _ => 1 };
+    private bool HasCell => Cell == ReferenceCellKind.Lstm;
+
+    /// <summary>The parameter names of layer <paramref name="layer"/>, direction <paramref name="direction"/>.</summary>
+    public static (string Wih, string Whh, string Bih, string Bhh) Names(int layer, int direction)
+    {
+        string suffix = $"_l{layer}" + (direction == 1 ? "_reverse" : "");
+        return ("weight_ih" + suffix, "weight_hh" + suffix, "bias_ih" + suffix, "bias_hh" + suffix);
+    }
+
+    /// <summary>Input width of a layer: I for the first, D*H above it.</summary>
+    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * HiddenSize;
+
+    /// <summary>Random parameters in [-scale, scale], every value exactly representable as float.</summary>
+    public Dictionary<string, double[]> RandomParameters(Random random, double scale = 0.5)
+    {
+        var parameters = new Dictionary<string, double[]>();
+        int gh = GateCount * HiddenSize;
+        for (int l = 0; l < Layers; l++)
+            for (int d = 0; d < Directions; d++)
+            {
+                var (wih, whh, bih, bhh) = Names(l, d);
+                parameters[wih] = RandomFloats(random, gh * LayerInputSize(l), scale);
+                parameters[whh] = RandomFloats(random, gh * HiddenSize, scale);
+                parameters[bih] = RandomFloats(random, gh, scale);
+                parameters[bhh] = RandomFloats(random, gh, scale);
+            }
+
+        return parameters;
+    }
+
+    /// <summary>Random values in [-scale, scale] that are exactly representable as float.</summary>
+    public static double[] RandomFloats(Random random, int count, double scale)
+    {
+        var values = new double[count];
+        for (int i = 0; i < count; i++) values[i] = (float)((random.NextDouble() * 2 - 1) * scale);
+        return values;
+    }
+
+    public ForwardResult Forward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters) =>
+        Run(steps, batch, x, h0, c0, parameters, null);
+
+    /// <summary>Gradients of L = sum(y dy) + sum(hT dhT) + sum(cT dcT).</summary>
+    public Gradients Backward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
+        double[] dy, double[] dhT, double[]? dcT)
+    {
+        var gradients = new Gradients(new double[x.Length], new double[h0.Length], HasCell ? new double[h0.Length] : null,
+            parameters.ToDictionary(p => p.Key, p => new double[p.Value.Length]));
+        Run(steps, batch, x, h0, c0, parameters, (dy, dhT, dcT, gradients));
+        return gradients;
+    }
+
+    private ForwardResult Run(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
+        (double[] Dy, double[] DhT, double[]? DcT, Gradients Result)? backward)
+    {
+        int h = HiddenSize, stateSize = batch * h;
+        var hT = new double[Layers * Directions * stateSize];
+        double[]? cT = HasCell ? new double[hT.Length] : null;
+        var layerInputs = new double[Layers + 1][];
+        layerInputs[0] = x;
+        var tapes = new Tape[Layers, Directions];
+        for (int l = 0; l < Layers; l++)
+        {
+            int inputSize = LayerInputSize(l);
+            var y = new double[steps * batch * Directions * h];
+            for (int d = 0; d < Directions; d++)
+            {
+                int s = l * Directions + d;
+                var (wih, whh, bih, bhh) = Names(l, d);
+                var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], parameters[bih], parameters[bhh], d == 1);
+                Tape tape = layer.Forward(steps, batch, layerInputs[l], h0.AsSpan(s * stateSize, stateSize).ToArray(),
+                    c0?.AsSpan(s * stateSize, stateSize).ToArray());
+                tapes[l, d] = tape;
+                for (int t = 0; t < steps; t++)
+                {
+                    // The reverse direction reaches time t at processing step T - 1 - t.
+                    double[] hAtT = tape.H[(d == 1 ? steps - 1 - t : t) + 1];
+                    for (int n = 0; n < batch; n++)
+                        Array.Copy(hAtT, n * h, y, ((t * batch + n) * Directions + d) * h, h);
+                }
+                Array.Copy(tape.H[steps], 0, hT, s * stateSize, stateSize);
+                if (cT != null) Array.Copy(tape.C![steps], 0, cT, s * stateSize, stateSize);
+            }
+
+            layerInputs[l + 1] = y;
+        }
+
+        if (backward is { } b)
+        {
+            double[] dOutput = b.Dy;
+            for (int l = Layers - 1; l >= 0; l--)
+            {
+                int inputSize = LayerInputSize(l);
+                var dInput = new double[steps * batch * inputSize];
+                for (int d = 0; d < Directions; d++)
+                {
+                    int s = l * Directions + d;
+                    var (wih, whh, bih, bhh) = Names(l, d);
+                    var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], parameters[bih], parameters[bhh], d == 1);
+                    var dyDirection = new double[steps * stateSize];
+                    for (int t = 0; t < steps; t++)
+                        for (int n = 0; n < batch; n++)
+                            Array.Copy(dOutput, ((t * batch + n) * Directions + d) * h, dyDirection, (t * batch + n) * h, h);
+                    var (dh0, dc0) = layer.Backward(tapes[l, d], steps, batch, layerInputs[l], dyDirection,
+                        b.DhT.AsSpan(s * stateSize, stateSize).ToArray(), b.DcT?.AsSpan(s * stateSize, stateSize).ToArray(),
+                        dInput, b.Result.Parameters[wih], b.Result.Parameters[whh], b.Result.Parameters[bih], b.Result.Parameters[bhh]);
+                    Array.Copy(dh0, 0, b.Result.Dh0, s * stateSize, stateSize);
+                    if (dc0 != null) Array.Copy(dc0, 0, b.Result.Dc0!, s * stateSize, stateSize);
+                }
+
+                dOutput = dInput;
+            }
+
+            Array.Copy(dOutput, b.Result.Dx, dOutput.Length);
+        }
+
+        return new ForwardResult(layerInputs[Layers], hT, cT);
+    }
+
+    /// <summary>What one direction of one layer keeps for backward, indexed by processing step (H[0] = h0).</summary>
+    private sealed record Tape(double[][] H, double[][]? C, double[][] Gates, double[][] Ghn);
+
+    private sealed class Direction(ReferenceRnn owner, int inputSize, double[] wih, double[] whh, double[] bih, double[] bhh, bool reverse)
+    {
+        private readonly int _h = owner.HiddenSize;
+        private readonly int _g = owner.GateCount;
+
+        private int TimeOf(int step, int steps) => reverse ? steps - 1 - step : step;
+
+        private static double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+
+        /// <summary>out[n, r] = b[r] + sum_k in[n, k] W[r, k], W rows x cols.</summary>
+        private static double[] Affine(double[] input, int inputOffset, int batch, int cols, double[] w, double[] b, int rows)
+        {
+            var result = new double[batch * rows];
+            for (int n = 0; n < batch; n++)
+                for (int r = 0; r < rows; r++)
+                {
+                    double sum = b[r];
+                    for (int k = 0; k < cols; k++) sum += input[inputOffset + n * cols + k] * w[r * cols + k];
+                    result[n * rows + r] = sum;
+                }
+
+            return result;
+        }
+
+        public Tape Forward(int steps, int batch, double[] x, double[] h0, double[]? c0)
+        {
+            int h = _h, gh = _g * h;
+            var hs = new double[steps + 1][];
+            var cs = owner.HasCell ? new double[steps + 1][] : null;
+            var gates = new double[steps][];
+            var ghns = new double[steps][];
+            hs[0] = h0;
+            if (cs != null) cs[0] = c0!;
+            for (int step = 0; step < steps; step++)
+            {
+                int t = TimeOf(step, steps);
+                double[] gi = Affine(x, t * batch * inputSize, batch, inputSize, wih, bih, gh);
+                double[] ghm = Affine(hs[step], 0, batch, h, whh, bhh, gh);
+                var hNew = new double[batch * h];
+                var act = new double[batch * gh];
+                var ghn = new double[batch * h];
+                double[]? cNew = cs != null ? new double[batch * h] : null;
+                for (int n = 0; n < batch; n++)
+                    for (int j = 0; j < h; j++)
+                    {
+                        int k = n * h + j;
+                        double Pre(int gate) => gi[n * gh + gate * h + j] + ghm[n * gh + gate * h + j];
+                        switch (owner.Cell)
+                        {
+                            case ReferenceCellKind.Lstm:
+                                double i = Sigmoid(Pre(0)), f = Sigmoid(Pre(1)), g = Math.Tanh(Pre(2)), o = Sigmoid(Pre(3));
+                                cNew![k] = f * cs![step][k] + i * g;
+                                hNew[k] = o * Math.Tanh(cNew[k]);
+                                (act[n * gh + j], act[n * gh + h + j], act[n * gh + 2 * h + j], act[n * gh + 3 * h + j]) = (i, f, g, o);
+                                break;
+                            case ReferenceCellKind.Gru:
+                                double r = Sigmoid(Pre(0)), z = Sigmoid(Pre(1));
+                                ghn[k] = ghm[n * gh + 2 * h + j];
+                                double nn = Math.Tanh(gi[n * gh + 2 * h + j] + r * ghn[k]);
+                                hNew[k] = (1 - z) * nn + z * hs[step][k];
+                                (act[n * gh + j], act[n * gh + h + j], act[n * gh + 2 * h + j]) = (r, z, nn);
+                                break;
+                            default:
+                                hNew[k] = owner.Cell == ReferenceCellKind.RnnTanh ? Math.Tanh(Pre(0)) : Math.Max(Pre(0), 0);
+                                act[n * gh + j] = hNew[k];
+                                break;
+                        }
+                    }
+
+                hs[step + 1] = hNew;
+                if (cs != null) cs[step + 1] = cNew!;
+                gates[step] = act;
+                ghns[step] = ghn;
+            }
+
+            return new Tape(hs, cs, gates, ghns);
+        }
+
+        /// <summary>BPTT: adds into dx and the parameter gradients; returns dh0 (and dc0).</summary>
+        public (double[] Dh0, double[]? Dc0) Backward(Tape tape, int steps, int batch, double[] x, double[] dy, double[] dhT, double[]? dcT,
+            double[] dx, double[] dWih, double[] dWhh, double[] dBih, double[] dBhh)
+        {
+            int h = _h, gh = _g * h;
+            double[] dh = (double[])dhT.Clone();
+            double[]? dc = dcT != null ? (double[])dcT.Clone() : null;
+            for (int step = steps - 1; step >= 0; step--)
+            {
+                int t = TimeOf(step, steps);
+                double[] act = tape.Gates[step], hPrev = tape.H[step];
+                var dGi = new double[batch * gh];
+                var dGh = new double[batch * gh];
+                var dhDirect = new double[batch * h];
+                for (int n = 0; n < batch; n++)
+                    for (int j = 0; j < h; j++)
+                    {
+                        int k = n * h + j;
+                        double g0 = dh[k] + dy[t * batch * h + k];
+                        double Act(int gate) => act[n * gh + gate * h + j];
+                        switch (owner.Cell)
+                        {
+                            case ReferenceCellKind.Lstm:
+                                double i = Act(0), f = Act(1), g = Act(2), o = Act(3), tc = Math.Tanh(tape.C![step + 1][k]);
+                                double dcTotal = dc![k] + g0 * o * (1 - tc * tc);
+                                double[] d = [dcTotal * g * i * (1 - i), dcTotal * tape.C[step][k] * f * (1 - f), dcTotal * i * (1 - g * g), g0 * tc * o * (1 - o)];
+                                for (int q = 0; q < 4; q++) dGi[n * gh + q * h + j] = dGh[n * gh + q * h + j] = d[q];
+                                dc[k] = dcTotal * f;
+                                break;
+                            case ReferenceCellKind.Gru:
+                                double r = Act(0), z = Act(1), nn = Act(2);
+                                double dnp = g0 * (1 - z) * (1 - nn * nn);
+                                double drp = dnp * tape.Ghn[step][k] * r * (1 - r);
+                                double dzp = g0 * (hPrev[k] - nn) * z * (1 - z);
+                                (dGi[n * gh + j], dGi[n * gh + h + j], dGi[n * gh + 2 * h + j]) = (drp, dzp, dnp);
+                                (dGh[n * gh + j], dGh[n * gh + h + j], dGh[n * gh + 2 * h + j]) = (drp, dzp, dnp * r);
+                                dhDirect[k] = g0 * z;
+                                break;
+                            default:
+                                double y = act[n * gh + j];
+                                dGi[n * gh + j] = dGh[n * gh + j] = owner.Cell == ReferenceCellKind.RnnTanh ? g0 * (1 - y * y) : (y > 0 ? g0 : 0);
+                                break;
+                        }
+                    }
+
+                var dhPrev = new double[batch * h];
+                for (int n = 0; n < batch; n++)
+                    for (int r = 0; r < gh; r++)
+                    {
+                        double gi = dGi[n * gh + r], ghr = dGh[n * gh + r];
+                        dBih[r] += gi;
+                        dBhh[r] += ghr;
+                        for (int k = 0; k < inputSize; k++)
+                        {
+                            dWih[r * inputSize + k] += gi * x[(t * batch + n) * inputSize + k];
+                            dx[(t * batch + n) * inputSize + k] += gi * wih[r * inputSize + k];
+                        }
+
+                        for (int k = 0; k < h; k++)
+                        {
+                            dWhh[r * h + k] += ghr * hPrev[n * h + k];
+                            dhPrev[n * h + k] += ghr * whh[r * h + k];
+                        }
+                    }
+
+                for (int k = 0; k < dhPrev.Length; k++) dhPrev[k] += dhDirect[k];
+                dh = dhPrev;
+            }
+
+            return (dh, dc);
+        }
+    }
+}

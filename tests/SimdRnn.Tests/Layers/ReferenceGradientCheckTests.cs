@@ -1,0 +1,74 @@
+using SimdRnn.Reference;
+
+namespace SimdRnn.Tests.Layers;
+
+/// <summary>
+/// The reference's analytic BPTT gradients equal central finite differences in double precision, for every cell
+/// kind, stacks and bidirectional layers: the reference is then a trustworthy oracle for the fast layers.
+/// </summary>
+public class ReferenceGradientCheckTests
+{
+    public static TheoryData<ReferenceCellKind, int, bool> Configurations()
+    {
+        var data = new TheoryData<ReferenceCellKind, int, bool>();
+        foreach (ReferenceCellKind cell in Enum.GetValues<ReferenceCellKind>())
+        {
+            data.Add(cell, 1, false);
+            data.Add(cell, 2, false);
+            data.Add(cell, 1, true);
+            data.Add(cell, 2, true);
+        }
+
+        return data;
+    }
+
+    [Theory, MemberData(nameof(Configurations))]
+    public void Analytic_gradients_equal_central_differences(ReferenceCellKind cell, int layers, bool bidirectional)
+    {
+        const int steps = 3, batch = 2, input = 3, hidden = 2;
+        var random = new Random(1234 + (int)cell * 10 + layers + (bidirectional ? 5 : 0));
+        var rnn = new ReferenceRnn(cell, input, hidden, layers, bidirectional);
+        Dictionary<string, double[]> parameters = rnn.RandomParameters(random, 0.8);
+        int states = layers * rnn.Directions * batch * hidden;
+        double[] x = ReferenceRnn.RandomFloats(random, steps * batch * input, 1);
+        double[] h0 = ReferenceRnn.RandomFloats(random, states, 1);
+        double[]? c0 = cell == ReferenceCellKind.Lstm ? ReferenceRnn.RandomFloats(random, states, 1) : null;
+        double[] dy = ReferenceRnn.RandomFloats(random, steps * batch * rnn.Directions * hidden, 1);
+        double[] dhT = ReferenceRnn.RandomFloats(random, states, 1);
+        double[]? dcT = c0 != null ? ReferenceRnn.RandomFloats(random, states, 1) : null;
+
+        double Loss()
+        {
+            ReferenceRnn.ForwardResult r = rnn.Forward(steps, batch, x, h0, c0, parameters);
+            double loss = Dot(r.Y, dy) + Dot(r.HT, dhT);
+            return r.CT != null ? loss + Dot(r.CT, dcT!) : loss;
+        }
+
+        ReferenceRnn.Gradients analytic = rnn.Backward(steps, batch, x, h0, c0, parameters, dy, dhT, dcT);
+        var checkedArrays = new List<(string Name, double[] Values, double[] Gradient)> { ("x", x, analytic.Dx), ("h0", h0, analytic.Dh0) };
+        if (c0 != null) checkedArrays.Add(("c0", c0, analytic.Dc0!));
+        foreach ((string name, double[] values) in parameters) checkedArrays.Add((name, values, analytic.Parameters[name]));
+
+        foreach ((string name, double[] values, double[] gradient) in checkedArrays)
+            for (int i = 0; i < values.Length; i++)
+            {
+                const double step = 1e-6;
+                double saved = values[i];
+                values[i] = saved + step;
+                double up = Loss();
+                values[i] = saved - step;
+                double down = Loss();
+                values[i] = saved;
+                double numeric = (up - down) / (2 * step);
+                Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-6 * (1 + Math.Abs(numeric)),
+                    $"{cell} layers={layers} bidirectional={bidirectional}: d/d{name}[{i}] analytic {gradient[i]:R}, numeric {numeric:R}");
+            }
+    }
+
+    private static double Dot(double[] a, double[] b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += a[i] * b[i];
+        return sum;
+    }
+}
