@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using SimdRnn.Internal;
-using static SimdRnn.Cells.RowDriver;
+using static SimdRnn.Internal.RowDriver;
 
 namespace SimdRnn.Cells;
 

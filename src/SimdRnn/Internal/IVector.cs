@@ -31,6 +31,9 @@ internal interface IVector<TSelf> where TSelf : struct, IVector<TSelf>
 
     static abstract TSelf Abs(TSelf value);
 
+    /// <summary>Correctly rounded square root.</summary>
+    static abstract TSelf Sqrt(TSelf value);
+
     /// <summary>The larger value; NaN if either is NaN.</summary>
     static abstract TSelf Max(TSelf left, TSelf right);
 

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
-using SimdRnn.Internal;
 
-namespace SimdRnn.Cells;
+namespace SimdRnn.Internal;
 
 /// <summary>The per-column body of a fused cell pass: computes columns [column, column + TVec.Count) of one row.</summary>
 internal interface IColumnStep
@@ -10,7 +9,7 @@ internal interface IColumnStep
 }
 
 /// <summary>
-/// The loop of every cell pass: full vectors along each row, then the columns past the last full vector one lane at
+/// The loop of every fused multi-span pass (cells, optimizers, softmax rows): full vectors along each row, then the columns past the last full vector one lane at
 /// a time with the same approximations (<see cref="Vec1"/>), so every element is read and written exactly once and
 /// in-place buffers stay exact.
 /// </summary>
