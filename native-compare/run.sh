@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# native-compare/run.sh: SimdRnn against native libraries on the problems of PROBLEMS.md.
+# Installs what it needs, builds the harnesses, runs them one after another (never in
+# parallel) for each thread count and prints a markdown table; see README.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+GEMM_PROBLEMS="sq-1024 sq-2048 recur-512 inproj-512 dweight-512 skinny-1"
+SUITES="gemm" # suites that exist; `all` runs each of them
+
+usage() {
+    cat <<USAGE
+usage: native-compare/run.sh [options]
+  --suite S              gemm | all (default gemm; all = every suite that exists, now gemm)
+  --threads "1 2"        thread counts to run (default "1 2")
+  --problems "ID ..."    problem IDs (default: $GEMM_PROBLEMS)
+  --iters K              timed calls per problem and harness, K >= 10 (default 20)
+  --openblas-coretype C  run OpenBLAS with OPENBLAS_CORETYPE=C (default: unset, i.e. the
+                         kernels OpenBLAS detects for this CPU)
+  --simdrnn-bin PATH     use this simdrnn binary instead of building src/SimdRnn.Cli
+  --no-simdrnn           run the native harnesses only
+  --no-install           do not apt-get install missing packages
+  -h, --help             this text
+USAGE
+}
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+log() { echo "run.sh: $*" >&2; }
+
+suite=gemm threads="1 2" problems="" iters=20 coretype="" coretype_set=0
+simdrnn_bin="" use_simdrnn=1 install=1
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --suite|--threads|--problems|--iters|--openblas-coretype|--simdrnn-bin)
+            [ $# -ge 2 ] || die "$1 needs a value"
+            case "$1" in
+                --suite) suite=$2 ;;
+                --threads) threads=$2 ;;
+                --problems) problems=$2 ;;
+                --iters) iters=$2 ;;
+                --openblas-coretype) coretype=$2; coretype_set=1 ;;
+                --simdrnn-bin) simdrnn_bin=$2 ;;
+            esac
+            shift 2 ;;
+        --no-simdrnn) use_simdrnn=0; shift ;;
+        --no-install) install=0; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown argument '$1'" ;;
+    esac
+done
+
+case "$suite" in
+    all) run_suites=$SUITES ;;
+    gemm) run_suites=$suite ;;
+    *) die "unknown suite '$suite' (available: $SUITES, all)" ;;
+esac
+if ! [[ "$iters" =~ ^[0-9]+$ ]] || [ "$iters" -lt 10 ]; then die "--iters must be an integer >= 10, got '$iters'"; fi
+[ -n "${threads// /}" ] || die "--threads is empty"
+for t in $threads; do
+    [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "--threads: '$t' is not a positive integer"
+done
+[ -z "$simdrnn_bin" ] || [ -x "$simdrnn_bin" ] || die "--simdrnn-bin: '$simdrnn_bin' is not executable"
+
+export DEBIAN_FRONTEND=noninteractive DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 \
+    DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+python=/usr/bin/python3
+stamp=$(date -u +%Y%m%d-%H%M%S)
+harness_timeout=1800 # seconds per harness call: a hung benchmark must not hang the script
+
+# ensure_packages PKG...: apt-get install the packages that are not installed yet.
+ensure_packages() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -gt 0 ] || return 0
+    [ "$install" = 1 ] || die "missing packages: ${missing[*]} (and --no-install given)"
+    local sudo=()
+    if [ "$(id -u)" != 0 ]; then
+        command -v sudo >/dev/null || die "missing packages ${missing[*]}: run as root or install them"
+        sudo=(sudo -n)
+    fi
+    log "installing ${missing[*]}"
+    local apt=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -y -q
+        -o DPkg::Lock::Timeout=900 install --no-install-recommends "${missing[@]}")
+    if ! "${apt[@]}" </dev/null >&2; then
+        log "apt-get install failed; updating the package lists and retrying"
+        "${sudo[@]}" apt-get -q -o DPkg::Lock::Timeout=900 update </dev/null >&2
+        "${apt[@]}" </dev/null >&2
+    fi
+}
+
+# valid_csv HARNESS FILE: the exact CSV header, then only well-formed rows of HARNESS.
+valid_csv() {
+    awk -F, -v h="$1" '
+        NR == 1 { ok = ($0 == "harness,problem,threads,ms_median,gflops"); next }
+        !($1 == h && NF == 5 && $3 ~ /^[0-9]+$/ && $4 ~ /^[0-9.eE+-]+$/ && $5 ~ /^[0-9.eE+-]+$/) { ok = 0 }
+        END { exit !(ok && NR > 1) }' "$2"
+}
+
+# build_simdrnn: sets simdrnn_bin, or simdrnn_note explaining why SimdRnn does not run.
+simdrnn_note=""
+build_simdrnn() {
+    [ "$use_simdrnn" = 1 ] || { simdrnn_note="not run (--no-simdrnn)"; return; }
+    [ -z "$simdrnn_bin" ] || return 0
+    if ! command -v dotnet >/dev/null; then
+        simdrnn_note="not run: dotnet not found"; return
+    fi
+    log "building src/SimdRnn.Cli (Release), log in $out/simdrnn-build.log"
+    if ! (cd "$root" && dotnet build -c Release src/SimdRnn.Cli) </dev/null >"$out/simdrnn-build.log" 2>&1; then
+        grep -E 'error' "$out/simdrnn-build.log" | sort -u | head -5 >&2 || true
+        simdrnn_note="not run: dotnet build failed (see $out/simdrnn-build.log)"; return
+    fi
+    # The apphost is named after the assembly: `simdrnn` if the project sets AssemblyName,
+    # else `SimdRnn.Cli`.
+    local dir="$root/src/SimdRnn.Cli/bin/Release/net10.0" name
+    for name in simdrnn SimdRnn.Cli; do
+        if [ -x "$dir/$name" ]; then simdrnn_bin="$dir/$name"; return; fi
+    done
+    simdrnn_note="not run: no simdrnn or SimdRnn.Cli executable in $dir after the build"
+}
+
+build_openblas_harness() {
+    local cflags libs multiarch
+    if command -v pkg-config >/dev/null && pkg-config --exists openblas; then
+        cflags=$(pkg-config --cflags openblas) libs=$(pkg-config --libs openblas)
+    else
+        multiarch=$(gcc -print-multiarch)
+        cflags="-I/usr/include/$multiarch/openblas-pthread"
+        libs="-L/usr/lib/$multiarch/openblas-pthread -lopenblas"
+    fi
+    local libdir
+    libdir=$(sed -n 's/.*-L\([^ ]*\).*/\1/p' <<<"$libs")
+    mkdir -p "$here/build"
+    # shellcheck disable=SC2086 # flags are word lists
+    gcc -O2 -march=native -std=c11 -Wall -Wextra $cflags -o "$here/build/openblas_gemm" \
+        "$here/openblas_gemm.c" $libs ${libdir:+-Wl,-rpath,$libdir} -lm
+}
+
+run_suite_gemm() {
+    local ids=${problems:-$GEMM_PROBLEMS}
+    local need=(libopenblas-dev)
+    command -v gcc >/dev/null || need+=(gcc)
+    [ -x "$python" ] || need+=(python3)
+    ensure_packages "${need[@]}"
+    log "building native-compare/build/openblas_gemm"
+    build_openblas_harness
+    build_simdrnn
+
+    local openblas_env=(env -u OPENBLAS_CORETYPE) coretype_note="OPENBLAS_CORETYPE unset: kernels detected for this CPU"
+    if [ "$coretype_set" = 1 ]; then
+        openblas_env=(env OPENBLAS_CORETYPE="$coretype")
+        coretype_note="OPENBLAS_CORETYPE=$coretype forced"
+    fi
+
+    local raw="$out/gemm.csv" t f simdrnn_ok=0 simdrnn_failed=""
+    echo "harness,problem,threads,ms_median,gflops" >"$raw"
+    for t in $threads; do
+        f="$out/openblas-t$t"
+        log "openblas, threads $t: $ids"
+        # shellcheck disable=SC2086 # $ids is a word list
+        if ! "${openblas_env[@]}" timeout "$harness_timeout" "$here/build/openblas_gemm" \
+                --problem $ids --threads "$t" --iters "$iters" --csv </dev/null >"$f.csv" 2>"$f.log"; then
+            cat "$f.log" >&2
+            die "the OpenBLAS harness failed (threads $t)"
+        fi
+        valid_csv openblas "$f.csv" || die "the OpenBLAS harness printed malformed CSV: $f.csv"
+        tail -n +2 "$f.csv" >>"$raw"
+
+        [ -n "$simdrnn_bin" ] || continue
+        f="$out/simdrnn-t$t"
+        log "simdrnn, threads $t: $ids"
+        # shellcheck disable=SC2086
+        if timeout "$harness_timeout" "$simdrnn_bin" bench --problem $ids --threads "$t" --iters "$iters" \
+                --csv </dev/null >"$f.csv" 2>"$f.log" && valid_csv simdrnn-gemm "$f.csv"; then
+            tail -n +2 "$f.csv" >>"$raw"
+            simdrnn_ok=1
+        else
+            log "simdrnn bench failed or printed no valid CSV (threads $t); see $f.log and $f.csv:"
+            head -5 "$f.log" "$f.csv" >&2 || true
+            simdrnn_failed+=" $t"
+        fi
+    done
+    if [ -n "$simdrnn_bin" ]; then
+        if [ -n "$simdrnn_failed" ] && [ "$simdrnn_ok" = 0 ]; then
+            simdrnn_note="FAILED: simdrnn bench gave no valid CSV (see $out/simdrnn-t*.log); OpenBLAS only"
+        elif [ -n "$simdrnn_failed" ]; then
+            simdrnn_note="FAILED for threads$simdrnn_failed (see $out/simdrnn-t*.log)"
+        fi
+        local path_line commit
+        path_line=$("$simdrnn_bin" info </dev/null 2>/dev/null | sed -n 's/^SimdRnn path: *//p' | head -1) || true
+        commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null) || commit="?"
+        simdrnn_note="$simdrnn_bin (commit $commit), path ${path_line:-unknown}${simdrnn_note:+; $simdrnn_note}"
+    fi
+
+    local core version model
+    core=$(sed -n 's/^openblas_gemm: core=\([^ ]*\).*/\1/p' "$out"/openblas-t*.log | sort -u | paste -sd/ -)
+    version=$(dpkg-query -W -f='${Version}' libopenblas-dev 2>/dev/null || echo unknown)
+    model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+    {
+        echo "### GEMM: SimdRnn vs OpenBLAS (row-major sgemm, fp32)"
+        echo
+        echo "Machine: ${model:-unknown CPU}, $(nproc) cores (nproc); load average at start: $load_start."
+        echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Median of $iters timed calls after warm-up; GFLOP/s = 2*M*N*K / median."
+        echo "OpenBLAS $version (Debian libopenblas-dev), core **${core:-unknown}** ($coretype_note)."
+        echo "SimdRnn: $simdrnn_note."
+        echo
+        "$python" "$here/table.py" --baseline openblas --ours simdrnn-gemm "$raw"
+    } | tee "$out/gemm.md"
+    log "raw CSV: $raw; table: $out/gemm.md"
+}
+
+out="$here/results/$stamp"
+mkdir -p "$out"
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+for s in $run_suites; do
+    "run_suite_$s"
+done
