@@ -2,13 +2,15 @@
  * openblas_gemm: times row-major cblas_sgemm (OpenBLAS) on the GEMM problems of
  * ../shared/PROBLEMS.md and prints `harness,problem,threads,ms_median,gflops` CSV.
  *
- * Usage: openblas_gemm --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv]
+ * Usage: openblas_gemm --problem ID [ID...] --threads N [--iters K] [--warmup W] [--gemv] [--csv]
  *
  * Each problem: C[M,N] = alpha * op(A) * B + beta * C, alpha = 1, beta = 0, fp32,
  * inputs uniform in [-1, 1] (fixed seed). op(A) = A^T (A stored K x M) for dweight-512.
  * W warm-up calls, then K timed calls (CLOCK_MONOTONIC); the median is reported and
  * GFLOP/s = 2*M*N*K / median seconds. A few entries of C are checked against a
  * double-precision dot product so that a mis-set transpose or stride cannot go unnoticed.
+ * --gemv times cblas_sgemv instead (M = 1 problems only, harness `openblas-sgemv`): OpenBLAS
+ * 0.3.21's sgemm does not forward M = 1 to GEMV, so sgemm alone understates it there.
  * Diagnostics (OpenBLAS core and config) go to stderr; stdout carries only the CSV.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -49,7 +51,7 @@ static const problem_t PROBLEMS[] = {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: openblas_gemm --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv]\n"
+            "usage: openblas_gemm --problem ID [ID...] --threads N [--iters K] [--warmup W] [--gemv] [--csv]\n"
             "  --problem ID...  one or more of:");
     for (int i = 0; i < NPROBLEMS; i++)
         fprintf(out, " %s", PROBLEMS[i].id);
@@ -58,6 +60,7 @@ static void usage(FILE *out)
             "  --threads N      OpenBLAS threads (openblas_set_num_threads), N >= 1\n"
             "  --iters K        timed calls per problem, K >= %d (default 20)\n"
             "  --warmup W       untimed calls before timing, W >= 1 (default 3)\n"
+            "  --gemv           time cblas_sgemv (harness openblas-sgemv); M = 1 problems only\n"
             "  --csv            print CSV (harness,problem,threads,ms_median,gflops); the default\n"
             "                   output is the same CSV, the flag is accepted for symmetry with simdrnn\n",
             MIN_ITERS);
@@ -125,8 +128,14 @@ static float *alloc_floats(size_t count)
     return p;
 }
 
+static int use_gemv = 0;
+
 static void run_gemm(const problem_t *p, const float *a, const float *b, float *c)
 {
+    if (use_gemv) { /* M = 1: c[1,N] = a[1,K] * B[K,N] = B^T a; a's stride is 1 either way */
+        cblas_sgemv(CblasRowMajor, CblasTrans, p->k, p->n, 1.0f, b, p->n, a, 1, 0.0f, c, 1);
+        return;
+    }
     const int lda = p->trans_a ? p->m : p->k; /* A is K x M when transposed, else M x K */
     cblas_sgemm(CblasRowMajor, p->trans_a ? CblasTrans : CblasNoTrans, CblasNoTrans,
                 p->m, p->n, p->k, 1.0f, a, lda, b, p->n, 0.0f, c, p->n);
@@ -195,6 +204,8 @@ int main(int argc, char **argv)
                                                    : parse_int(v, "warm-up count", 1, &warmup);
             if (rc != 0)
                 return 2;
+        } else if (strcmp(arg, "--gemv") == 0) {
+            use_gemv = 1;
         } else if (strcmp(arg, "--csv") == 0) {
             /* CSV is the only output format. */
         } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -210,6 +221,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "openblas_gemm: --problem and --threads are required\n");
         usage(stderr);
         return 2;
+    }
+
+    for (int s = 0; use_gemv && s < nselected; s++) {
+        if (selected[s]->m != 1) {
+            fprintf(stderr, "openblas_gemm: --gemv needs M = 1, but %s has M = %d\n", selected[s]->id,
+                    selected[s]->m);
+            return 2;
+        }
     }
 
     openblas_set_num_threads(threads);
@@ -249,7 +268,7 @@ int main(int argc, char **argv)
         }
         double med = median(times, iters);
         double gflops = 2.0 * p->m * (double)p->n * p->k / med * 1e-9;
-        printf("openblas,%s,%d,%.4f,%.2f\n", p->id, threads, med * 1e3, gflops);
+        printf("%s,%s,%d,%.4f,%.2f\n", use_gemv ? "openblas-sgemv" : "openblas", p->id, threads, med * 1e3, gflops);
         fflush(stdout);
         free(a);
         free(b);

@@ -8,6 +8,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 
 GEMM_PROBLEMS="sq-1024 sq-2048 recur-512 inproj-512 dweight-512 skinny-1"
+GEMV_PROBLEMS="skinny-1" # M = 1: also timed with cblas_sgemv (OpenBLAS 0.3.21 sgemm has no GEMV path)
 SUITES="gemm" # suites that exist; `all` runs each of them
 
 usage() {
@@ -101,10 +102,11 @@ valid_csv() {
 }
 
 # build_simdrnn: sets simdrnn_bin, or simdrnn_note explaining why SimdRnn does not run.
-simdrnn_note=""
+simdrnn_note="" simdrnn_built=0
 build_simdrnn() {
     [ "$use_simdrnn" = 1 ] || { simdrnn_note="not run (--no-simdrnn)"; return; }
     [ -z "$simdrnn_bin" ] || return 0
+    simdrnn_built=1
     if ! command -v dotnet >/dev/null; then
         simdrnn_note="not run: dotnet not found"; return
     fi
@@ -155,6 +157,11 @@ run_suite_gemm() {
         coretype_note="OPENBLAS_CORETYPE=$coretype forced"
     fi
 
+    local gemv_ids="" id
+    for id in $ids; do
+        case " $GEMV_PROBLEMS " in *" $id "*) gemv_ids+=" $id" ;; esac
+    done
+
     local raw="$out/gemm.csv" t f simdrnn_ok=0 simdrnn_failed=""
     echo "harness,problem,threads,ms_median,gflops" >"$raw"
     for t in $threads; do
@@ -168,6 +175,19 @@ run_suite_gemm() {
         fi
         valid_csv openblas "$f.csv" || die "the OpenBLAS harness printed malformed CSV: $f.csv"
         tail -n +2 "$f.csv" >>"$raw"
+
+        if [ -n "$gemv_ids" ]; then
+            f="$out/openblas-sgemv-t$t"
+            log "openblas sgemv, threads $t:$gemv_ids"
+            # shellcheck disable=SC2086
+            if ! "${openblas_env[@]}" timeout "$harness_timeout" "$here/build/openblas_gemm" --gemv \
+                    --problem $gemv_ids --threads "$t" --iters "$iters" --csv </dev/null >"$f.csv" 2>"$f.log"; then
+                cat "$f.log" >&2
+                die "the OpenBLAS harness failed (sgemv, threads $t)"
+            fi
+            valid_csv openblas-sgemv "$f.csv" || die "the OpenBLAS harness printed malformed CSV: $f.csv"
+            tail -n +2 "$f.csv" >>"$raw"
+        fi
 
         [ -n "$simdrnn_bin" ] || continue
         f="$out/simdrnn-t$t"
@@ -191,8 +211,11 @@ run_suite_gemm() {
         fi
         local path_line commit
         path_line=$("$simdrnn_bin" info </dev/null 2>/dev/null | sed -n 's/^SimdRnn path: *//p' | head -1) || true
-        commit=$(cd "$root" && git rev-parse --short HEAD 2>/dev/null) || commit="?"
-        simdrnn_note="$simdrnn_bin (commit $commit), path ${path_line:-unknown}${simdrnn_note:+; $simdrnn_note}"
+        commit=""
+        if [ "$simdrnn_built" = 1 ]; then
+            commit=$(cd "$root" && git describe --always --dirty 2>/dev/null) || commit="?"
+        fi
+        simdrnn_note="$simdrnn_bin${commit:+ (built from $commit)}, path ${path_line:-unknown}${simdrnn_note:+; $simdrnn_note}"
     fi
 
     local core version model
@@ -208,6 +231,13 @@ run_suite_gemm() {
         echo "SimdRnn: $simdrnn_note."
         echo
         "$python" "$here/table.py" --baseline openblas --ours simdrnn-gemm "$raw"
+        if [ -n "$gemv_ids" ]; then
+            echo
+            echo "M = 1 against OpenBLAS's cblas_sgemv (its 0.3.21 sgemm takes the packed GEMM path for M = 1):"
+            echo
+            "$python" "$here/table.py" --baseline openblas-sgemv --baseline-label "openblas sgemv" \
+                --ours simdrnn-gemm "$raw"
+        fi
     } | tee "$out/gemm.md"
     log "raw CSV: $raw; table: $out/gemm.md"
 }

@@ -3,8 +3,7 @@
 
 usage: table.py --baseline HARNESS --ours HARNESS FILE.csv [FILE.csv ...]
 
-One row per (problem, threads) that the baseline or our harness measured, in the order
-first seen; ratio = our GFLOP/s / baseline GFLOP/s (> 1: ours is faster). A side that
+One row per (problem, threads) that the baseline measured, in the order first seen; ratio = our GFLOP/s / baseline GFLOP/s (> 1: ours is faster). A side that
 did not run prints "n/a". Standard library only.
 """
 import argparse
@@ -46,7 +45,7 @@ def main():
         if harness not in (args.baseline, args.ours):
             continue
         key = (problem, threads)
-        if key not in keys:
+        if harness == args.baseline and key not in keys:
             keys.append(key)
         results[(harness, key)] = (ms, gflops)
 
