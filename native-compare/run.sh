@@ -101,6 +101,22 @@ valid_csv() {
         END { exit !(ok && NR > 1) }' "$2"
 }
 
+# run_harness NAME FILE FATAL RAW CMD...: runs CMD (no stdin, under the timeout) into FILE.csv
+# and FILE.log and appends its rows to RAW if it printed valid CSV of harness NAME; otherwise
+# shows the start of its output and exits (FATAL = 1) or returns 1.
+run_harness() {
+    local name=$1 f=$2 fatal=$3 raw=$4
+    shift 4
+    if timeout "$harness_timeout" "$@" </dev/null >"$f.csv" 2>"$f.log" && valid_csv "$name" "$f.csv"; then
+        tail -n +2 "$f.csv" >>"$raw"
+        return 0
+    fi
+    log "$name failed or printed no valid CSV; the start of $f.log and $f.csv:"
+    head -5 "$f.log" "$f.csv" >&2 || true
+    if [ "$fatal" = 1 ]; then exit 1; fi
+    return 1
+}
+
 # build_simdrnn: sets simdrnn_bin, or simdrnn_note explaining why SimdRnn does not run.
 simdrnn_note="" simdrnn_built=0
 build_simdrnn() {
@@ -142,7 +158,13 @@ build_openblas_harness() {
 }
 
 run_suite_gemm() {
-    local ids=${problems:-$GEMM_PROBLEMS}
+    local ids=${problems:-$GEMM_PROBLEMS} id
+    for id in $ids; do
+        case " $GEMM_PROBLEMS " in
+            *" $id "*) ;;
+            *) die "unknown gemm problem '$id' (known: $GEMM_PROBLEMS)" ;;
+        esac
+    done
     local need=(libopenblas-dev)
     command -v gcc >/dev/null || need+=(gcc)
     [ -x "$python" ] || need+=(python3)
@@ -157,57 +179,42 @@ run_suite_gemm() {
         coretype_note="OPENBLAS_CORETYPE=$coretype forced"
     fi
 
-    local gemv_ids="" id
+    local gemv_ids=""
     for id in $ids; do
         case " $GEMV_PROBLEMS " in *" $id "*) gemv_ids+=" $id" ;; esac
     done
 
-    local raw="$out/gemm.csv" t f simdrnn_ok=0 simdrnn_failed=""
+    local raw="$out/gemm.csv" t id f simdrnn_ok=0 simdrnn_failed=""
     echo "harness,problem,threads,ms_median,gflops" >"$raw"
+    # Per thread count and problem, the harnesses run back to back, so that a change of load
+    # on a shared machine hits both sides of a row alike.
     for t in $threads; do
-        f="$out/openblas-t$t"
-        log "openblas, threads $t: $ids"
-        # shellcheck disable=SC2086 # $ids is a word list
-        if ! "${openblas_env[@]}" timeout "$harness_timeout" "$here/build/openblas_gemm" \
-                --problem $ids --threads "$t" --iters "$iters" --csv </dev/null >"$f.csv" 2>"$f.log"; then
-            cat "$f.log" >&2
-            die "the OpenBLAS harness failed (threads $t)"
-        fi
-        valid_csv openblas "$f.csv" || die "the OpenBLAS harness printed malformed CSV: $f.csv"
-        tail -n +2 "$f.csv" >>"$raw"
-
-        if [ -n "$gemv_ids" ]; then
-            f="$out/openblas-sgemv-t$t"
-            log "openblas sgemv, threads $t:$gemv_ids"
-            # shellcheck disable=SC2086
-            if ! "${openblas_env[@]}" timeout "$harness_timeout" "$here/build/openblas_gemm" --gemv \
-                    --problem $gemv_ids --threads "$t" --iters "$iters" --csv </dev/null >"$f.csv" 2>"$f.log"; then
-                cat "$f.log" >&2
-                die "the OpenBLAS harness failed (sgemv, threads $t)"
+        for id in $ids; do
+            f="$out/$id-t$t"
+            log "threads $t, $id: openblas"
+            run_harness openblas "$f-openblas" 1 "$raw" "${openblas_env[@]}" "$here/build/openblas_gemm" \
+                --problem "$id" --threads "$t" --iters "$iters" --csv
+            case " $gemv_ids " in
+                *" $id "*)
+                    log "threads $t, $id: openblas sgemv"
+                    run_harness openblas-sgemv "$f-openblas-sgemv" 1 "$raw" "${openblas_env[@]}" \
+                        "$here/build/openblas_gemm" --gemv --problem "$id" --threads "$t" --iters "$iters" --csv ;;
+            esac
+            [ -n "$simdrnn_bin" ] || continue
+            log "threads $t, $id: simdrnn"
+            if run_harness simdrnn-gemm "$f-simdrnn" 0 "$raw" "$simdrnn_bin" bench \
+                    --problem "$id" --threads "$t" --iters "$iters" --csv; then
+                simdrnn_ok=1
+            else
+                simdrnn_failed+=" $id/t$t"
             fi
-            valid_csv openblas-sgemv "$f.csv" || die "the OpenBLAS harness printed malformed CSV: $f.csv"
-            tail -n +2 "$f.csv" >>"$raw"
-        fi
-
-        [ -n "$simdrnn_bin" ] || continue
-        f="$out/simdrnn-t$t"
-        log "simdrnn, threads $t: $ids"
-        # shellcheck disable=SC2086
-        if timeout "$harness_timeout" "$simdrnn_bin" bench --problem $ids --threads "$t" --iters "$iters" \
-                --csv </dev/null >"$f.csv" 2>"$f.log" && valid_csv simdrnn-gemm "$f.csv"; then
-            tail -n +2 "$f.csv" >>"$raw"
-            simdrnn_ok=1
-        else
-            log "simdrnn bench failed or printed no valid CSV (threads $t); see $f.log and $f.csv:"
-            head -5 "$f.log" "$f.csv" >&2 || true
-            simdrnn_failed+=" $t"
-        fi
+        done
     done
     if [ -n "$simdrnn_bin" ]; then
         if [ -n "$simdrnn_failed" ] && [ "$simdrnn_ok" = 0 ]; then
-            simdrnn_note="FAILED: simdrnn bench gave no valid CSV (see $out/simdrnn-t*.log); OpenBLAS only"
+            simdrnn_note="FAILED: simdrnn bench gave no valid CSV (see $out/*-simdrnn.log); OpenBLAS only"
         elif [ -n "$simdrnn_failed" ]; then
-            simdrnn_note="FAILED for threads$simdrnn_failed (see $out/simdrnn-t*.log)"
+            simdrnn_note="FAILED for$simdrnn_failed (see $out/*-simdrnn.log)"
         fi
         local path_line commit
         path_line=$("$simdrnn_bin" info </dev/null 2>/dev/null | sed -n 's/^SimdRnn path: *//p' | head -1) || true
@@ -219,7 +226,7 @@ run_suite_gemm() {
     fi
 
     local core version model
-    core=$(sed -n 's/^openblas_gemm: core=\([^ ]*\).*/\1/p' "$out"/openblas-t*.log | sort -u | paste -sd/ -)
+    core=$(sed -n 's/^openblas_gemm: core=\([^ ]*\).*/\1/p' "$out"/*-openblas*.log | sort -u | paste -sd/ -)
     version=$(dpkg-query -W -f='${Version}' libopenblas-dev 2>/dev/null || echo unknown)
     model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
     {
