@@ -251,6 +251,7 @@ run_suite_gemm() {
 
 out="$here/results/$stamp"
 mkdir -p "$out"
+trap 'rmdir "$out" 2>/dev/null || true' EXIT # leaves no empty directory behind a failed start
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in $run_suites; do
     "run_suite_$s"
