@@ -52,7 +52,7 @@ internal static class DirectionLayer
         // All steps' input projections at once: gates = X W_ih^T.
         Blas.Sgemm(false, true, s.Rows, gw, s.Input, 1f, x, s.Input, wih, s.Input, 0f, gates, gw, path);
         if (!gru)
-            Elementwise.Binary<AddOperator>(bih, bhh, bias, path);
+            Elementwise.Binary<AddOperator>(bih[..gw], bhh[..gw], bias, path);
 
         Span<float> cells = s.Cell == CellKind.Lstm ? workspace.Slice((int)s.CellsOffset, (int)s.CellsLength) : default;
         if (s.Cell == CellKind.Lstm) c0.CopyTo(cells);
@@ -182,10 +182,5 @@ internal static class DirectionLayer
         ReadOnlySpan<float> gradients = reverse ? dGh : dGh.Slice(n * gw);
         ReadOnlySpan<float> previous = reverse ? y.Slice(n * ldy) : y;
         Blas.Sgemm(true, false, gw, h, rows, 1f, gradients, gw, previous, ldy, 1f, dWhh, h, path);
-    }
-
-    private readonly struct AddOperator : IBinaryOperator
-    {
-        public static TVec Invoke<TVec>(TVec a, TVec b) where TVec : struct, IVector<TVec> => a + b;
     }
 }
