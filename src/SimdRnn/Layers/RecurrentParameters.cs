@@ -1,0 +1,115 @@
+namespace SimdRnn;
+
+/// <summary>
+/// The weights (or, with the same shapes, the gradients) of a <see cref="RecurrentStack"/>, named and laid out as
+/// PyTorch's nn.LSTM / nn.GRU / nn.RNN state_dict: <c>weight_ih_l{k}</c> (G*H x I_k), <c>weight_hh_l{k}</c> (G*H x H),
+/// <c>bias_ih_l{k}</c> and <c>bias_hh_l{k}</c> (G*H), with the suffix <c>_reverse</c> for the reverse direction, gates in
+/// PyTorch's order (LSTM i, f, g, o; GRU r, z, n). A PyTorch state_dict therefore maps one to one.
+/// </summary>
+/// <remarks>All tensors live in one contiguous buffer (<see cref="All"/>), which is what clipping and optimizers take.</remarks>
+public sealed class RecurrentParameters
+{
+    private readonly Dictionary<string, (int Offset, int[] Shape)> _tensors = new(StringComparer.Ordinal);
+    private readonly List<string> _names = [];
+    private readonly int[] _offsets; // per (layer, direction): weight_ih, weight_hh, bias_ih, bias_hh
+
+    /// <summary>Zero-filled parameters for the given stack shape.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1.</exception>
+    public RecurrentParameters(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
+    {
+        RecurrentStack.ValidateShape(inputSize, hiddenSize, layers);
+        Cell = cell;
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        Layers = layers;
+        Directions = bidirectional ? 2 : 1;
+        int gateWidth = cell.GateCount() * hiddenSize;
+        long offset = 0;
+        _offsets = new int[layers * Directions * 4];
+        for (int layer = 0; layer < layers; layer++)
+            for (int direction = 0; direction < Directions; direction++)
+            {
+                string suffix = $"_l{layer}" + (direction == 1 ? "_reverse" : "");
+                int layerInput = layer == 0 ? inputSize : Directions * hiddenSize;
+                foreach ((string name, int[] shape) in new[]
+                         {
+                             ("weight_ih" + suffix, new[] { gateWidth, layerInput }), ("weight_hh" + suffix, new[] { gateWidth, hiddenSize }),
+                             ("bias_ih" + suffix, new[] { gateWidth }), ("bias_hh" + suffix, new[] { gateWidth }),
+                         })
+                {
+                    _offsets[_names.Count] = checked((int)offset);
+                    _tensors[name] = (checked((int)offset), shape);
+                    _names.Add(name);
+                    offset += shape.Aggregate(1L, (a, b) => a * b);
+                }
+            }
+
+        All = new float[checked((int)offset)];
+    }
+
+    /// <summary>The cell kind.</summary>
+    public CellKind Cell { get; }
+
+    /// <summary>I, the input width of the first layer.</summary>
+    public int InputSize { get; }
+
+    /// <summary>H.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>The number of stacked layers.</summary>
+    public int Layers { get; }
+
+    /// <summary>1, or 2 when bidirectional.</summary>
+    public int Directions { get; }
+
+    /// <summary>Every tensor, one after the other in <see cref="Names"/> order.</summary>
+    public float[] All { get; }
+
+    /// <summary>The tensor names in PyTorch's state_dict order.</summary>
+    public IReadOnlyList<string> Names => _names;
+
+    /// <summary>The values of tensor <paramref name="name"/>, row-major.</summary>
+    /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
+    public Memory<float> this[string name]
+    {
+        get
+        {
+            (int offset, int[] shape) = Find(name);
+            return All.AsMemory(offset, shape.Aggregate(1, (a, b) => a * b));
+        }
+    }
+
+    /// <summary>The shape of tensor <paramref name="name"/> (a copy).</summary>
+    public int[] Shape(string name) => (int[])Find(name).Shape.Clone();
+
+    /// <summary>True when the other parameters have the same cell, sizes and layout.</summary>
+    public bool HasSameShape(RecurrentParameters other) =>
+        other.Cell == Cell && other.InputSize == InputSize && other.HiddenSize == HiddenSize && other.Layers == Layers && other.Directions == Directions;
+
+    /// <summary>The four tensors of one direction of one layer, without a name lookup (the layers' hot path).</summary>
+    internal DirectionTensors Direction(int layer, int direction)
+    {
+        int index = (layer * Directions + direction) * 4;
+        int gateWidth = Cell.GateCount() * HiddenSize;
+        int layerInput = layer == 0 ? InputSize : Directions * HiddenSize;
+        return new DirectionTensors(All.AsSpan(_offsets[index], gateWidth * layerInput), All.AsSpan(_offsets[index + 1], gateWidth * HiddenSize),
+            All.AsSpan(_offsets[index + 2], gateWidth), All.AsSpan(_offsets[index + 3], gateWidth));
+    }
+
+    private (int Offset, int[] Shape) Find(string name) =>
+        _tensors.TryGetValue(name, out var entry) ? entry : throw new KeyNotFoundException($"No parameter is named '{name}'; the names are {string.Join(", ", _names)}.");
+}
+
+/// <summary>The four tensors of one direction of one layer.</summary>
+internal readonly ref struct DirectionTensors(Span<float> wih, Span<float> whh, Span<float> bih, Span<float> bhh)
+{
+    private readonly Span<float> _wih = wih, _whh = whh, _bih = bih, _bhh = bhh;
+
+    public void Deconstruct(out Span<float> weightIh, out Span<float> weightHh, out Span<float> biasIh, out Span<float> biasHh)
+    {
+        weightIh = _wih;
+        weightHh = _whh;
+        biasIh = _bih;
+        biasHh = _bhh;
+    }
+}

@@ -1,0 +1,206 @@
+using SimdRnn.Internal;
+using SimdRnn.Layers;
+
+namespace SimdRnn;
+
+/// <summary>
+/// A multi-layer, optionally bidirectional RNN, LSTM or GRU over a whole sequence, forward and BPTT backward, with
+/// PyTorch's semantics and weight layout (see <see cref="RecurrentParameters"/>).
+/// </summary>
+/// <remarks>
+/// <para>Layout is time-major: x is T x N x I; y is T x N x (D*H) with the directions concatenated (forward, then
+/// reverse) as PyTorch does; h0, hT, c0, cT are (layers*D) x N x H, ordered layer-major (l0, l0 reverse, l1, ...).
+/// c0 / cT / dcT / dc0 are used by LSTM only (pass empty spans otherwise).</para>
+/// <para>The caller brings the workspace (<see cref="WorkspaceLength"/> floats): after the first call forward and backward
+/// allocate nothing. A training forward keeps in it what <see cref="Backward"/> needs, and backward uses it up (the
+/// gate gradients overwrite the saved gates), so each backward follows its own training forward. Backward adds
+/// into the gradients: two forward-backward passes over the same data double them. An instance holds only sizes, so it is safe to use from many threads
+/// with separate workspaces.</para>
+/// </remarks>
+public sealed class RecurrentStack
+{
+    /// <summary>A stack of <paramref name="layers"/> layers of <paramref name="cell"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1.</exception>
+    public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
+    {
+        ValidateShape(inputSize, hiddenSize, layers);
+        Cell = cell;
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        Layers = layers;
+        Directions = bidirectional ? 2 : 1;
+    }
+
+    /// <summary>The cell kind.</summary>
+    public CellKind Cell { get; }
+
+    /// <summary>I.</summary>
+    public int InputSize { get; }
+
+    /// <summary>H.</summary>
+    public int HiddenSize { get; }
+
+    /// <summary>The number of layers.</summary>
+    public int Layers { get; }
+
+    /// <summary>1, or 2 when bidirectional.</summary>
+    public int Directions { get; }
+
+    /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
+    public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
+
+    /// <summary>The workspace, in floats, that <see cref="Forward"/> and <see cref="Backward"/> need for T steps of N rows.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    public long WorkspaceLength(int steps, int batch)
+    {
+        ValidateSequence(steps, batch);
+        long total = (long)(Layers - 1) * steps * batch * Directions * HiddenSize; // the inner layers' outputs
+        total += 2L * steps * batch * Math.Max(InputSize, Directions * HiddenSize); // the backward ping-pong of dx
+        for (int layer = 0; layer < Layers; layer++) total += Directions * Shape(layer, steps, batch).WorkspaceLength;
+        return total;
+    }
+
+    /// <summary>
+    /// Runs the stack over the sequence. With <paramref name="training"/> the workspace keeps what
+    /// <see cref="Backward"/> needs; otherwise (inference) nothing is kept.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span has the wrong length, the parameters have another shape, or the workspace is too small.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        RecurrentParameters parameters, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
+    {
+        Validate(steps, batch, parameters, nameof(parameters), workspace);
+        ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
+        ExpectStates(h0, c0, batch, nameof(h0), nameof(c0));
+        ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
+        ExpectStates(hT, cT, batch, nameof(hT), nameof(cT));
+
+        int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
+        for (int layer = 0; layer < Layers; layer++)
+        {
+            DirectionShape shape = Shape(layer, steps, batch);
+            ReadOnlySpan<float> input = layer == 0 ? x : LayerOutput(workspace, layer - 1, steps, batch);
+            Span<float> output = layer == Layers - 1 ? y : LayerOutput(workspace, layer, steps, batch);
+            for (int direction = 0; direction < Directions; direction++)
+            {
+                int s = layer * Directions + direction;
+                var (wih, whh, bih, bhh) = parameters.Direction(layer, direction);
+                DirectionLayer.Forward(shape, direction == 1, input, wih, whh, bih, bhh, h0.Slice(s * state, state),
+                    Cell == CellKind.Lstm ? c0.Slice(s * state, state) : default, output[(direction * HiddenSize)..], outputWidth,
+                    hT.Slice(s * state, state), Cell == CellKind.Lstm ? cT.Slice(s * state, state) : default,
+                    DirectionWorkspace(workspace, layer, direction, steps, batch), training, Cpu.Path);
+            }
+        }
+    }
+
+    /// <summary>
+    /// BPTT after a training <see cref="Forward"/> with the same inputs, outputs and workspace: writes dx, dh0 (and dc0)
+    /// and ADDS the weight and bias gradients into <paramref name="gradients"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">A span has the wrong length, the parameters have another shape, or the workspace is too small.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    public void Backward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, RecurrentParameters parameters,
+        ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
+        Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace)
+    {
+        Validate(steps, batch, parameters, nameof(parameters), workspace);
+        if (!gradients.HasSameShape(parameters))
+            ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers and directions).");
+        ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
+        ExpectLength(dx, (long)steps * batch * InputSize, nameof(dx));
+        ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
+        ExpectLength(dy, (long)steps * batch * Directions * HiddenSize, nameof(dy));
+        ExpectStates(h0, default, batch, nameof(h0), "");
+        ExpectStates(dhT, dcT, batch, nameof(dhT), nameof(dcT));
+        ExpectStates(dh0, dc0, batch, nameof(dh0), nameof(dc0));
+
+        int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
+        ReadOnlySpan<float> dOutput = dy;
+        for (int layer = Layers - 1; layer >= 0; layer--)
+        {
+            DirectionShape shape = Shape(layer, steps, batch);
+            ReadOnlySpan<float> input = layer == 0 ? x : LayerOutput(workspace, layer - 1, steps, batch);
+            ReadOnlySpan<float> output = layer == Layers - 1 ? y : LayerOutput(workspace, layer, steps, batch);
+            Span<float> dInput = layer == 0 ? dx : GradientBuffer(workspace, layer, steps, batch);
+            for (int direction = 0; direction < Directions; direction++)
+            {
+                int s = layer * Directions + direction;
+                var (wih, whh, _, _) = parameters.Direction(layer, direction);
+                var (dWih, dWhh, dBih, dBhh) = gradients.Direction(layer, direction);
+                bool lstm = Cell == CellKind.Lstm;
+                DirectionLayer.Backward(shape, direction == 1, input, wih, whh, h0.Slice(s * state, state),
+                    output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth,
+                    dhT.Slice(s * state, state), lstm ? dcT.Slice(s * state, state) : default, dInput, accumulateDx: direction == 1,
+                    dh0.Slice(s * state, state), lstm ? dc0.Slice(s * state, state) : default, dWih, dWhh, dBih, dBhh,
+                    DirectionWorkspace(workspace, layer, direction, steps, batch), Cpu.Path);
+            }
+
+            dOutput = dInput;
+        }
+    }
+
+    internal static void ValidateShape(int inputSize, int hiddenSize, int layers)
+    {
+        if (inputSize < 1) ThrowHelper.ThrowOutOfRange(nameof(inputSize), inputSize, "The input size must be at least 1.");
+        if (hiddenSize < 1) ThrowHelper.ThrowOutOfRange(nameof(hiddenSize), hiddenSize, "The hidden size must be at least 1.");
+        if (layers < 1) ThrowHelper.ThrowOutOfRange(nameof(layers), layers, "There must be at least one layer.");
+    }
+
+    private static void ValidateSequence(int steps, int batch)
+    {
+        if (steps < 1) ThrowHelper.ThrowOutOfRange(nameof(steps), steps, "The sequence must have at least one step.");
+        if (batch < 1) ThrowHelper.ThrowOutOfRange(nameof(batch), batch, "The batch must have at least one row.");
+    }
+
+    private void Validate(int steps, int batch, RecurrentParameters parameters, string parametersName, ReadOnlySpan<float> workspace)
+    {
+        ValidateSequence(steps, batch);
+        ArgumentNullException.ThrowIfNull(parameters, parametersName);
+        if (parameters.Cell != Cell || parameters.InputSize != InputSize || parameters.HiddenSize != HiddenSize ||
+            parameters.Layers != Layers || parameters.Directions != Directions)
+            ThrowHelper.ThrowArgument(parametersName,
+                $"{parametersName} are for {parameters.Cell} I={parameters.InputSize} H={parameters.HiddenSize} layers={parameters.Layers} " +
+                $"directions={parameters.Directions}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} directions={Directions}.");
+        long needed = WorkspaceLength(steps, batch);
+        if (workspace.Length < needed)
+            ThrowHelper.ThrowArgument("workspace", $"workspace has {workspace.Length} floats but T={steps}, N={batch} needs {needed} (see WorkspaceLength).");
+    }
+
+    private static void ExpectLength(ReadOnlySpan<float> span, long expected, string name)
+    {
+        if (span.Length != expected)
+            ThrowHelper.ThrowArgument(name, $"{name} has length {span.Length} but must have {expected}.");
+    }
+
+    private void ExpectStates(ReadOnlySpan<float> h, ReadOnlySpan<float> c, int batch, string hName, string cName)
+    {
+        long length = (long)Layers * Directions * batch * HiddenSize;
+        ExpectLength(h, length, hName);
+        if (Cell == CellKind.Lstm && cName.Length > 0) ExpectLength(c, length, cName);
+    }
+
+    private DirectionShape Shape(int layer, int steps, int batch) =>
+        new(Cell, steps, batch, layer == 0 ? InputSize : Directions * HiddenSize, HiddenSize);
+
+    // Workspace: [inner layer outputs][dx ping-pong][per (layer, direction) workspaces].
+    private Span<float> LayerOutput(Span<float> workspace, int layer, int steps, int batch)
+    {
+        int length = steps * batch * Directions * HiddenSize;
+        return workspace.Slice(layer * length, length);
+    }
+
+    private Span<float> GradientBuffer(Span<float> workspace, int layer, int steps, int batch)
+    {
+        int inner = (Layers - 1) * steps * batch * Directions * HiddenSize;
+        int length = steps * batch * Directions * HiddenSize; // layers above 0 take D*H inputs
+        return workspace.Slice(inner + (layer % 2) * steps * batch * Math.Max(InputSize, Directions * HiddenSize), length);
+    }
+
+    private Span<float> DirectionWorkspace(Span<float> workspace, int layer, int direction, int steps, int batch)
+    {
+        long offset = (long)(Layers - 1) * steps * batch * Directions * HiddenSize + 2L * steps * batch * Math.Max(InputSize, Directions * HiddenSize);
+        for (int l = 0; l < layer; l++) offset += Directions * Shape(l, steps, batch).WorkspaceLength;
+        long length = Shape(layer, steps, batch).WorkspaceLength;
+        return workspace.Slice((int)(offset + direction * length), (int)length);
+    }
+}

@@ -1,0 +1,126 @@
+using SimdRnn.Tests.Support;
+
+namespace SimdRnn.Tests.Layers;
+
+/// <summary>
+/// The public stack against PyTorch (float64 fixtures: every cell kind, stacks, bidirectional): outputs, final states
+/// and every gradient. Stated bound: each value within 1e-4 (1 + max |torch value| of its tensor).
+/// </summary>
+public class RecurrentStackTests
+{
+    public static TheoryData<string> Cases() => new(TorchFixture.Cases);
+
+    private static CellKind KindOf(string cell) => cell switch
+    {
+        "lstm" => CellKind.Lstm,
+        "gru" => CellKind.Gru,
+        "rnn_tanh" => CellKind.RnnTanh,
+        _ => CellKind.RnnRelu,
+    };
+
+    [Theory, MemberData(nameof(Cases))]
+    [Trait("Category", "Kernel")]
+    public void Stack_matches_pytorch_outputs_states_and_every_gradient(string caseName)
+    {
+        TorchFixture f = TorchFixture.Load(caseName);
+        var stack = new RecurrentStack(KindOf(f.Cell), f.I, f.H, f.Layers, f.Bidirectional);
+        RecurrentParameters parameters = stack.CreateParameters();
+        foreach (string name in parameters.Names) f.Float(name).CopyTo(parameters[name]);
+        bool lstm = stack.Cell == CellKind.Lstm;
+        int states = f.Layers * f.Directions * f.N * f.H;
+        float[] x = f.Float("x"), h0 = f.Float("h0"), c0 = lstm ? f.Float("c0") : [];
+        var y = new float[f.T * f.N * f.Directions * f.H];
+        var hT = new float[states];
+        var cT = new float[lstm ? states : 0];
+        var workspace = new float[stack.WorkspaceLength(f.T, f.N)];
+        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+        AssertClose(f.Double("y"), y, "y");
+        AssertClose(f.Double("hT"), hT, "hT");
+        if (lstm) AssertClose(f.Double("cT"), cT, "cT");
+
+        RecurrentParameters gradients = stack.CreateParameters();
+        var dx = new float[x.Length];
+        var dh0 = new float[states];
+        var dc0 = new float[lstm ? states : 0];
+        stack.Backward(f.T, f.N, x, h0, parameters, y, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dx, dh0, dc0, gradients, workspace);
+        AssertClose(f.Double("grad.x"), dx, "grad.x");
+        AssertClose(f.Double("grad.h0"), dh0, "grad.h0");
+        if (lstm) AssertClose(f.Double("grad.c0"), dc0, "grad.c0");
+        foreach (string name in parameters.Names)
+            AssertClose(f.Double("grad." + name), gradients[name].ToArray(), "grad." + name);
+
+        // Backward adds into the gradients: a second forward and backward doubles them.
+        float[] once = (float[])gradients.All.Clone();
+        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+        stack.Backward(f.T, f.N, x, h0, parameters, y, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dx, dh0, dc0, gradients, workspace);
+        for (int i = 0; i < once.Length; i++) Assert.Equal(2 * once[i], gradients.All[i], 1e-5f * (1 + Math.Abs(once[i])));
+
+        // Inference gives the training outputs.
+        var yInference = new float[y.Length];
+        stack.Forward(f.T, f.N, x, h0, c0, parameters, yInference, new float[states], new float[cT.Length], workspace, training: false);
+        Assert.Equal(y, yInference);
+    }
+
+    [Fact]
+    public void Forward_and_backward_allocate_nothing_after_the_first_call()
+    {
+        var stack = new RecurrentStack(CellKind.Lstm, 7, 9, layers: 2, bidirectional: true);
+        RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
+        new Random(3).NextBytes(new byte[1]);
+        for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = (i % 13 - 6) * 0.05f;
+        const int steps = 5, batch = 3;
+        int states = 4 * batch * 9;
+        float[] x = new float[steps * batch * 7], y = new float[steps * batch * 18], dy = new float[y.Length], dx = new float[x.Length];
+        float[] h0 = new float[states], c0 = new float[states], hT = new float[states], cT = new float[states], dh0 = new float[states], dc0 = new float[states];
+        var workspace = new float[stack.WorkspaceLength(steps, batch)];
+        void Run()
+        {
+            stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+            stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace);
+        }
+
+        Run();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Run();
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    [Fact]
+    public void Bad_shapes_throw_naming_the_argument_and_sizes()
+    {
+        var stack = new RecurrentStack(CellKind.Gru, 4, 3);
+        RecurrentParameters parameters = stack.CreateParameters();
+        var workspace = new float[stack.WorkspaceLength(2, 2)];
+        float[] h = new float[6], y = new float[12];
+        var error = Assert.Throws<ArgumentException>(() => stack.Forward(2, 2, new float[15], h, [], parameters, y, new float[6], [], workspace, true));
+        Assert.Equal("x", error.ParamName);
+        Assert.Contains("15", error.Message);
+        Assert.Contains("16", error.Message);
+        Assert.Equal("workspace", Assert.Throws<ArgumentException>(() => stack.Forward(2, 2, new float[16], h, [], parameters, y, new float[6], [], new float[5], true)).ParamName);
+        Assert.Equal("parameters", Assert.Throws<ArgumentException>(() => stack.Forward(2, 2, new float[16], h, [], new RecurrentStack(CellKind.Lstm, 4, 3).CreateParameters(), y, new float[6], [], workspace, true)).ParamName);
+        Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() => stack.Forward(0, 2, new float[16], h, [], parameters, y, new float[6], [], workspace, true)).ParamName);
+        Assert.Equal("hiddenSize", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentStack(CellKind.Lstm, 4, 0)).ParamName);
+        Assert.Equal("hT", Assert.Throws<ArgumentException>(() => stack.Forward(2, 2, new float[16], h, [], parameters, y, new float[5], [], workspace, true)).ParamName);
+    }
+
+    [Fact]
+    public void Nan_in_the_input_propagates_to_the_output()
+    {
+        var stack = new RecurrentStack(CellKind.Lstm, 3, 4);
+        RecurrentParameters parameters = stack.CreateParameters();
+        parameters.All.AsSpan().Fill(0.1f);
+        float[] x = new float[2 * 1 * 3];
+        x[1] = float.NaN;
+        var y = new float[8];
+        stack.Forward(2, 1, x, new float[4], new float[4], parameters, y, new float[4], new float[4], new float[stack.WorkspaceLength(2, 1)], false);
+        Assert.All(y, v => Assert.True(float.IsNaN(v)));
+    }
+
+    private static void AssertClose(double[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double bound = 1e-4 * (1 + expected.Select(Math.Abs).DefaultIfEmpty(0).Max());
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= bound, $"{what}[{i}]: {actual[i]:R} vs torch {expected[i]:R}");
+    }
+}
