@@ -8,6 +8,9 @@ internal static class Program
     private const string Usage = """
         usage: simdrnn <command> [options]
           info      the CPU features and the SIMD path SimdRnn's kernels take here
+          train     train a character-level language model on the bundled corpus (or --text FILE)
+                    [--cell lstm|gru|rnn|rnn-relu] [--layers 1] [--hidden 256] [--seq-len 100] [--batch 32]
+                    [--lr 0.002] [--clip 5] [--minutes 4.5] [--steps S] [--seed 1] [--save model.safetensors] [--plot loss.svg]
         """;
 
     private static int Main(string[] args)
@@ -18,6 +21,7 @@ internal static class Program
             return command switch
             {
                 "info" => Info(),
+                "train" => TrainCommand.Run(args[1..]),
                 "help" or "-h" or "--help" => Help(),
                 _ => Fail($"unknown command '{command}'"),
             };

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace SimdRnn.Cli;
+
+/// <summary>
+/// simdrnn train: a character-level language model on the bundled corpus (or --text), truncated BPTT over parallel
+/// streams, Adam, clipping by global norm; progress, samples, a loss-curve SVG and an optional checkpoint.
+/// </summary>
+internal static class TrainCommand
+{
+    public static int Run(string[] args)
+    {
+        var options = new Options(args);
+        CellKind cell = options.Cell("cell", CellKind.Lstm);
+        int layers = options.Int("layers", 1, 1, 8);
+        int hidden = options.Int("hidden", 256, 1, 8192);
+        int steps = options.Int("seq-len", 100, 1, 10_000);
+        int batch = options.Int("batch", 32, 1, 4096);
+        double learningRate = options.Double("lr", 2e-3, 1e-9, 10);
+        double clip = options.Double("clip", 5, 1e-6, 1e6);
+        double minutes = options.Double("minutes", 4.5, 0.01, 10_000);
+        int maxSteps = options.Int("steps", int.MaxValue, 1, int.MaxValue);
+        int seed = options.Int("seed", 1, 0, int.MaxValue);
+        string? textPath = options.String("text");
+        string? savePath = options.String("save");
+        string plotPath = options.String("plot") ?? "loss.svg";
+        options.ThrowIfUnused();
+
+        Corpus corpus = textPath == null ? Corpus.LoadDefault() : Corpus.LoadFile(textPath, minimumLength: 10 * (steps + 1));
+        if (corpus.Train.Length < batch * (steps + 1))
+            throw new CliException($"the training text ({corpus.Train.Length} characters) is too short for --batch {batch} x --seq-len {steps}");
+        var model = new CharModel(cell, corpus.Vocabulary.Length, hidden, layers);
+        model.Initialize(new Random(seed));
+        var trainer = new Trainer(model, steps, batch);
+        Console.WriteLine($"simdrnn train: {cell} layers={layers} hidden={hidden} on {corpus.Name} ({corpus.Tokens.Length:N0} chars, vocabulary {corpus.Vocabulary.Length}), " +
+                          $"seq-len {steps}, batch {batch}, Adam lr {learningRate}, clip {clip}, path {Cpu.Path}, budget {minutes} min");
+
+        var progress = new Progress(Console.IsOutputRedirected);
+        var trainCurve = new List<(double, double)>();
+        var validationCurve = new List<(double, double)>();
+        var clock = Stopwatch.StartNew();
+        double budgetSeconds = minutes * 60, nextEvaluation = 30, lastValidation = double.NaN;
+        int streamLength = corpus.Train.Length / batch, position = 0, epoch = 1;
+        long characters = 0;
+        for (int step = 1; step <= maxSteps && clock.Elapsed.TotalSeconds < budgetSeconds; step++)
+        {
+            if (position + steps + 1 > streamLength)
+            {
+                position = 0;
+                epoch++;
+                trainer.ResetState();
+            }
+
+            double loss = trainer.TrainStep(corpus.Train, streamLength, position, step, (float)learningRate, (float)clip);
+            position += steps;
+            characters += (long)steps * batch;
+            trainCurve.Add((characters / 1e6, loss));
+            double seconds = clock.Elapsed.TotalSeconds;
+            if (seconds >= nextEvaluation || seconds >= budgetSeconds || step == maxSteps)
+            {
+                lastValidation = trainer.Evaluate(corpus.Validation, maxCharacters: 100_000);
+                validationCurve.Add((characters / 1e6, lastValidation));
+                progress.Line(string.Create(CultureInfo.InvariantCulture, $"sample: {Sample.Generate(model, corpus, "\n", 160, new Random(step)).ReplaceLineEndings(" | ")}"));
+                nextEvaluation = seconds + 60;
+            }
+
+            progress.Update(string.Create(CultureInfo.InvariantCulture,
+                $"step {step} epoch {epoch} loss {loss:F3} val {(double.IsNaN(lastValidation) ? "-" : lastValidation.ToString("F3", CultureInfo.InvariantCulture))} {characters / seconds / 1000:F1}K chars/s " +
+                $"{trainer.FlopsPerStep * step / seconds / 1e9:F1} GFLOP/s ETA {Math.Max(0, budgetSeconds - seconds):F0}s"));
+        }
+
+        progress.Done();
+        double finalValidation = trainer.Evaluate(corpus.Validation, maxCharacters: int.MaxValue);
+        double total = clock.Elapsed.TotalSeconds;
+        validationCurve.Add((characters / 1e6, finalValidation));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"done: {characters:N0} characters in {total:F0} s ({characters / total / 1000:F1}K chars/s), validation loss {finalValidation:F3} nats/char (whole validation text)"));
+        string svg = new SvgChart($"simdrnn train: {cell} H={hidden} on {corpus.Name}", "million characters", "loss (nats/char)")
+            .Add("train", trainCurve).Add("validation", validationCurve).Save(plotPath);
+        Console.WriteLine($"loss curve: {svg}");
+        if (savePath != null)
+        {
+            Safetensors.Write(savePath, model.ToTensors(), new Dictionary<string, string>
+            {
+                ["cell"] = cell.ToString(), ["layers"] = layers.ToString(CultureInfo.InvariantCulture),
+                ["hidden"] = hidden.ToString(CultureInfo.InvariantCulture), ["vocabulary"] = new string(corpus.Vocabulary),
+            });
+            Console.WriteLine($"checkpoint: {Path.GetFullPath(savePath)}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>A live line on a terminal; plain periodic lines when the output is redirected (CI logs).</summary>
+    private sealed class Progress(bool redirected)
+    {
+        private readonly Stopwatch _sincePrint = Stopwatch.StartNew();
+        private string _last = "";
+
+        public void Update(string text)
+        {
+            _last = text;
+            if (!redirected) Console.Write("\r" + text.PadRight(Console.WindowWidth > 0 ? Math.Min(Console.WindowWidth - 1, 160) : 0));
+            else if (_sincePrint.Elapsed.TotalSeconds >= 10)
+            {
+                Console.WriteLine(text);
+                _sincePrint.Restart();
+            }
+        }
+
+        public void Line(string text)
+        {
+            if (!redirected) Console.Write("\r");
+            Console.WriteLine(text);
+        }
+
+        public void Done()
+        {
+            if (!redirected) Console.WriteLine();
+            else if (_last.Length > 0) Console.WriteLine(_last);
+        }
+    }
+}

@@ -1,0 +1,106 @@
+namespace SimdRnn.Cli;
+
+/// <summary>The buffers and the step of truncated-BPTT training: all allocated once, reused every step.</summary>
+internal sealed class Trainer
+{
+    private readonly CharModel _model;
+    private readonly int _steps, _batch, _vocabulary, _hidden;
+    private readonly float[] _x, _y, _hT, _cT, _h0, _c0, _logits, _dy, _dx, _dh0, _dc0, _workspace, _zeros;
+    private readonly int[] _targets;
+    private readonly RecurrentParameters _gradients, _m, _v;
+    private readonly float[] _fcWeightGradient, _fcBiasGradient, _fcWeightM, _fcWeightV, _fcBiasM, _fcBiasV;
+    private readonly Memory<float>[] _allGradients;
+
+    public Trainer(CharModel model, int steps, int batch)
+    {
+        (_model, _steps, _batch, _vocabulary, _hidden) = (model, steps, batch, model.Vocabulary, model.Hidden);
+        int rows = steps * batch, state = model.StateLength(batch);
+        _x = new float[rows * _vocabulary];
+        _targets = new int[rows];
+        _y = new float[rows * _hidden];
+        _dy = new float[rows * _hidden];
+        _dx = new float[rows * _vocabulary];
+        _logits = new float[rows * _vocabulary];
+        (_h0, _c0, _hT, _cT, _dh0, _dc0, _zeros) = (new float[state], new float[state], new float[state], new float[state], new float[state], new float[state], new float[state]);
+        _workspace = new float[model.Stack.WorkspaceLength(steps, batch)];
+        (_gradients, _m, _v) = (model.Stack.CreateParameters(), model.Stack.CreateParameters(), model.Stack.CreateParameters());
+        (_fcWeightGradient, _fcWeightM, _fcWeightV) = (new float[model.FcWeight.Length], new float[model.FcWeight.Length], new float[model.FcWeight.Length]);
+        (_fcBiasGradient, _fcBiasM, _fcBiasV) = (new float[_vocabulary], new float[_vocabulary], new float[_vocabulary]);
+        _allGradients = [_gradients.All, _fcWeightGradient, _fcBiasGradient];
+        int gates = model.Stack.Cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+        double layerFlops = 0;
+        for (int layer = 0; layer < model.Stack.Layers; layer++)
+            layerFlops += 2.0 * rows * gates * _hidden * ((layer == 0 ? _vocabulary : _hidden) + _hidden);
+        FlopsPerStep = 3 * (layerFlops + 2.0 * rows * _hidden * _vocabulary);
+    }
+
+    /// <summary>The usual GEMM FLOP count of one training step (forward + backward = 3x forward).</summary>
+    public double FlopsPerStep { get; }
+
+    public void ResetState()
+    {
+        Array.Clear(_h0);
+        Array.Clear(_c0);
+    }
+
+    /// <summary>One step on the chunk at <paramref name="position"/> of every stream; carries the state; returns the mean loss.</summary>
+    public double TrainStep(ReadOnlySpan<int> text, int streamLength, int position, int step, float learningRate, float clip)
+    {
+        Fill(text, streamLength, position);
+        RecurrentStack stack = _model.Stack;
+        int rows = _steps * _batch;
+        stack.Forward(_steps, _batch, _x, _h0, _c0, _model.Rnn, _y, _hT, _cT, _workspace, training: true);
+        Linear.Forward(rows, _hidden, _vocabulary, _y, _model.FcWeight, _model.FcBias, _logits);
+        double loss = SoftmaxCrossEntropy.ForwardBackward(_logits, _targets, _logits, _vocabulary, 1f / rows) / rows;
+
+        Array.Clear(_gradients.All);
+        Array.Clear(_fcWeightGradient);
+        Array.Clear(_fcBiasGradient);
+        Linear.Backward(rows, _hidden, _vocabulary, _y, _model.FcWeight, _logits, _dy, _fcWeightGradient, _fcBiasGradient);
+        // Truncated BPTT: no gradient flows in from beyond the chunk.
+        stack.Backward(_steps, _batch, _x, _h0, _model.Rnn, _y, _dy, _zeros, _zeros, _dx, _dh0, _dc0, _gradients, _workspace);
+        GradientClipping.ClipByGlobalNorm(_allGradients, clip);
+        Optimizer.AdamStep(_model.Rnn.All, _gradients.All, _m.All, _v.All, step, learningRate);
+        Optimizer.AdamStep(_model.FcWeight, _fcWeightGradient, _fcWeightM, _fcWeightV, step, learningRate);
+        Optimizer.AdamStep(_model.FcBias, _fcBiasGradient, _fcBiasM, _fcBiasV, step, learningRate);
+        _hT.CopyTo(_h0, 0);
+        _cT.CopyTo(_c0, 0);
+        return loss;
+    }
+
+    /// <summary>Mean loss per character over (a prefix of) <paramref name="text"/>, as parallel streams with carried state.</summary>
+    public double Evaluate(ReadOnlySpan<int> text, int maxCharacters)
+    {
+        int length = Math.Min(text.Length, maxCharacters);
+        int streamLength = length / _batch, rows = _steps * _batch;
+        var h = new float[_h0.Length];
+        var c = new float[_c0.Length];
+        double total = 0;
+        long count = 0;
+        for (int position = 0; position + _steps + 1 <= streamLength; position += _steps)
+        {
+            Fill(text, streamLength, position);
+            _model.Stack.Forward(_steps, _batch, _x, h, c, _model.Rnn, _y, _hT, _cT, _workspace, training: false);
+            Linear.Forward(rows, _hidden, _vocabulary, _y, _model.FcWeight, _model.FcBias, _logits);
+            total += SoftmaxCrossEntropy.ForwardBackward(_logits, _targets, _logits, _vocabulary);
+            count += rows;
+            _hT.CopyTo(h, 0);
+            _cT.CopyTo(c, 0);
+        }
+
+        return count == 0 ? double.NaN : total / count;
+    }
+
+    /// <summary>One-hot inputs and next-character targets, time-major: row t * N + n is stream n at position + t.</summary>
+    private void Fill(ReadOnlySpan<int> text, int streamLength, int position)
+    {
+        Array.Clear(_x);
+        for (int t = 0; t < _steps; t++)
+            for (int n = 0; n < _batch; n++)
+            {
+                int at = n * streamLength + position + t, row = t * _batch + n;
+                _x[row * _vocabulary + text[at]] = 1f;
+                _targets[row] = text[at + 1];
+            }
+    }
+}

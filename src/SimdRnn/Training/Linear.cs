@@ -1,0 +1,47 @@
+using SimdRnn.Internal;
+
+namespace SimdRnn;
+
+/// <summary>A fully connected layer, y = x W^T + b, in PyTorch's nn.Linear layout (W is out x in).</summary>
+public static class Linear
+{
+    /// <summary>y (rows x out) = x (rows x in) W^T + b.</summary>
+    /// <exception cref="ArgumentException">A span length does not match rows, in and out.</exception>
+    public static void Forward(int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> y)
+    {
+        Validate(rows, inputs, outputs, x, weight, bias, nameof(bias), y, nameof(y));
+        for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * outputs, outputs));
+        Blas.Sgemm(false, true, rows, outputs, inputs, 1f, x, inputs, weight, inputs, 1f, y, outputs, Cpu.Path);
+    }
+
+    /// <summary>dx = dy W (written); dW += dy^T x and db += column sums of dy (added).</summary>
+    /// <exception cref="ArgumentException">A span length does not match rows, in and out.</exception>
+    public static void Backward(int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> dy, Span<float> dx, Span<float> weightGradient, Span<float> biasGradient)
+    {
+        Validate(rows, inputs, outputs, x, weight, biasGradient, nameof(biasGradient), dy, nameof(dy));
+        Expect(dx.Length, (long)rows * inputs, nameof(dx));
+        Expect(weightGradient.Length, (long)outputs * inputs, nameof(weightGradient));
+        Blas.Sgemm(false, false, rows, inputs, outputs, 1f, dy, outputs, weight, inputs, 0f, dx, inputs, Cpu.Path);
+        Blas.Sgemm(true, false, outputs, inputs, rows, 1f, dy, outputs, x, inputs, 1f, weightGradient, inputs, Cpu.Path);
+        ColumnSums.AddTo(dy, rows, outputs, biasGradient, Cpu.Path);
+    }
+
+    private static void Validate(int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, string biasName, ReadOnlySpan<float> y, string yName)
+    {
+        if (rows < 1) ThrowHelper.ThrowOutOfRange(nameof(rows), rows, "There must be at least one row.");
+        if (inputs < 1) ThrowHelper.ThrowOutOfRange(nameof(inputs), inputs, "There must be at least one input.");
+        if (outputs < 1) ThrowHelper.ThrowOutOfRange(nameof(outputs), outputs, "There must be at least one output.");
+        Expect(x.Length, (long)rows * inputs, nameof(x));
+        Expect(weight.Length, (long)outputs * inputs, nameof(weight));
+        Expect(bias.Length, outputs, biasName);
+        Expect(y.Length, (long)rows * outputs, yName);
+    }
+
+    private static void Expect(int length, long expected, string name)
+    {
+        if (length != expected) ThrowHelper.ThrowArgument(name, $"{name} has length {length} but must have {expected}.");
+    }
+}

@@ -1,0 +1,74 @@
+using SimdRnn.Cli;
+
+namespace SimdRnn.Tests.Cli;
+
+public class TrainTests
+{
+    private static string WriteText(string text)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"simdrnn-{Guid.NewGuid():N}.txt");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    [Fact]
+    public void A_few_hundred_steps_on_a_short_text_lower_the_loss()
+    {
+        string text = string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 60));
+        var corpus = Corpus.LoadFile(WriteText(text), 100);
+        foreach (CellKind cell in new[] { CellKind.Lstm, CellKind.Gru, CellKind.RnnTanh })
+        {
+            var model = new CharModel(cell, corpus.Vocabulary.Length, 24, 1);
+            model.Initialize(new Random(5));
+            var trainer = new Trainer(model, steps: 16, batch: 4);
+            int streamLength = corpus.Train.Length / 4;
+            double before = trainer.Evaluate(corpus.Validation, int.MaxValue);
+            int position = 0;
+            for (int step = 1; step <= 300; step++)
+            {
+                if (position + 17 > streamLength)
+                {
+                    position = 0;
+                    trainer.ResetState();
+                }
+
+                trainer.TrainStep(corpus.Train, streamLength, position, step, 1e-2f, 5f);
+                position += 16;
+            }
+
+            double after = trainer.Evaluate(corpus.Validation, int.MaxValue);
+            Assert.True(after < 0.5 * before, $"{cell}: validation loss {before:F3} -> {after:F3}");
+        }
+    }
+
+    [Fact]
+    public void Checkpoint_round_trip_and_wrong_shape_is_a_one_line_error()
+    {
+        var model = new CharModel(CellKind.Lstm, 11, 7, 2);
+        model.Initialize(new Random(1));
+        string path = Path.Combine(Path.GetTempPath(), $"simdrnn-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            Safetensors.Write(path, model.ToTensors());
+            var copy = new CharModel(CellKind.Lstm, 11, 7, 2);
+            copy.Load(Safetensors.Read(path).Tensors, path);
+            Assert.Equal(model.Rnn.All, copy.Rnn.All);
+            Assert.Equal(model.FcWeight, copy.FcWeight);
+            Assert.Contains("rnn.weight_ih_l1", Safetensors.Read(path).Tensors.Keys);
+            var other = new CharModel(CellKind.Lstm, 11, 8, 2);
+            Assert.Contains("shape", Assert.Throws<CliException>(() => other.Load(Safetensors.Read(path).Tensors, path)).Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("--cell", "transformer", "unknown cell")]
+    [InlineData("--hidden", "0", "--hidden must be")]
+    [InlineData("--text", "/nonexistent/file.txt", "cannot read")]
+    [InlineData("--bogus", "1", "unknown option")]
+    public void Bad_arguments_are_cli_errors(string option, string value, string message) =>
+        Assert.Contains(message, Assert.Throws<CliException>(() => TrainCommand.Run([option, value, "--steps", "1"])).Message);
+}
