@@ -16,7 +16,7 @@ namespace SimdRnn;
 /// <para>beta = 0 never reads C (NaN in C is ignored, as in BLAS); beta = 1 accumulates in place. When alpha = 0
 /// or k = 0, op(A) * op(B) is not evaluated and C = beta * C.</para>
 /// <para>Accuracy: each element is the k-term sum accumulated in order in single precision (with fused
-/// multiply-adds where the path has them), so |C - exact| &lt;= 2 * max(k, 1) * 2^-24 * (|alpha| |A||B| + |beta| |C|)
+/// multiply-adds where the path has them), so |C - exact| &lt;= 3 * max(k, 1) * 2^-24 * (|alpha| |A||B| + |beta| |C|)
 /// element-wise, where |A||B| is the product of the absolute values.</para>
 /// <para>Threads: up to <c>maxDegreeOfParallelism</c> (-1 = <see cref="Environment.ProcessorCount"/>). C is split
 /// into column (or row) ranges, never along k, and each element takes the same operations whatever the split, so
