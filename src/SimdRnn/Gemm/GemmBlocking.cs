@@ -12,6 +12,8 @@ namespace SimdRnn.Internal;
 /// KC bounds the depth of one pass (an NR-wide micro-panel of B, KC * NR floats, stays in L1);
 /// MC x KC of packed A stays in L2; KC x NC of packed B stays in L3.
 /// </remarks>
+// The kernels are marked AggressiveOptimization: a product called a few times (or the first steps of a
+// sequence) would otherwise run tier-0 code, about ten times slower, until tiering catches up.
 internal static class GemmBlocking
 {
     /// <summary>Rows of the register tile. AVX-512 has 32 registers: 8 x 2 accumulators; 16-register ISAs: 6 x 2.</summary>

@@ -83,6 +83,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>C[m0 .. m1, n0 .. n1) with n0 a multiple of NR and m0 a multiple of MR.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blocked<TVec>(in GemmOperands p, int m0, int m1, int n0, int n1) where TVec : struct, IVector<TVec>
     {
         int kcMax = GemmBlocking.Kc<TVec>(), mcMax = GemmBlocking.Mc<TVec>(), ncMax = GemmBlocking.Nc<TVec>();
@@ -117,6 +118,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>One packed A block times one packed B block: B micro-panel outer (it stays in L1), A panels inner.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel<TVec>(float* aPacked, float* bBlock, int mc, int nc, int kc, float* c, nint ldc, bool loadC)
         where TVec : struct, IVector<TVec>
     {
@@ -138,7 +140,7 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>A tile narrower than NR, through a zero-padded stack copy: nothing past C's columns is touched.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void EdgeColumns<TVec>(int rows, int columns, float* aPanel, float* bPanel, int kc, float* c, nint ldc, bool loadC)
         where TVec : struct, IVector<TVec>
     {

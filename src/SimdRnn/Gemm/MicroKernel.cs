@@ -37,6 +37,7 @@ internal static unsafe class MicroKernel
     }
 
     // Unused rows fold away: TRows.Value is a JIT-time constant, so the accumulators of a tile stay in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<TVec, TRows>(float* a, float* b, int kc, float* c, nint ldc, bool loadC)
         where TVec : struct, IVector<TVec> where TRows : struct, IRowCount
     {

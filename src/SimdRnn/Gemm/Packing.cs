@@ -12,6 +12,7 @@ internal static unsafe class Packing
     /// Packs alpha * op(A)[i0 .. i0+mc, k0 .. k0+kc] as MR-row panels: panel p holds, for each k, the MR values
     /// of rows i0 + p*MR .. (zeros past mc), at dst + p*kc*MR.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA<TVec>(in GemmOperands p, int i0, int mc, int k0, int kc, float* dst)
         where TVec : struct, IVector<TVec>
     {
@@ -50,6 +51,7 @@ internal static unsafe class Packing
     /// Packs op(B)[k0 .. k0+kc, j0 .. j0+nc] as NR-column panels: panel q holds, for each k, the NR values of
     /// columns j0 + q*NR .. (zeros past nc), at dst + q*kc*NR. <see cref="PackedMatrix"/> uses the same layout.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackB<TVec>(float* b, nint ldb, bool transposeB, int k0, int kc, int j0, int nc, float* dst)
         where TVec : struct, IVector<TVec>
     {

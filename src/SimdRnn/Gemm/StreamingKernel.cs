@@ -25,6 +25,7 @@ internal static unsafe class StreamingKernel
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Run<TVec, TRows>(in GemmOperands p, int n0, int n1)
         where TVec : struct, IVector<TVec> where TRows : struct, IRowCount
     {
@@ -78,7 +79,7 @@ internal static unsafe class StreamingKernel
     }
 
     /// <summary>The last columns (fewer than one vector), through zero-padded stack copies of C and of each B row.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void Tail<TVec>(in GemmOperands p, int rows, int j0, int columns) where TVec : struct, IVector<TVec>
     {
         int width = TVec.Count;
