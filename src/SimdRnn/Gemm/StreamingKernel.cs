@@ -11,7 +11,9 @@ namespace SimdRnn.Internal;
 internal static unsafe class StreamingKernel
 {
     // Columns per chunk: M <= 4 rows of 1024 floats of C stay in L1 while all of K streams by.
-    private const int ChunkColumns = 1024;
+    private const int ChunkColumns = 16384;
+
+    private const int RowsPerPass = 8;
 
     /// <summary>C[0 .. M, n0 .. n1) for M &lt;= <see cref="GemmBlocking.StreamingMaxRows"/>; n0 is a multiple of the width.</summary>
     public static void Run<TVec>(in GemmOperands p, int n0, int n1) where TVec : struct, IVector<TVec>
@@ -31,6 +33,7 @@ internal static unsafe class StreamingKernel
     {
         int rows = TRows.Value;
         nuint width = (nuint)TVec.Count;
+        float* a = stackalloc float[GemmBlocking.StreamingMaxRows * RowsPerPass];
         for (int j0 = n0; j0 < n1; j0 += ChunkColumns)
         {
             int columns = Math.Min(ChunkColumns, n1 - j0);
@@ -43,22 +46,21 @@ internal static unsafe class StreamingKernel
 
             nuint vectorColumns = (nuint)(columns - columns % TVec.Count);
             int k = 0;
-            // Four rows of B per pass over the C chunk: a quarter of the C loads and stores.
-            for (; k + 4 <= p.K; k += 4)
+            // Eight rows of B per pass over the C chunk: an eighth of the C loads and stores, eight streams in flight.
+            for (; k + RowsPerPass <= p.K; k += RowsPerPass)
             {
-                float* b0 = p.B + k * p.Ldb + j0;
-                float* b1 = b0 + p.Ldb, b2 = b1 + p.Ldb, b3 = b2 + p.Ldb;
-                var a0 = new Broadcast4<TVec>(p, 0, k);
-                var a1 = rows > 1 ? new Broadcast4<TVec>(p, 1, k) : default;
-                var a2 = rows > 2 ? new Broadcast4<TVec>(p, 2, k) : default;
-                var a3 = rows > 3 ? new Broadcast4<TVec>(p, 3, k) : default;
+                for (int i = 0; i < rows; i++)
+                    for (int q = 0; q < RowsPerPass; q++) a[i * RowsPerPass + q] = p.Alpha * p.AAt(i, k + q);
+                float* b = p.B + k * p.Ldb + j0;
+                nint ldb = p.Ldb;
                 for (nuint j = 0; j < vectorColumns; j += width)
                 {
-                    TVec x0 = TVec.Load(ref *b0, j), x1 = TVec.Load(ref *b1, j), x2 = TVec.Load(ref *b2, j), x3 = TVec.Load(ref *b3, j);
-                    a0.Update(c, j, x0, x1, x2, x3);
-                    if (rows > 1) a1.Update(c + p.Ldc, j, x0, x1, x2, x3);
-                    if (rows > 2) a2.Update(c + 2 * p.Ldc, j, x0, x1, x2, x3);
-                    if (rows > 3) a3.Update(c + 3 * p.Ldc, j, x0, x1, x2, x3);
+                    TVec x0 = TVec.Load(ref *b, j), x1 = TVec.Load(ref b[ldb], j), x2 = TVec.Load(ref b[2 * ldb], j), x3 = TVec.Load(ref b[3 * ldb], j),
+                        x4 = TVec.Load(ref b[4 * ldb], j), x5 = TVec.Load(ref b[5 * ldb], j), x6 = TVec.Load(ref b[6 * ldb], j), x7 = TVec.Load(ref b[7 * ldb], j);
+                    Update(c + j, a, x0, x1, x2, x3, x4, x5, x6, x7);
+                    if (rows > 1) Update(c + p.Ldc + j, a + RowsPerPass, x0, x1, x2, x3, x4, x5, x6, x7);
+                    if (rows > 2) Update(c + 2 * p.Ldc + j, a + 2 * RowsPerPass, x0, x1, x2, x3, x4, x5, x6, x7);
+                    if (rows > 3) Update(c + 3 * p.Ldc + j, a + 3 * RowsPerPass, x0, x1, x2, x3, x4, x5, x6, x7);
                 }
             }
 
@@ -67,10 +69,10 @@ internal static unsafe class StreamingKernel
                 float* bRow = p.B + k * p.Ldb + j0;
                 for (int i = 0; i < rows; i++)
                 {
-                    TVec a = TVec.Create(p.Alpha * p.AAt(i, k));
+                    TVec scaled = Broadcast<TVec>(p, i, k);
                     float* cRow = c + i * p.Ldc;
                     for (nuint j = 0; j < vectorColumns; j += width)
-                        TVec.Store(TVec.MultiplyAdd(a, TVec.Load(ref *bRow, j), TVec.Load(ref *cRow, j)), ref *cRow, j);
+                        TVec.Store(TVec.MultiplyAdd(scaled, TVec.Load(ref *bRow, j), TVec.Load(ref *cRow, j)), ref *cRow, j);
                 }
             }
 
@@ -96,35 +98,32 @@ internal static unsafe class StreamingKernel
             for (int i = 0; i < rows; i++)
             {
                 float* cRow = cTile + i * width;
-                TVec.Store(TVec.MultiplyAdd(TVec.Create(p.Alpha * p.AAt(i, k)), b, TVec.Load(ref *cRow, 0)), ref *cRow, 0);
+                TVec.Store(TVec.MultiplyAdd(Broadcast<TVec>(p, i, k), b, TVec.Load(ref *cRow, 0)), ref *cRow, 0);
             }
         }
 
         for (int i = 0; i < rows; i++) new Span<float>(cTile + i * width, columns).CopyTo(new Span<float>(p.C + i * p.Ldc + j0, columns));
     }
 
-    /// <summary>alpha * op(A)[i, k .. k+4] broadcast, and the four chained updates of one vector of row i of C.</summary>
-    private readonly struct Broadcast4<TVec> where TVec : struct, IVector<TVec>
+    /// <summary>alpha * op(A)[i, k] in every lane (the same rounding as the packed A of the blocked path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec Broadcast<TVec>(in GemmOperands p, int i, int k) where TVec : struct, IVector<TVec> =>
+        TVec.Create(p.Alpha * p.AAt(i, k));
+
+    /// <summary>Eight chained updates of one vector of a row of C, with alpha * op(A)[i, k .. k+8] from <paramref name="a"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update<TVec>(float* c, float* a, TVec b0, TVec b1, TVec b2, TVec b3, TVec b4, TVec b5, TVec b6, TVec b7)
+        where TVec : struct, IVector<TVec>
     {
-        private readonly TVec _a0, _a1, _a2, _a3;
-
-        public Broadcast4(in GemmOperands p, int i, int k)
-        {
-            _a0 = TVec.Create(p.Alpha * p.AAt(i, k));
-            _a1 = TVec.Create(p.Alpha * p.AAt(i, k + 1));
-            _a2 = TVec.Create(p.Alpha * p.AAt(i, k + 2));
-            _a3 = TVec.Create(p.Alpha * p.AAt(i, k + 3));
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Update(float* cRow, nuint j, TVec b0, TVec b1, TVec b2, TVec b3)
-        {
-            TVec c = TVec.Load(ref *cRow, j);
-            c = TVec.MultiplyAdd(_a0, b0, c);
-            c = TVec.MultiplyAdd(_a1, b1, c);
-            c = TVec.MultiplyAdd(_a2, b2, c);
-            c = TVec.MultiplyAdd(_a3, b3, c);
-            TVec.Store(c, ref *cRow, j);
-        }
+        TVec sum = TVec.Load(ref *c, 0);
+        sum = TVec.MultiplyAdd(TVec.Create(a[0]), b0, sum);
+        sum = TVec.MultiplyAdd(TVec.Create(a[1]), b1, sum);
+        sum = TVec.MultiplyAdd(TVec.Create(a[2]), b2, sum);
+        sum = TVec.MultiplyAdd(TVec.Create(a[3]), b3, sum);
+        sum = TVec.MultiplyAdd(TVec.Create(a[4]), b4, sum);
+        sum = TVec.MultiplyAdd(TVec.Create(a[5]), b5, sum);
+        sum = TVec.MultiplyAdd(TVec.Create(a[6]), b6, sum);
+        sum = TVec.MultiplyAdd(TVec.Create(a[7]), b7, sum);
+        TVec.Store(sum, ref *c, 0);
     }
 }
