@@ -8,6 +8,7 @@ internal static class Program
     private const string Usage = """
         usage: simdrnn <command> [options]
           info      the CPU features and the SIMD path SimdRnn's kernels take here
+          bench     --problem ID... --threads N [--iters K] --csv: GEMM problems of PROBLEMS.md as CSV
           train     train a character-level language model on the bundled corpus (or --text FILE)
                     [--cell lstm|gru|rnn|rnn-relu] [--layers 1] [--hidden 256] [--seq-len 100] [--batch 32]
                     [--lr 0.002] [--clip 5] [--minutes 4.5] [--steps S] [--seed 1] [--save model.safetensors] [--plot loss.svg]
@@ -22,6 +23,7 @@ internal static class Program
             {
                 "info" => Info(),
                 "train" => TrainCommand.Run(args[1..]),
+                "bench" => BenchCommand.Run(args[1..]),
                 "help" or "-h" or "--help" => Help(),
                 _ => Fail($"unknown command '{command}'"),
             };

@@ -1,0 +1,88 @@
+using CommunityToolkit.HighPerformance;
+
+namespace SimdRnn.Tests.Gemm;
+
+[Trait("Category", "Kernel")]
+public class GemmArgumentTests
+{
+    private delegate void Call();
+
+    private static void Multiply(int m, int n, int k, float[] a, int lda, float[] b, int ldb, Span<float> c, int ldc,
+        MatrixOp opA = MatrixOp.None, MatrixOp opB = MatrixOp.None, int threads = -1) =>
+        SimdRnn.Gemm.Multiply(opA, opB, m, n, k, 1f, a, lda, b, ldb, 0f, c, ldc, threads);
+
+    private static void AssertNames<TException>(string name, Action call, params string[] fragments) where TException : ArgumentException
+    {
+        var error = Assert.Throws<TException>(call);
+        Assert.Equal(name, error.ParamName);
+        foreach (string fragment in fragments) Assert.Contains(fragment, error.Message);
+    }
+
+    [Fact]
+    public void Negative_sizes_name_the_size()
+    {
+        AssertNames<ArgumentOutOfRangeException>("m", () => Multiply(-1, 2, 2, new float[4], 2, new float[4], 2, new float[4], 2), "-1");
+        AssertNames<ArgumentOutOfRangeException>("n", () => Multiply(2, -3, 2, new float[4], 2, new float[4], 2, new float[4], 2), "-3");
+        AssertNames<ArgumentOutOfRangeException>("k", () => Multiply(2, 2, -2, new float[4], 2, new float[4], 2, new float[4], 2), "-2");
+    }
+
+    [Fact]
+    public void Leading_dimension_smaller_than_the_row_names_it()
+    {
+        AssertNames<ArgumentOutOfRangeException>("lda", () => Multiply(2, 2, 3, new float[9], 2, new float[6], 2, new float[4], 2), "lda = 2", "3");
+        // Transposed: the stored A is k x m, its rows have m elements.
+        AssertNames<ArgumentOutOfRangeException>("lda", () => Multiply(4, 2, 2, new float[8], 3, new float[4], 2, new float[8], 2, opA: MatrixOp.Transpose), "lda = 3", "4");
+        AssertNames<ArgumentOutOfRangeException>("ldb", () => Multiply(2, 3, 2, new float[4], 2, new float[6], 2, new float[6], 3), "ldb = 2");
+        AssertNames<ArgumentOutOfRangeException>("ldc", () => Multiply(2, 3, 2, new float[4], 2, new float[6], 3, new float[6], 2), "ldc = 2");
+    }
+
+    [Fact]
+    public void Short_spans_name_the_span_and_the_needed_length()
+    {
+        // A 3 x 4 with lda 5 needs 2 * 5 + 4 = 14 elements.
+        AssertNames<ArgumentException>("a", () => Multiply(3, 2, 4, new float[13], 5, new float[8], 2, new float[6], 2), "13", "14");
+        AssertNames<ArgumentException>("b", () => Multiply(3, 2, 4, new float[14], 5, new float[7], 2, new float[6], 2), "7", "8");
+        AssertNames<ArgumentException>("c", () => Multiply(3, 2, 4, new float[14], 5, new float[8], 2, new float[7], 3), "7", "8");
+    }
+
+    [Fact]
+    public void Output_overlapping_an_input_names_c()
+    {
+        var buffer = new float[64];
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(MatrixOp.None, MatrixOp.None, 4, 4, 4, 1f, buffer.AsSpan(0, 16), 4, buffer.AsSpan(32, 16), 4, 0f, buffer.AsSpan(12, 16), 4));
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(MatrixOp.None, MatrixOp.None, 4, 4, 4, 1f, buffer.AsSpan(0, 16), 4, buffer.AsSpan(16, 16), 4, 0f, buffer.AsSpan(31, 16), 4));
+        // Adjacent, not overlapping: fine.
+        SimdRnn.Gemm.Multiply(MatrixOp.None, MatrixOp.None, 4, 4, 4, 1f, buffer.AsSpan(0, 16), 4, buffer.AsSpan(16, 16), 4, 0f, buffer.AsSpan(32, 16), 4);
+    }
+
+    [Fact]
+    public void Bad_thread_count_and_operation_are_rejected()
+    {
+        AssertNames<ArgumentOutOfRangeException>("maxDegreeOfParallelism", () => Multiply(1, 1, 1, new float[1], 1, new float[1], 1, new float[1], 1, threads: 0));
+        AssertNames<ArgumentOutOfRangeException>("maxDegreeOfParallelism", () => Multiply(1, 1, 1, new float[1], 1, new float[1], 1, new float[1], 1, threads: -2));
+        AssertNames<ArgumentOutOfRangeException>("opA", () => Multiply(1, 1, 1, new float[1], 1, new float[1], 1, new float[1], 1, opA: (MatrixOp)7));
+        AssertNames<ArgumentOutOfRangeException>("opB", () => PackedMatrix.Pack((MatrixOp)2, 1, 1, new float[1], 1));
+    }
+
+    [Fact]
+    public void Mismatched_views_name_the_view()
+    {
+        var a = new float[2, 3];
+        AssertNames<ArgumentException>("b", () => SimdRnn.Gemm.Multiply(a, new float[4, 5], new float[2, 5]), "4", "3");
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(a, new float[3, 5], new float[3, 5]), "3", "2");
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(a, new float[3, 5], new float[2, 4]), "4", "5");
+        PackedMatrix packed = PackedMatrix.Pack(new float[3, 5]);
+        AssertNames<ArgumentException>("b", () => SimdRnn.Gemm.Multiply(new float[2, 4], packed, new float[2, 5]), "3", "4");
+        Assert.Equal("b", Assert.Throws<ArgumentNullException>(() => SimdRnn.Gemm.Multiply(a, (PackedMatrix)null!, new float[2, 5])).ParamName);
+    }
+
+    [Fact]
+    public void Packing_validates_its_span()
+    {
+        AssertNames<ArgumentException>("b", () => PackedMatrix.Pack(MatrixOp.None, 3, 4, new float[11], 4), "11", "12");
+        AssertNames<ArgumentOutOfRangeException>("ldb", () => PackedMatrix.Pack(MatrixOp.Transpose, 3, 4, new float[12], 2), "ldb = 2");
+        AssertNames<ArgumentOutOfRangeException>("k", () => PackedMatrix.Pack(MatrixOp.None, -1, 4, new float[12], 4));
+        var empty = PackedMatrix.Pack(MatrixOp.None, 0, 0, [], 0);
+        SimdRnn.Gemm.Multiply(MatrixOp.None, 2, 1f, [], 0, empty, 0f, [], 0);
+    }
+}
