@@ -8,6 +8,8 @@ internal static class Program
     private const string Usage = """
         usage: simdrnn <command> [options]
           info      the CPU features and the SIMD path SimdRnn's kernels take here
+          sample    --load model.safetensors [--prime "ROMEO:"] [--length 500] [--temperature 1] [--seed 1]
+          gradient-flow [--cell rnn,lstm,gru] [--steps 200] [--hidden 64] [--plot gradient-flow.svg]
           bench     --problem ID... --threads N [--iters K] --csv: GEMM problems of PROBLEMS.md as CSV
           train     train a character-level language model on the bundled corpus (or --text FILE)
                     [--cell lstm|gru|rnn|rnn-relu] [--layers 1] [--hidden 256] [--seq-len 100] [--batch 32]
@@ -24,6 +26,8 @@ internal static class Program
                 "info" => Info(),
                 "train" => TrainCommand.Run(args[1..]),
                 "bench" => BenchCommand.Run(args[1..]),
+                "sample" => Sample.Run(args[1..]),
+                "gradient-flow" => GradientFlowCommand.Run(args[1..]),
                 "help" or "-h" or "--help" => Help(),
                 _ => Fail($"unknown command '{command}'"),
             };

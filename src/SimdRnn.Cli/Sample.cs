@@ -3,7 +3,7 @@ namespace SimdRnn.Cli;
 /// <summary>Generates text from a model one character at a time (inference forward with T = N = 1).</summary>
 internal static class Sample
 {
-    public static string Generate(CharModel model, Corpus corpus, string prime, int length, Random random, double temperature = 1.0)
+    public static string Generate(CharModel model, char[] vocabulary, string prime, int length, Random random, double temperature = 1.0)
     {
         RecurrentStack stack = model.Stack;
         int v = model.Vocabulary, state = model.StateLength(1);
@@ -11,7 +11,7 @@ internal static class Sample
         float[] h = new float[state], c = new float[state], hNext = new float[state], cNext = new float[state];
         var workspace = new float[stack.WorkspaceLength(1, 1)];
         var index = new Dictionary<char, int>();
-        for (int i = 0; i < corpus.Vocabulary.Length; i++) index[corpus.Vocabulary[i]] = i;
+        for (int i = 0; i < vocabulary.Length; i++) index[vocabulary[i]] = i;
         var output = new System.Text.StringBuilder(prime);
         int current = -1;
         foreach (char ch in prime)
@@ -28,7 +28,7 @@ internal static class Sample
             double u = random.NextDouble() * sum;
             current = 0;
             while (current < v - 1 && (u -= p[current]) > 0) current++;
-            output.Append(corpus.Vocabulary[current]);
+            output.Append(vocabulary[current]);
             Step(current);
         }
 
@@ -43,5 +43,29 @@ internal static class Sample
             hNext.CopyTo(h, 0);
             cNext.CopyTo(c, 0);
         }
+    }
+
+    /// <summary>simdrnn sample --load CHECKPOINT [--prime TEXT] [--length N] [--temperature T] [--seed S].</summary>
+    public static int Run(string[] args)
+    {
+        var options = new Options(args);
+        string path = options.String("load") ?? throw new CliException("sample needs --load CHECKPOINT (written by 'simdrnn train --save')");
+        string prime = options.String("prime") ?? "\n";
+        int length = options.Int("length", 500, 0, 1_000_000);
+        double temperature = options.Double("temperature", 1.0, 1e-3, 100);
+        int seed = options.Int("seed", 1, 0, int.MaxValue);
+        options.ThrowIfUnused();
+
+        (Dictionary<string, Safetensors.Tensor> tensors, Dictionary<string, string> metadata) = Safetensors.Read(path);
+        string Meta(string key) => metadata.TryGetValue(key, out string? value) ? value
+            : throw new CliException($"checkpoint '{path}' has no '{key}' metadata (was it written by 'simdrnn train --save'?)");
+        CellKind cell = Enum.TryParse(Meta("cell"), out CellKind parsed) ? parsed : throw new CliException($"checkpoint '{path}': unknown cell '{Meta("cell")}'");
+        char[] vocabulary = Meta("vocabulary").ToCharArray();
+        if (!int.TryParse(Meta("hidden"), out int hidden) || hidden < 1 || !int.TryParse(Meta("layers"), out int layers) || layers < 1 || vocabulary.Length == 0)
+            throw new CliException($"checkpoint '{path}' has inconsistent metadata");
+        var model = new CharModel(cell, vocabulary.Length, hidden, layers);
+        model.Load(tensors, path);
+        Console.WriteLine(Generate(model, vocabulary, prime, length, new Random(seed), temperature));
+        return 0;
     }
 }

@@ -61,7 +61,7 @@ internal static class TrainCommand
             {
                 lastValidation = trainer.Evaluate(corpus.Validation, maxCharacters: 100_000);
                 validationCurve.Add((characters / 1e6, lastValidation));
-                progress.Line(string.Create(CultureInfo.InvariantCulture, $"sample: {Sample.Generate(model, corpus, "\n", 160, new Random(step)).ReplaceLineEndings(" | ")}"));
+                progress.Line(string.Create(CultureInfo.InvariantCulture, $"sample: {Sample.Generate(model, corpus.Vocabulary, "\n", 160, new Random(step)).ReplaceLineEndings(" | ")}"));
                 nextEvaluation = seconds + 60;
             }
 

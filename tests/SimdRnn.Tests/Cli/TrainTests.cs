@@ -72,3 +72,36 @@ public class TrainTests
     public void Bad_arguments_are_cli_errors(string option, string value, string message) =>
         Assert.Contains(message, Assert.Throws<CliException>(() => TrainCommand.Run([option, value, "--steps", "1"])).Message);
 }
+
+public class GradientFlowTests
+{
+    [Fact]
+    public void Gradient_flow_writes_a_plot_and_the_gated_cells_keep_more_gradient_than_the_vanilla_rnn()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"simdrnn-{Guid.NewGuid():N}.svg");
+        try
+        {
+            var output = new StringWriter();
+            TextWriter original = Console.Out;
+            Console.SetOut(output);
+            try
+            {
+                Assert.Equal(0, GradientFlowCommand.Run(["--steps", "60", "--hidden", "16", "--plot", path]));
+            }
+            finally
+            {
+                Console.SetOut(original);
+            }
+
+            Assert.True(File.Exists(path));
+            double AtZero(string cell) => double.Parse(output.ToString().Split('\n').Single(l => l.StartsWith(cell, StringComparison.Ordinal))
+                .Split("t = 0: ")[1], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(AtZero("Lstm") > 100 * AtZero("RnnTanh"), output.ToString());
+            Assert.True(AtZero("Gru") > 100 * AtZero("RnnTanh"), output.ToString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
