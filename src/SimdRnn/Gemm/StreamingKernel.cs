@@ -34,15 +34,22 @@ internal static unsafe class StreamingKernel
         int rows = TRows.Value;
         nuint width = (nuint)TVec.Count;
         float* a = stackalloc float[GemmBlocking.StreamingMaxRows * RowsPerPass];
-        for (int j0 = n0; j0 < n1; j0 += ChunkColumns)
+        for (int chunk = n0; chunk < n1; chunk += ChunkColumns)
         {
-            int columns = Math.Min(ChunkColumns, n1 - j0);
-            float* c = p.C + j0;
+            int chunkColumns = Math.Min(ChunkColumns, n1 - chunk);
             if (!p.LoadC)
             {
                 // beta = 0: C's old contents (NaN included) are never read; the chains start from +0.
-                for (int i = 0; i < rows; i++) new Span<float>(c + i * p.Ldc, columns).Clear();
+                for (int i = 0; i < rows; i++) new Span<float>(p.C + i * p.Ldc + chunk, chunkColumns).Clear();
             }
+
+            // Start the vector loop where B's first row is vector-aligned (the few columns before go through Tail):
+            // streaming B is bandwidth-bound, and a load split over two cache lines costs two.
+            nuint vectorBytes = (nuint)(TVec.Count * sizeof(float));
+            int head = Math.Min(chunkColumns, (int)((vectorBytes - (nuint)(p.B + chunk) % vectorBytes) % vectorBytes / sizeof(float)));
+            if (head > 0) Tail<TVec>(p, rows, chunk, head);
+            int j0 = chunk + head, columns = chunkColumns - head;
+            float* c = p.C + j0;
 
             nuint vectorColumns = (nuint)(columns - columns % TVec.Count);
             int k = 0;
