@@ -41,4 +41,7 @@ internal static class GemmBlocking
 
     /// <summary>The largest MR of any path (sizes the edge-tile stack buffer).</summary>
     public const int MaxMr = 8;
+
+    /// <summary>The largest NR of any path (two 16-float vectors).</summary>
+    public const int MaxNr = 32;
 }

@@ -160,7 +160,7 @@ internal static unsafe class GemmDriver
         where TVec : struct, IVector<TVec>
     {
         int nr = GemmBlocking.Nr<TVec>();
-        float* tile = stackalloc float[GemmBlocking.MaxMr * 32];
+        float* tile = stackalloc float[GemmBlocking.MaxMr * GemmBlocking.MaxNr];
         new Span<float>(tile, rows * nr).Clear();
         if (loadC)
             for (int r = 0; r < rows; r++) new Span<float>(c + r * ldc, columns).CopyTo(new Span<float>(tile + r * nr, columns));
