@@ -97,6 +97,22 @@ internal static unsafe class GemmDriver
             for (int pc = 0; pc < p.K; pc += kcMax)
             {
                 int kc = Math.Min(kcMax, p.K - pc);
+                bool loadC = p.LoadC || pc > 0;
+                if (p.PackedB == null && m1 - m0 <= mcMax)
+                {
+                    // One A block: each B micro-panel is used by one pass over A only, so pack it just before that
+                    // pass; it stays in L1 instead of making a round trip through L3 as part of a KC x NC block.
+                    Packing.PackA<TVec>(p, m0, m1 - m0, pc, kc, aPacked);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int columns = Math.Min(nr, nc - jr);
+                        Packing.PackB<TVec>(p.B, p.Ldb, p.TransposeB, pc, kc, jc + jr, columns, bPacked);
+                        MacroKernel<TVec>(aPacked, bPacked, m1 - m0, columns, kc, p.C + m0 * p.Ldc + jc + jr, p.Ldc, loadC);
+                    }
+
+                    continue;
+                }
+
                 float* bBlock;
                 if (p.PackedB != null)
                     bBlock = p.PackedB + pc * paddedColumns + (nint)(jc / nr) * kc * nr;
@@ -106,7 +122,6 @@ internal static unsafe class GemmDriver
                     bBlock = bPacked;
                 }
 
-                bool loadC = p.LoadC || pc > 0;
                 for (int ic = m0; ic < m1; ic += mcMax)
                 {
                     int mc = Math.Min(mcMax, m1 - ic);
@@ -145,7 +160,7 @@ internal static unsafe class GemmDriver
         where TVec : struct, IVector<TVec>
     {
         int nr = GemmBlocking.Nr<TVec>();
-        float* tile = stackalloc float[GemmBlocking.MaxMr * 32];
+        float* tile = stackalloc float[GemmBlocking.MaxMr * GemmBlocking.MaxNr];
         new Span<float>(tile, rows * nr).Clear();
         if (loadC)
             for (int r = 0; r < rows; r++) new Span<float>(c + r * ldc, columns).CopyTo(new Span<float>(tile + r * nr, columns));

@@ -96,6 +96,28 @@ public class GemmBehaviourTests
         c.AssertGuardsIntact();
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Single_threaded_calls_allocate_nothing_once_warm(SimdPath path)
+    {
+        foreach ((int m, MatrixOp opB) in new[] { (1, MatrixOp.None), (3, MatrixOp.Transpose), (45, MatrixOp.None) })
+        {
+            var c = new GemmCase(m, 77, 300, MatrixOp.None, opB, 0, 0, 0, 1f, 1f, 3);
+            float[] a = c.A, b = c.B, output = new float[m * 77];
+            PackedMatrix packed = PackedMatrix.Pack(opB, 300, 77, b, c.Ldb, path);
+            void Both()
+            {
+                SimdRnn.Gemm.Multiply(MatrixOp.None, opB, m, 77, 300, 1f, a, c.Lda, b, c.Ldb, 1f, output, 77, 1, path);
+                SimdRnn.Gemm.Multiply(MatrixOp.None, m, 1f, a, c.Lda, packed, 1f, output, 77, 1);
+            }
+
+            Both();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            Both();
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
+
     [Fact]
     public void Span2d_overloads_use_width_plus_pitch_as_leading_dimension()
     {
