@@ -101,7 +101,7 @@ internal static unsafe class GemmDriver
                 if (p.PackedB == null && m1 - m0 <= mcMax)
                 {
                     // One A block: each B micro-panel is used by one pass over A only, so pack it just before that
-                    // pass; it stays in L1 instead of making a round trip through L3 as part of a KC x NC block.
+                    // pass; it stays in L1/L2 instead of making a round trip through L3 as part of a KC x NC block.
                     Packing.PackA<TVec>(p, m0, m1 - m0, pc, kc, aPacked);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
@@ -132,7 +132,7 @@ internal static unsafe class GemmDriver
         }
     }
 
-    /// <summary>One packed A block times one packed B block: B micro-panel outer (it stays in L1), A panels inner.</summary>
+    /// <summary>One packed A block times one packed B block: B micro-panel outer (it stays in L1/L2), A panels inner.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel<TVec>(float* aPacked, float* bBlock, int mc, int nc, int kc, float* c, nint ldc, bool loadC)
         where TVec : struct, IVector<TVec>
