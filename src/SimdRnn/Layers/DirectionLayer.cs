@@ -59,10 +59,8 @@ internal static class DirectionLayer
 
         for (int step = 0; step < s.Steps; step++)
         {
-            int t = reverse ? s.Steps - 1 - step : step;
-            int previousT = reverse ? t + 1 : t - 1;
-            ReadOnlySpan<float> hPrev = step == 0 ? h0 : y.Slice(previousT * n * ldy);
-            int ldhPrev = step == 0 ? h : ldy;
+            int t = TimeOf(s, reverse, step);
+            ReadOnlySpan<float> hPrev = PreviousState(s, reverse, step, h0, y, ldy, out int ldhPrev);
             Span<float> stepGates = gates.Slice(t * n * gw, n * gw);
             Span<float> yt = y.Slice(t * n * ldy);
             switch (s.Cell)
@@ -121,10 +119,8 @@ internal static class DirectionLayer
 
         for (int step = s.Steps - 1; step >= 0; step--)
         {
-            int t = reverse ? s.Steps - 1 - step : step;
-            int previousT = reverse ? t + 1 : t - 1;
-            ReadOnlySpan<float> hPrev = step == 0 ? h0 : y.Slice(previousT * n * ldy);
-            int ldhPrev = step == 0 ? h : ldy;
+            int t = TimeOf(s, reverse, step);
+            ReadOnlySpan<float> hPrev = PreviousState(s, reverse, step, h0, y, ldy, out int ldhPrev);
             Span<float> stepGates = gates.Slice(t * n * gw, n * gw);
             ReadOnlySpan<float> dyt = dy.Slice(t * n * lddy);
             switch (s.Cell)
@@ -164,6 +160,17 @@ internal static class DirectionLayer
         AccumulateWeightGradientOfRecurrence(s, reverse, recurrentGradients, h0, y, ldy, dWhh, path);
         ColumnSums.AddTo(gates, s.Rows, gw, dBih, path);
         ColumnSums.AddTo(recurrentGradients, s.Rows, gw, dBhh, path);
+    }
+
+    /// <summary>The time index that processing step <paramref name="step"/> reaches.</summary>
+    private static int TimeOf(in DirectionShape s, bool reverse, int step) => reverse ? s.Steps - 1 - step : step;
+
+    /// <summary>The state entering processing step <paramref name="step"/>: h0, or the output of the step before it.</summary>
+    private static ReadOnlySpan<float> PreviousState(in DirectionShape s, bool reverse, int step, ReadOnlySpan<float> h0,
+        ReadOnlySpan<float> y, int ldy, out int ld)
+    {
+        ld = step == 0 ? s.Hidden : ldy;
+        return step == 0 ? h0 : y.Slice(TimeOf(s, reverse, step - 1) * s.Batch * ldy);
     }
 
     /// <summary>
