@@ -19,7 +19,7 @@ internal static class GradientFlowCommand
         options.ThrowIfUnused();
         CellKind[] cells = cellText == null
             ? [CellKind.RnnTanh, CellKind.Lstm, CellKind.Gru]
-            : cellText.Split(',').Select(c => new Options(["--cell", c]).Cell("cell", CellKind.Lstm)).ToArray();
+            : cellText.Split(',').Select(Options.ParseCell).ToArray();
 
         var chart = new SvgChart($"gradient flow: |dL/dh_t| for L = sum(h_T), T={steps}, H={hidden}, random weights", "step t", "|dL/dh_t|", logY: true);
         foreach (CellKind cell in cells)

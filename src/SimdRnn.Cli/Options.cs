@@ -42,9 +42,10 @@ internal sealed class Options
         return value;
     }
 
-    public CellKind Cell(string name, CellKind fallback) => String(name) switch
+    public CellKind Cell(string name, CellKind fallback) => String(name) is { } text ? ParseCell(text) : fallback;
+
+    public static CellKind ParseCell(string text) => text switch
     {
-        null => fallback,
         "lstm" => CellKind.Lstm,
         "gru" => CellKind.Gru,
         "rnn" or "rnn-tanh" => CellKind.RnnTanh,

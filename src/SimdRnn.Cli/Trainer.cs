@@ -27,11 +27,9 @@ internal sealed class Trainer
         (_fcWeightGradient, _fcWeightM, _fcWeightV) = (new float[model.FcWeight.Length], new float[model.FcWeight.Length], new float[model.FcWeight.Length]);
         (_fcBiasGradient, _fcBiasM, _fcBiasV) = (new float[_vocabulary], new float[_vocabulary], new float[_vocabulary]);
         _allGradients = [_gradients.All, _fcWeightGradient, _fcBiasGradient];
-        int gates = model.Stack.Cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
-        double layerFlops = 0;
-        for (int layer = 0; layer < model.Stack.Layers; layer++)
-            layerFlops += 2.0 * rows * gates * _hidden * ((layer == 0 ? _vocabulary : _hidden) + _hidden);
-        FlopsPerStep = 3 * (layerFlops + 2.0 * rows * _hidden * _vocabulary);
+        // Forward GEMM work is 2 * rows * (every weight matrix's size): the recurrent layers' W_ih and W_hh, and fc.
+        long weights = model.Rnn.Names.Where(name => name.StartsWith("weight_", StringComparison.Ordinal)).Sum(name => (long)model.Rnn[name].Length);
+        FlopsPerStep = 3 * 2.0 * rows * (weights + model.FcWeight.Length);
     }
 
     /// <summary>The usual GEMM FLOP count of one training step (forward + backward = 3x forward).</summary>

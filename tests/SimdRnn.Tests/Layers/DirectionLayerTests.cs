@@ -39,7 +39,7 @@ public class DirectionLayerTests
     {
         var random = new Random(c.Seed);
         ReferenceCellKind kind = (ReferenceCellKind)(int)c.Cell;
-        int gates = c.Cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+        int gates = c.Cell.GateCount();
         int gw = gates * c.H, state = c.N * c.H, ldy = c.Reverse ? 2 * c.H : c.H, offset = c.Reverse ? c.H : 0;
         double[] F(int count, double scale) => ReferenceRnn.RandomFloats(random, count, scale);
         float[] ToFloat(double[] v) => v.Select(d => (float)d).ToArray();
