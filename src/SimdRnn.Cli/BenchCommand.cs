@@ -4,10 +4,11 @@ using System.Globalization;
 namespace SimdRnn.Cli;
 
 /// <summary>
-/// <c>simdrnn bench --problem ID... --threads N [--iters K] [--warmup W] --csv</c>: times <see cref="Gemm"/> on
-/// the GEMM problems of PROBLEMS.md and prints <c>harness,problem,threads,ms_median,gflops</c> CSV (harness
-/// <c>simdrnn-gemm</c>), the same form as native-compare's harnesses. Median of K timed calls after W warm-up
-/// calls; GFLOP/s = 2 M N K / median time.
+/// <c>simdrnn bench --problem ID... --threads N [--iters K] [--warmup W] --csv</c>: times the problems of PROBLEMS.md
+/// and prints <c>harness,problem,threads,ms_median,gflops</c> CSV, the same form as native-compare's harnesses:
+/// <c>simdrnn-gemm</c> for GEMM problems; <c>simdrnn-fwd</c>, <c>simdrnn-bwd</c>, <c>simdrnn-train</c> for RNN train
+/// problems and <c>simdrnn-infer</c> for inference ones. Median of K timed calls after W warm-up calls; GFLOP/s
+/// counts the GEMM flops (PROBLEMS.md's convention) over the median time.
 /// </summary>
 internal static class BenchCommand
 {
@@ -15,7 +16,7 @@ internal static class BenchCommand
 
     private const string Usage = """
         usage: simdrnn bench --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv]
-          --problem ID...  GEMM problems of PROBLEMS.md (default: all): {0}
+          --problem ID...  problems of PROBLEMS.md (default: all): {0}
           --threads N      degree of parallelism (default 1)
           --iters K        timed calls per problem, K >= 10 (default 20)
           --warmup W       untimed calls first, W >= 1 (default 3)
@@ -25,7 +26,7 @@ internal static class BenchCommand
     /// <summary>Runs the command on the arguments after the word <c>bench</c>; returns the exit code (2 = usage error).</summary>
     public static int Run(string[] args)
     {
-        var problems = new List<GemmProblem>();
+        var problems = new List<(string Id, Func<int, IReadOnlyList<BenchCase>> Cases)>();
         int threads = 1, iterations = 20, warmup = 3;
         for (int i = 0; i < args.Length; i++)
         {
@@ -34,8 +35,8 @@ internal static class BenchCommand
                 case "--problem":
                     for (; i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal); i++)
                     {
-                        GemmProblem? problem = GemmProblem.Find(args[i + 1]);
-                        if (problem is null) return Fail($"unknown problem '{args[i + 1]}'");
+                        var problem = AllProblems.FirstOrDefault(p => p.Id == args[i + 1]);
+                        if (problem.Id is null) return Fail($"unknown problem '{args[i + 1]}'");
                         problems.Add(problem);
                     }
 
@@ -46,33 +47,46 @@ internal static class BenchCommand
                 case "--csv":
                     break;
                 case "-h" or "--help":
-                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Usage, string.Join(' ', GemmProblem.All.Select(p => p.Id))));
+                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Usage, string.Join(' ', AllProblems.Select(p => p.Id))));
                     return 0;
                 default:
                     return Fail($"bad argument '{args[i]}'" + (i + 1 < args.Length ? $" '{args[i + 1]}'" : ""));
             }
         }
 
-        if (problems.Count == 0) problems.AddRange(GemmProblem.All);
+        if (problems.Count == 0) problems.AddRange(AllProblems);
         Console.WriteLine("harness,problem,threads,ms_median,gflops");
-        foreach (GemmProblem problem in problems)
+        foreach (var problem in problems)
         {
-            double seconds = MedianSeconds(problem.CreateOperands(), threads, warmup, iterations);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"simdrnn-gemm,{problem.Id},{threads},{seconds * 1e3:F4},{problem.Flops / seconds * 1e-9:F2}"));
+            foreach (BenchCase benchCase in problem.Cases(threads))
+            {
+                double seconds = MedianSeconds(benchCase, warmup, iterations);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{benchCase.Harness},{problem.Id},{threads},{seconds * 1e3:F4},{benchCase.Flops / seconds * 1e-9:F2}"));
+            }
         }
 
         return 0;
     }
 
-    private static double MedianSeconds(GemmOperandSet operands, int threads, int warmup, int iterations)
+    private static IEnumerable<(string Id, Func<int, IReadOnlyList<BenchCase>> Cases)> AllProblems =>
+        GemmProblem.All.Select(p => (p.Id, (Func<int, IReadOnlyList<BenchCase>>)p.Cases))
+            .Concat(RnnProblem.All.Select(p => (p.Id, (Func<int, IReadOnlyList<BenchCase>>)p.Cases)));
+
+    private static double MedianSeconds(BenchCase benchCase, int warmup, int iterations)
     {
-        for (int i = 0; i < warmup; i++) operands.Run(threads);
+        for (int i = 0; i < warmup; i++)
+        {
+            benchCase.Prepare?.Invoke();
+            benchCase.Timed();
+        }
+
         var seconds = new double[iterations];
         for (int i = 0; i < iterations; i++)
         {
+            benchCase.Prepare?.Invoke();
             long start = Stopwatch.GetTimestamp();
-            operands.Run(threads);
+            benchCase.Timed();
             seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 

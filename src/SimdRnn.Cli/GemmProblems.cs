@@ -21,6 +21,13 @@ internal sealed record GemmProblem(string Id, int M, int N, int K, MatrixOp OpA)
 
     public static GemmProblem? Find(string id) => All.FirstOrDefault(problem => problem.Id == id);
 
+    /// <summary>The timed call (harness <c>simdrnn-gemm</c>).</summary>
+    public IReadOnlyList<BenchCase> Cases(int threads)
+    {
+        GemmOperandSet operands = CreateOperands();
+        return [new("simdrnn-gemm", Flops, () => operands.Run(threads))];
+    }
+
     /// <summary>Operands filled with reproducible values in [-1, 1); C starts as NaN (beta = 0 must ignore it).</summary>
     public GemmOperandSet CreateOperands() => new(this);
 }

@@ -93,7 +93,9 @@ public static class Gemm
         float beta, Span<float> c, int ldc, int maxDegreeOfParallelism = -1)
     {
         ArgumentNullException.ThrowIfNull(b);
-        MultiplyCore(opA, MatrixOp.None, m, b.Columns, b.Rows, alpha, a, lda, [], 0, b, beta, c, ldc, maxDegreeOfParallelism, b.Path);
+        MultiplyCore(opA, MatrixOp.None, m, b.Columns, b.Rows, alpha, a, lda, [], 0, b.Span, packed: true, beta, c, ldc,
+            maxDegreeOfParallelism, b.Path);
+        GC.KeepAlive(b);
     }
 
     /// <summary>C = alpha * op(A) * B + beta * C on 2D views, with B packed once.</summary>
@@ -122,10 +124,23 @@ public static class Gemm
     internal static void Multiply(MatrixOp opA, MatrixOp opB, int m, int n, int k, float alpha,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, float beta, Span<float> c, int ldc,
         int maxDegreeOfParallelism, SimdPath path) =>
-        MultiplyCore(opA, opB, m, n, k, alpha, a, lda, b, ldb, null, beta, c, ldc, maxDegreeOfParallelism, path);
+        MultiplyCore(opA, opB, m, n, k, alpha, a, lda, b, ldb, [], packed: false, beta, c, ldc, maxDegreeOfParallelism, path);
+
+    /// <summary>
+    /// C = alpha * op(A) * B + beta * C with B (k x n) packed by <see cref="PackedMatrix.PackInto"/> on the same
+    /// <paramref name="path"/> into a caller-owned buffer (the layers pack their recurrent weights into the workspace).
+    /// </summary>
+    internal static void Multiply(MatrixOp opA, int m, int n, int k, float alpha, ReadOnlySpan<float> a, int lda,
+        ReadOnlySpan<float> packedB, float beta, Span<float> c, int ldc, int maxDegreeOfParallelism, SimdPath path)
+    {
+        long needed = PackedMatrix.Length(k, n, path);
+        if (packedB.Length < needed)
+            ThrowHelper.ThrowArgument(nameof(packedB), $"packedB has {packedB.Length} floats but a packed {k} x {n} matrix has {needed}.");
+        MultiplyCore(opA, MatrixOp.None, m, n, k, alpha, a, lda, [], 0, packedB, packed: true, beta, c, ldc, maxDegreeOfParallelism, path);
+    }
 
     private static unsafe void MultiplyCore(MatrixOp opA, MatrixOp opB, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, PackedMatrix? packedB, float beta,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, ReadOnlySpan<float> packedB, bool packed, float beta,
         Span<float> c, int ldc, int maxDegreeOfParallelism, SimdPath path)
     {
         ThrowIfUndefined(opA, nameof(opA));
@@ -138,27 +153,27 @@ public static class Gemm
         ReadOnlySpan<float> aUsed = GemmArguments.Extent(a, aRows, aColumns, lda, nameof(a), nameof(lda));
         ReadOnlySpan<float> cUsed = GemmArguments.Extent(c, m, n, ldc, nameof(c), nameof(ldc));
         GemmArguments.ThrowIfOverlapping(aUsed, cUsed, nameof(a), nameof(c));
-        if (packedB is null)
+        if (packed)
+            GemmArguments.ThrowIfOverlapping(packedB, cUsed, nameof(packedB), nameof(c));
+        else
         {
             (int bRows, int bColumns) = Shape(k, n, opB);
             ReadOnlySpan<float> bUsed = GemmArguments.Extent(b, bRows, bColumns, ldb, nameof(b), nameof(ldb));
             GemmArguments.ThrowIfOverlapping(bUsed, cUsed, nameof(b), nameof(c));
         }
 
-        fixed (float* aPointer = a, bPointer = b, cPointer = c)
+        fixed (float* aPointer = a, bPointer = b, packedPointer = packedB, cPointer = c)
         {
             var operands = new GemmOperands
             {
                 A = aPointer, Lda = lda, TransposeA = opA == MatrixOp.Transpose,
                 B = bPointer, Ldb = ldb, TransposeB = opB == MatrixOp.Transpose,
-                PackedB = packedB is null ? null : packedB.Data,
+                PackedB = packed ? packedPointer : null,
                 C = cPointer, Ldc = ldc,
                 M = m, N = n, K = k, Alpha = alpha,
             };
             GemmDriver.Run(operands, beta, path, GemmArguments.Resolve(maxDegreeOfParallelism));
         }
-
-        GC.KeepAlive(packedB);
     }
 
     /// <summary>Stored rows x columns of a matrix used as <paramref name="op"/>(X) of <paramref name="rows"/> x <paramref name="columns"/> (and back: the map is its own inverse).</summary>

@@ -9,7 +9,8 @@ namespace SimdRnn.Internal;
 /// </summary>
 internal static unsafe class PackBuffers
 {
-    private const int AlignmentFloats = 16;
+    /// <summary>Slack that lets a buffer start at a cache line.</summary>
+    public const int AlignmentFloats = 16;
 
     [ThreadStatic] private static float[]? t_a;
     [ThreadStatic] private static float[]? t_b;

@@ -58,36 +58,80 @@ public sealed unsafe class PackedMatrix
 
     internal static PackedMatrix Pack(MatrixOp opB, int k, int n, ReadOnlySpan<float> b, int ldb, SimdPath path)
     {
+        ThrowIfInvalid(opB, k, n, b, ldb);
+        long length = Length(k, n, path);
+        if (length > Array.MaxLength - 64)
+            ThrowHelper.ThrowArgument(nameof(b), $"a packed {k} x {n} matrix needs {length} floats, more than one array holds.");
+        float* data = PackBuffers.AllocatePinned((int)length, out float[] storage);
+        fixed (float* source = b)
+        {
+            var packer = new Packer(source, ldb, opB == MatrixOp.Transpose, k, n, data);
+            WidthDispatch.Run(ref packer, path);
+        }
+
+        return new PackedMatrix(k, n, path, storage, data);
+    }
+
+    /// <summary>The packed floats as a span (for the product's argument checks and pinning).</summary>
+    internal ReadOnlySpan<float> Span => new(_data, (int)Length(Rows, Columns, Path));
+
+    /// <summary>Floats of a packed k x n op(B) on <paramref name="path"/>.</summary>
+    internal static long Length(int k, int n, SimdPath path)
+    {
+        var query = new LengthQuery(k, n);
+        WidthDispatch.Run(ref query, path);
+        return query.Length;
+    }
+
+    /// <summary>Floats that <see cref="PackInto"/> may need for a k x n op(B) on any path, alignment slack included.</summary>
+    internal static long BufferLength(int k, int n) =>
+        (long)k * ((n + GemmBlocking.MaxNr - 1) / GemmBlocking.MaxNr * GemmBlocking.MaxNr) + PackBuffers.AlignmentFloats;
+
+    /// <summary>
+    /// Packs op(B) into a caller-owned buffer of at least <see cref="BufferLength"/> floats (e.g. a layer's workspace)
+    /// and returns the cache-line-aligned part that holds the panels, for
+    /// <see cref="Gemm.Multiply(MatrixOp, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, float, Span{float}, int, int, SimdPath)"/>.
+    /// </summary>
+    internal static Span<float> PackInto(MatrixOp opB, int k, int n, ReadOnlySpan<float> b, int ldb, Span<float> buffer, SimdPath path)
+    {
+        ThrowIfInvalid(opB, k, n, b, ldb);
+        int length = checked((int)Length(k, n, path));
+        if (buffer.Length < BufferLength(k, n))
+            ThrowHelper.ThrowArgument(nameof(buffer), $"buffer has {buffer.Length} floats but a packed {k} x {n} matrix needs {BufferLength(k, n)}.");
+        fixed (float* source = b, start = buffer)
+        {
+            int skip = (int)((64 - (nuint)start % 64) % 64 / sizeof(float));
+            var packer = new Packer(source, ldb, opB == MatrixOp.Transpose, k, n, start + skip);
+            WidthDispatch.Run(ref packer, path);
+            return buffer.Slice(skip, length);
+        }
+    }
+
+    private static void ThrowIfInvalid(MatrixOp opB, int k, int n, ReadOnlySpan<float> b, int ldb)
+    {
         Gemm.ThrowIfUndefined(opB, nameof(opB));
         GemmArguments.ThrowIfNegative(k, nameof(k));
         GemmArguments.ThrowIfNegative(n, nameof(n));
         (int rows, int columns) = Gemm.Shape(k, n, opB);
         GemmArguments.Extent(b, rows, columns, ldb, nameof(b), nameof(ldb));
-        fixed (float* source = b)
-        {
-            var packer = new Packer(source, ldb, opB == MatrixOp.Transpose, k, n);
-            WidthDispatch.Run(ref packer, path);
-            return new PackedMatrix(k, n, path, packer.Storage!, packer.Data);
-        }
     }
 
-    private struct Packer(float* b, int ldb, bool transpose, int k, int n) : IWidthKernel
+    private struct LengthQuery(int k, int n) : IWidthKernel
     {
-        public float[]? Storage;
-        public float* Data;
+        public long Length;
 
+        public void Run<TVec>() where TVec : struct, IVector<TVec> => Length = Packing.PackedLength<TVec>(k, n);
+    }
+
+    private readonly struct Packer(float* b, int ldb, bool transpose, int k, int n, float* destination) : IWidthKernel
+    {
         public void Run<TVec>() where TVec : struct, IVector<TVec>
         {
-            long length = Packing.PackedLength<TVec>(k, n);
-            if (length > Array.MaxLength - 64)
-                ThrowHelper.ThrowArgument(nameof(b), $"a packed {k} x {n} matrix needs {length} floats, more than one array holds.");
-            Data = PackBuffers.AllocatePinned((int)length, out float[] storage);
-            Storage = storage;
             int kc = GemmBlocking.Kc<TVec>();
             nint paddedColumns = Packing.PaddedColumns<TVec>(n);
             // The same KC blocks as the unpacked product, so the chains (and the results) are the same.
             for (int pc = 0; pc < k; pc += kc)
-                Packing.PackB<TVec>(b, ldb, transpose, pc, Math.Min(kc, k - pc), 0, n, Data + pc * paddedColumns);
+                Packing.PackB<TVec>(b, ldb, transpose, pc, Math.Min(kc, k - pc), 0, n, destination + pc * paddedColumns);
         }
     }
 }

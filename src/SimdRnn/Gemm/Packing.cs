@@ -8,6 +8,9 @@ namespace SimdRnn.Internal;
 /// </summary>
 internal static unsafe class Packing
 {
+    // Values of k per block of a transposing pack: 16 lines of one stored row, and 16 NR-float lines of the panel.
+    private const int TransposeDepth = 16;
+
     /// <summary>
     /// Packs alpha * op(A)[i0 .. i0+mc, k0 .. k0+kc] as MR-row panels: panel p holds, for each k, the MR values
     /// of rows i0 + p*MR .. (zeros past mc), at dst + p*kc*MR.
@@ -61,11 +64,25 @@ internal static unsafe class Packing
             int columns = Math.Min(nr, nc - jr);
             if (transposeB)
             {
-                // Stored N x K: read each stored row (one column of op(B)) contiguously.
-                for (int j = 0; j < columns; j++)
+                // Stored N x K: a transpose. Whole W x W blocks go through registers; the rest (a narrow last panel,
+                // a depth that is not a multiple of W) element by element, in blocks of k so that the lines of the
+                // panel being written stay in L1.
+                int width = TVec.Count;
+                int vectorDepth = columns == nr ? kc - kc % width : 0;
+                float* panelSource = b + (nint)(j0 + jr) * ldb + k0;
+                for (int kb = 0; kb < vectorDepth; kb += width)
+                    for (int j = 0; j < nr; j += width)
+                        TVec.TransposeSquare(panelSource + j * ldb + kb, ldb, dst + (nint)kb * nr + j, nr);
+
+                for (int kb = vectorDepth; kb < kc; kb += TransposeDepth)
                 {
-                    float* source = b + (nint)(j0 + jr + j) * ldb + k0;
-                    for (int k = 0; k < kc; k++) dst[(nint)k * nr + j] = source[k];
+                    int depth = Math.Min(TransposeDepth, kc - kb);
+                    for (int j = 0; j < columns; j++)
+                    {
+                        float* source = panelSource + j * ldb + kb;
+                        float* target = dst + (nint)kb * nr + j;
+                        for (int k = 0; k < depth; k++) target[(nint)k * nr] = source[k];
+                    }
                 }
 
                 for (int j = columns; j < nr; j++)

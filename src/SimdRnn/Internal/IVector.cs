@@ -54,4 +54,11 @@ internal interface IVector<TSelf> where TSelf : struct, IVector<TSelf>
 
     /// <summary>The largest lane; NaN if any lane is NaN.</summary>
     static abstract float MaxAcross(TSelf value);
+
+    /// <summary>
+    /// Writes the transpose of the Count x Count block at <paramref name="source"/> (rows <paramref name="sourceStride"/>
+    /// floats apart) to <paramref name="destination"/> (rows <paramref name="destinationStride"/> apart); the packing
+    /// of a transposed matrix operand.
+    /// </summary>
+    static abstract unsafe void TransposeSquare(float* source, nint sourceStride, float* destination, nint destinationStride);
 }

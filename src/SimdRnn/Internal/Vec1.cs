@@ -41,4 +41,14 @@ internal readonly struct Vec1(float value) : IVector<Vec1>
     private static int Bits(Vec1 value) => BitConverter.SingleToInt32Bits(value.Value);
     private static Vec1 FromBits(int bits) => new(BitConverter.Int32BitsToSingle(bits));
     private static Vec1 Mask(bool condition) => FromBits(condition ? -1 : 0);
+
+    public static unsafe void TransposeSquare(float* source, nint sourceStride, float* destination, nint destinationStride) =>
+        *destination = *source;
+
+    /// <summary>The element-by-element transpose of a size x size block (the fallback of the vector types).</summary>
+    public static unsafe void TransposeBlock(int size, float* source, nint sourceStride, float* destination, nint destinationStride)
+    {
+        for (int i = 0; i < size; i++)
+            for (int j = 0; j < size; j++) destination[j * destinationStride + i] = source[i * sourceStride + j];
+    }
 }

@@ -1,10 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 
 namespace SimdRnn.Internal;
 
-/// <summary>16 floats (AVX-128). See <see cref="IVector{TSelf}"/>.</summary>
+/// <summary>4 floats (SSE, AdvSimd or portable Vector128). See <see cref="IVector{TSelf}"/>.</summary>
 internal readonly struct Vec128(Vector128<float> value) : IVector<Vec128>
 {
     public readonly Vector128<float> Value = value;
@@ -40,5 +42,40 @@ internal readonly struct Vec128(Vector128<float> value) : IVector<Vec128>
         // Math.Max propagates NaN, unlike the native max instructions.
         Vector128<float> v = value.Value;
         return MathF.Max(MathF.Max(v[0], v[1]), MathF.Max(v[2], v[3]));
+    }
+
+    /// <summary>4 x 4: interleave 32-bit pairs, then 64-bit pairs (SSE or AdvSimd; element by element elsewhere).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void TransposeSquare(float* source, nint sourceStride, float* destination, nint destinationStride)
+    {
+        Vector128<float> r0 = Vector128.Load(source), r1 = Vector128.Load(source + sourceStride),
+            r2 = Vector128.Load(source + 2 * sourceStride), r3 = Vector128.Load(source + 3 * sourceStride);
+        Vector128<float> t0, t1, t2, t3;
+        if (Sse.IsSupported)
+        {
+            t0 = Sse.UnpackLow(r0, r1);
+            t1 = Sse.UnpackHigh(r0, r1);
+            t2 = Sse.UnpackLow(r2, r3);
+            t3 = Sse.UnpackHigh(r2, r3);
+            Sse.Store(destination, Sse.MoveLowToHigh(t0, t2));
+            Sse.Store(destination + destinationStride, Sse.MoveHighToLow(t2, t0));
+            Sse.Store(destination + 2 * destinationStride, Sse.MoveLowToHigh(t1, t3));
+            Sse.Store(destination + 3 * destinationStride, Sse.MoveHighToLow(t3, t1));
+        }
+        else if (AdvSimd.Arm64.IsSupported)
+        {
+            t0 = AdvSimd.Arm64.ZipLow(r0, r1);
+            t1 = AdvSimd.Arm64.ZipHigh(r0, r1);
+            t2 = AdvSimd.Arm64.ZipLow(r2, r3);
+            t3 = AdvSimd.Arm64.ZipHigh(r2, r3);
+            AdvSimd.Arm64.ZipLow(t0.AsDouble(), t2.AsDouble()).AsSingle().Store(destination);
+            AdvSimd.Arm64.ZipHigh(t0.AsDouble(), t2.AsDouble()).AsSingle().Store(destination + destinationStride);
+            AdvSimd.Arm64.ZipLow(t1.AsDouble(), t3.AsDouble()).AsSingle().Store(destination + 2 * destinationStride);
+            AdvSimd.Arm64.ZipHigh(t1.AsDouble(), t3.AsDouble()).AsSingle().Store(destination + 3 * destinationStride);
+        }
+        else
+        {
+            Vec1.TransposeBlock(4, source, sourceStride, destination, destinationStride);
+        }
     }
 }

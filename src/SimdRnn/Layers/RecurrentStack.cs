@@ -46,6 +46,24 @@ public sealed class RecurrentStack
     /// <summary>1, or 2 when bidirectional.</summary>
     public int Directions { get; }
 
+    /// <summary>
+    /// The most threads one call uses (the matrix products and the per-step cell passes split across them);
+    /// -1 (the default) for all processors. Results are bitwise the same for any value.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is 0 or below -1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        init
+        {
+            if (value == 0 || value < -1)
+                ThrowHelper.ThrowOutOfRange(nameof(MaxDegreeOfParallelism), value, "Use -1 (all processors) or a positive thread count.");
+            _maxDegreeOfParallelism = value;
+        }
+    }
+
+    private readonly int _maxDegreeOfParallelism = -1;
+
     /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
     public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
 
@@ -88,7 +106,7 @@ public sealed class RecurrentStack
                 DirectionLayer.Forward(shape, direction == 1, input, wih, whh, bih, bhh, h0.Slice(s * state, state),
                     Cell == CellKind.Lstm ? c0.Slice(s * state, state) : default, output[(direction * HiddenSize)..], outputWidth,
                     hT.Slice(s * state, state), Cell == CellKind.Lstm ? cT.Slice(s * state, state) : default,
-                    DirectionWorkspace(workspace, layer, direction, steps, batch), training, Cpu.Path);
+                    DirectionWorkspace(workspace, layer, direction, steps, batch), training, Cpu.Path, MaxDegreeOfParallelism);
             }
         }
     }
@@ -132,7 +150,7 @@ public sealed class RecurrentStack
                     output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth,
                     dhT.Slice(s * state, state), lstm ? dcT.Slice(s * state, state) : default, dInput, accumulateDx: direction == 1,
                     dh0.Slice(s * state, state), lstm ? dc0.Slice(s * state, state) : default, dWih, dWhh, dBih, dBhh,
-                    DirectionWorkspace(workspace, layer, direction, steps, batch), Cpu.Path);
+                    DirectionWorkspace(workspace, layer, direction, steps, batch), Cpu.Path, MaxDegreeOfParallelism);
             }
 
             dOutput = dInput;
