@@ -49,6 +49,7 @@ internal static class GruCell
         private readonly Span<float> _gi = gi, _h = h, _ghnSaved = ghnSaved;
         private readonly ReadOnlySpan<float> _gh = gh, _biasInput = biasInput, _biasHidden = biasHidden, _hPrev = hPrev;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, ForwardKernel>(ref this, rows, hidden);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -84,6 +85,7 @@ internal static class GruCell
         private readonly Span<float> _gi = gi, _dGh = dGh, _dhPrev = dhPrev;
         private readonly ReadOnlySpan<float> _ghnSaved = ghnSaved, _hPrev = hPrev, _dy = dy, _dhRecurrent = dhRecurrent;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, BackwardKernel>(ref this, rows, hidden);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -54,6 +54,7 @@ internal static class LstmCell
         private readonly Span<float> _gates = gates, _c = c, _h = h;
         private readonly ReadOnlySpan<float> _bias = bias, _cPrev = cPrev;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, ForwardKernel>(ref this, rows, hidden);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -85,6 +86,7 @@ internal static class LstmCell
         private readonly Span<float> _gates = gates, _dc = dc;
         private readonly ReadOnlySpan<float> _c = c, _cPrev = cPrev, _dy = dy, _dhRecurrent = dhRecurrent;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, BackwardKernel>(ref this, rows, hidden);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

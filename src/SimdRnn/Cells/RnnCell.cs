@@ -36,6 +36,7 @@ internal static class RnnCell
         private readonly ReadOnlySpan<float> _gates = gates, _bias = bias;
         private readonly Span<float> _h = h;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, ForwardKernel>(ref this, rows, hidden);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -52,6 +53,7 @@ internal static class RnnCell
         private readonly ReadOnlySpan<float> _h = h, _dy = dy, _dhRecurrent = dhRecurrent;
         private readonly Span<float> _dGates = dGates;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, BackwardKernel>(ref this, rows, hidden);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

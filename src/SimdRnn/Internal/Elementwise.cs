@@ -56,6 +56,7 @@ internal static class Elementwise
         private readonly ReadOnlySpan<float> _x = x;
         private readonly Span<float> _y = y;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TVec>() where TVec : struct, IVector<TVec>
         {
             nuint length = (nuint)_x.Length;
@@ -96,6 +97,7 @@ internal static class Elementwise
         private readonly ReadOnlySpan<float> _b = b;
         private readonly Span<float> _result = result;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public readonly void Run<TVec>() where TVec : struct, IVector<TVec>
         {
             nuint length = (nuint)_a.Length;

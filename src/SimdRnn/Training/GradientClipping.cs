@@ -52,6 +52,7 @@ public static class GradientClipping
     {
         private readonly Span<float> _gradient = gradient;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, ClipKernel>(ref this, 1, _gradient.Length);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -73,6 +74,7 @@ public static class GradientClipping
         private readonly ReadOnlySpan<float> _values = values;
         public double Result;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec>
         {
             ref float start = ref At(_values, 0);

@@ -41,6 +41,7 @@ public static class Optimizer
         private readonly Span<float> _parameters = parameters;
         private readonly ReadOnlySpan<float> _gradients = gradients;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, SgdKernel>(ref this, 1, _parameters.Length);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -57,6 +58,7 @@ public static class Optimizer
         private readonly Span<float> _parameters = parameters, _m = m, _v = v;
         private readonly ReadOnlySpan<float> _gradients = gradients;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, AdamKernel>(ref this, 1, _parameters.Length);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -41,6 +41,7 @@ public static class SoftmaxCrossEntropy
         private readonly Span<float> _dLogits = dLogits;
         public double Loss;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec>
         {
             double loss = 0;

@@ -17,6 +17,7 @@ internal static class VectorScale
     {
         private readonly Span<float> _values = values;
 
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => RowDriver.Run<TVec, ScaleKernel>(ref this, 1, _values.Length);
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
