@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace SimdRnn.Internal;
 
@@ -24,24 +25,34 @@ internal static unsafe class Packing
         for (int ir = 0; ir < mc; ir += mr, dst += (nint)kc * mr)
         {
             int rows = Math.Min(mr, mc - ir);
+            // Groups of four rows go four floats at a time (a 4 x 4 transpose when A is not transposed); the rest one by one.
+            int vectorRows = rows - rows % 4;
             if (p.TransposeA)
             {
                 // Stored K x M: the MR values of one k are contiguous.
+                var scale = Vector128.Create(alpha);
                 for (int k = 0; k < kc; k++)
                 {
                     float* source = p.A + (nint)(k0 + k) * p.Lda + i0 + ir;
                     float* panelRow = dst + (nint)k * mr;
-                    for (int r = 0; r < rows; r++) panelRow[r] = alpha * source[r];
+                    for (int r = 0; r < vectorRows; r += 4) (scale * Vector128.Load(source + r)).Store(panelRow + r);
+                    for (int r = vectorRows; r < rows; r++) panelRow[r] = alpha * source[r];
                     for (int r = rows; r < mr; r++) panelRow[r] = 0f;
                 }
             }
             else
             {
+                float* rowsStart = p.A + (nint)(i0 + ir) * p.Lda + k0;
+                int vectorDepth = alpha == 1f ? kc - kc % 4 : 0;
+                for (int r = 0; r < vectorRows; r += 4)
+                    for (int k = 0; k < vectorDepth; k += 4)
+                        Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
+
                 // Row by row: contiguous reads, strided writes into the (L1-resident) panel.
                 for (int r = 0; r < rows; r++)
                 {
-                    float* source = p.A + (nint)(i0 + ir + r) * p.Lda + k0;
-                    for (int k = 0; k < kc; k++) dst[(nint)k * mr + r] = alpha * source[k];
+                    float* source = rowsStart + r * p.Lda;
+                    for (int k = r < vectorRows ? vectorDepth : 0; k < kc; k++) dst[(nint)k * mr + r] = alpha * source[k];
                 }
 
                 for (int r = rows; r < mr; r++)

@@ -64,6 +64,9 @@ public sealed class RecurrentStack
 
     private readonly int _maxDegreeOfParallelism = -1;
 
+    /// <summary>The SIMD path the kernels take: <see cref="Cpu.Path"/>; tests set a narrower one to run every path in-process.</summary>
+    internal SimdPath Path { get; init; } = Cpu.Path;
+
     /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
     public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
 
@@ -106,7 +109,7 @@ public sealed class RecurrentStack
                 DirectionLayer.Forward(shape, direction == 1, input, wih, whh, bih, bhh, h0.Slice(s * state, state),
                     Cell == CellKind.Lstm ? c0.Slice(s * state, state) : default, output[(direction * HiddenSize)..], outputWidth,
                     hT.Slice(s * state, state), Cell == CellKind.Lstm ? cT.Slice(s * state, state) : default,
-                    DirectionWorkspace(workspace, layer, direction, steps, batch), training, Cpu.Path, MaxDegreeOfParallelism);
+                    DirectionWorkspace(workspace, layer, direction, steps, batch), training, Path, MaxDegreeOfParallelism);
             }
         }
     }
@@ -150,7 +153,7 @@ public sealed class RecurrentStack
                     output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth,
                     dhT.Slice(s * state, state), lstm ? dcT.Slice(s * state, state) : default, dInput, accumulateDx: direction == 1,
                     dh0.Slice(s * state, state), lstm ? dc0.Slice(s * state, state) : default, dWih, dWhh, dBih, dBhh,
-                    DirectionWorkspace(workspace, layer, direction, steps, batch), Cpu.Path, MaxDegreeOfParallelism);
+                    DirectionWorkspace(workspace, layer, direction, steps, batch), Path, MaxDegreeOfParallelism);
             }
 
             dOutput = dInput;

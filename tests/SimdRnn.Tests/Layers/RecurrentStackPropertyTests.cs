@@ -1,0 +1,176 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using SimdRnn.Reference;
+using SimdRnn.Tests.Support;
+
+namespace SimdRnn.Tests.Layers;
+
+public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path)
+{
+    public override string ToString() => $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H}";
+}
+
+public static class StackArbitraries
+{
+    public static Arbitrary<StackCase> Case() =>
+        (from cell in Gen.Elements(Enum.GetValues<CellKind>())
+         from layers in Gen.Choose(1, 3)
+         from bidirectional in Gen.Elements(false, true)
+         from t in Gen.Choose(1, 5)
+         from n in Gen.OneOf(Gen.Choose(1, 5), Gen.Elements(1, 9))
+         from i in Gen.OneOf(Gen.Choose(1, 19), Gen.Elements(1, 16, 17))
+         from h in Gen.OneOf(Gen.Choose(1, 19), Gen.Elements(1, 8, 17))
+         from seed in Gen.Choose(0, int.MaxValue)
+         from path in Gen.Elements(TestPaths.InProcess.ToArray())
+         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path)).ToArbitrary();
+}
+
+/// <summary>
+/// The public stack (multi-layer, bidirectional) on every in-process path against the double-precision reference,
+/// truncated BPTT by chunks, and the thread-count invariance. Stated bound: each value within
+/// 2e-4 (1 + max |reference| of its tensor).
+/// </summary>
+[Trait("Category", "Kernel")]
+public class RecurrentStackPropertyTests
+{
+    [Property(Arbitrary = [typeof(StackArbitraries)], MaxTest = 40)]
+    public void Stack_forward_and_backward_match_the_reference_on_every_path(StackCase c)
+    {
+        var random = new Random(c.Seed);
+        var reference = new ReferenceRnn((ReferenceCellKind)(int)c.Cell, c.I, c.H, c.Layers, c.Bidirectional);
+        Dictionary<string, double[]> weights = reference.RandomParameters(random);
+        var stack = new RecurrentStack(c.Cell, c.I, c.H, c.Layers, c.Bidirectional) { Path = c.Path };
+        RecurrentParameters parameters = stack.CreateParameters();
+        foreach (string name in parameters.Names) ToFloat(weights[name]).CopyTo(parameters[name]);
+
+        bool lstm = c.Cell == CellKind.Lstm;
+        int states = c.Layers * stack.Directions * c.N * c.H, outputs = c.T * c.N * stack.Directions * c.H;
+        double[] x = ReferenceRnn.RandomFloats(random, c.T * c.N * c.I, 1), h0 = ReferenceRnn.RandomFloats(random, states, 1);
+        double[] c0 = ReferenceRnn.RandomFloats(random, states, 1), dy = ReferenceRnn.RandomFloats(random, outputs, 1);
+        double[] dhT = ReferenceRnn.RandomFloats(random, states, 1), dcT = ReferenceRnn.RandomFloats(random, states, 1);
+
+        var y = new Guarded(outputs);
+        var hT = new Guarded(states);
+        var cT = new Guarded(lstm ? states : 0);
+        var workspace = new float[stack.WorkspaceLength(c.T, c.N)];
+        stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, y.Span, hT.Span, cT.Span, workspace, training: true);
+        ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights);
+        AssertClose(expected.Y, y.ToArray(), "y");
+        AssertClose(expected.HT, hT.ToArray(), "hT");
+        if (lstm) AssertClose(expected.CT!, cT.ToArray(), "cT");
+
+        RecurrentParameters gradients = stack.CreateParameters();
+        var dx = new Guarded(c.T * c.N * c.I);
+        var dh0 = new Guarded(states);
+        var dc0 = new Guarded(lstm ? states : 0);
+        stack.Backward(c.T, c.N, ToFloat(x), ToFloat(h0), parameters, y.ToArray(), ToFloat(dy), ToFloat(dhT), lstm ? ToFloat(dcT) : [],
+            dx.Span, dh0.Span, dc0.Span, gradients, workspace);
+        foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0 }) output.AssertGuardsIntact();
+        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null);
+        AssertClose(g.Dx, dx.ToArray(), "dx");
+        AssertClose(g.Dh0, dh0.ToArray(), "dh0");
+        if (lstm) AssertClose(g.Dc0!, dc0.ToArray(), "dc0");
+        foreach (string name in parameters.Names) AssertClose(g.Parameters[name], gradients[name].ToArray(), "d" + name);
+    }
+
+    /// <summary>
+    /// Truncated BPTT: a sequence run in chunks of k steps, each chunk starting from the state the previous one ended
+    /// in, gives bitwise the outputs and final state of one whole forward; each chunk's backward (gradient cut at its
+    /// end: dhT = dcT = 0 there) equals the reference's backward over that chunk alone.
+    /// </summary>
+    [Theory]
+    [InlineData(CellKind.Lstm, 1)]
+    [InlineData(CellKind.Lstm, 4)]
+    [InlineData(CellKind.Gru, 5)]
+    [InlineData(CellKind.RnnTanh, 3)]
+    public void Chunked_forward_is_bitwise_the_whole_forward_and_chunk_gradients_are_cut_at_the_borders(CellKind cell, int chunk)
+    {
+        const int steps = 11, batch = 3, input = 5, hidden = 17, layers = 2;
+        var random = new Random(chunk);
+        var reference = new ReferenceRnn((ReferenceCellKind)(int)cell, input, hidden, layers);
+        Dictionary<string, double[]> weights = reference.RandomParameters(random);
+        var stack = new RecurrentStack(cell, input, hidden, layers);
+        RecurrentParameters parameters = stack.CreateParameters();
+        foreach (string name in parameters.Names) ToFloat(weights[name]).CopyTo(parameters[name]);
+        bool lstm = cell == CellKind.Lstm;
+        int state = layers * batch * hidden, perStepIn = batch * input, perStepOut = batch * hidden;
+        float[] x = ToFloat(ReferenceRnn.RandomFloats(random, steps * perStepIn, 1)), h0 = ToFloat(ReferenceRnn.RandomFloats(random, state, 1));
+        float[] c0 = lstm ? ToFloat(ReferenceRnn.RandomFloats(random, state, 1)) : [];
+        float[] dy = ToFloat(ReferenceRnn.RandomFloats(random, steps * perStepOut, 1));
+
+        float[] yWhole = new float[steps * perStepOut], hWhole = new float[state], cWhole = new float[c0.Length];
+        stack.Forward(steps, batch, x, h0, c0, parameters, yWhole, hWhole, cWhole, new float[stack.WorkspaceLength(steps, batch)], training: false);
+
+        float[] yChunked = new float[yWhole.Length], h = (float[])h0.Clone(), cState = (float[])c0.Clone();
+        for (int start = 0; start < steps; start += chunk)
+        {
+            int length = Math.Min(chunk, steps - start);
+            float[] chunkX = x.AsSpan(start * perStepIn, length * perStepIn).ToArray(), chunkY = new float[length * perStepOut];
+            float[] hNext = new float[state], cNext = new float[c0.Length];
+            var workspace = new float[stack.WorkspaceLength(length, batch)];
+            stack.Forward(length, batch, chunkX, h, cState, parameters, chunkY, hNext, cNext, workspace, training: true);
+            chunkY.CopyTo(yChunked.AsSpan(start * perStepOut));
+
+            RecurrentParameters gradients = stack.CreateParameters();
+            float[] chunkDy = dy.AsSpan(start * perStepOut, length * perStepOut).ToArray();
+            float[] dx = new float[chunkX.Length], dh0 = new float[state], dc0 = new float[c0.Length];
+            stack.Backward(length, batch, chunkX, h, parameters, chunkY, chunkDy, new float[state], new float[c0.Length], dx, dh0, dc0, gradients, workspace);
+            ReferenceRnn.Gradients expected = reference.Backward(length, batch, ToDouble(chunkX), ToDouble(h), lstm ? ToDouble(cState) : null, weights,
+                ToDouble(chunkDy), new double[state], lstm ? new double[state] : null);
+            AssertClose(expected.Dx, dx, "dx");
+            AssertClose(expected.Dh0, dh0, "dh0");
+            foreach (string name in parameters.Names) AssertClose(expected.Parameters[name], gradients[name].ToArray(), "d" + name);
+
+            h = hNext;
+            cState = cNext;
+        }
+
+        Assert.Equal(Bits(yWhole), Bits(yChunked));
+        Assert.Equal(Bits(hWhole), Bits(h));
+        Assert.Equal(Bits(cWhole), Bits(cState));
+    }
+
+    /// <summary>Sizes large enough that the step products split across threads: the results do not depend on the thread count.</summary>
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    [InlineData(CellKind.RnnTanh)]
+    public void Results_are_bitwise_the_same_for_any_thread_count(CellKind cell)
+    {
+        const int steps = 3, batch = 33, input = 70, hidden = 130;
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3, 7 })
+        {
+            var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true) { MaxDegreeOfParallelism = threads };
+            RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
+            var random = new Random(5);
+            for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = (random.NextSingle() - 0.5f) * 0.2f;
+            int states = 4 * batch * hidden, outputs = steps * batch * 2 * hidden;
+            bool lstm = cell == CellKind.Lstm;
+            float[] x = Enumerable.Range(0, steps * batch * input).Select(i => MathF.Sin(i)).ToArray();
+            float[] h0 = new float[states], c0 = new float[lstm ? states : 0], y = new float[outputs], hT = new float[states], cT = new float[c0.Length];
+            float[] dy = Enumerable.Range(0, outputs).Select(i => MathF.Cos(i)).ToArray(), dx = new float[x.Length];
+            var workspace = new float[stack.WorkspaceLength(steps, batch)];
+            stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+            stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, new float[states], new float[c0.Length], gradients, workspace);
+            float[] all = [.. y, .. hT, .. cT, .. dx, .. gradients.All];
+            if (first is null) first = all;
+            else Assert.True(Bits(first).SequenceEqual(Bits(all)), $"{cell}: {threads} threads differ from 1");
+        }
+    }
+
+    private static int[] Bits(float[] values) => SimdRnn.Tests.Gemm.GemmPropertyTests.Bitwise(values);
+
+    private static float[] ToFloat(double[] values) => values.Select(v => (float)v).ToArray();
+
+    private static double[] ToDouble(float[] values) => values.Select(v => (double)v).ToArray();
+
+    private static void AssertClose(double[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double bound = 2e-4 * (1 + expected.Select(Math.Abs).DefaultIfEmpty(0).Max());
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= bound, $"{what}[{i}]: {actual[i]:R} vs reference {expected[i]:R} (bound {bound:E2})");
+    }
+}
