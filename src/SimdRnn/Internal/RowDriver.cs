@@ -18,11 +18,18 @@ internal static class RowDriver
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run<TVec, TStep>(ref TStep step, int rows, int columns)
         where TVec : struct, IVector<TVec>
+        where TStep : IColumnStep, allows ref struct =>
+        Run<TVec, TStep>(ref step, 0, rows, columns);
+
+    /// <summary>Rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) only (a thread's share of a pass).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Run<TVec, TStep>(ref TStep step, int firstRow, int endRow, int columns)
+        where TVec : struct, IVector<TVec>
         where TStep : IColumnStep, allows ref struct
     {
         nuint count = (nuint)columns;
         nuint vectorEnd = count - count % (nuint)TVec.Count;
-        for (int row = 0; row < rows; row++)
+        for (int row = firstRow; row < endRow; row++)
         {
             nuint j = 0;
             for (; j < vectorEnd; j += (nuint)TVec.Count)

@@ -74,7 +74,7 @@ internal static class DirectionLayer
                     // Training keeps every step's c; inference updates one c in place.
                     Span<float> cPrev = training ? cells.Slice(step * s.State, s.State) : cells[..s.State];
                     Span<float> c = training ? cells.Slice((step + 1) * s.State, s.State) : cPrev;
-                    LstmCell.Forward(stepGates, bias, cPrev, c, yt, ldy, n, h, training, path);
+                    LstmCell.Forward(stepGates, bias, cPrev, c, yt, ldy, n, h, training, path, threads);
                     if (step == s.Steps - 1) c.CopyTo(cT);
                     break;
                 }
@@ -84,13 +84,13 @@ internal static class DirectionLayer
                     Span<float> gh = workspace.Slice((int)s.RecurrentGatesOffset, n * gw);
                     Blas.SgemmPacked(n, gw, h, hPrev, ldhPrev, whhT, 0f, gh, gw, path, threads);
                     Span<float> ghn = training ? workspace.Slice((int)s.GhnOffset + t * s.State, s.State) : default;
-                    GruCell.Forward(stepGates, gh, bih, bhh, hPrev, ldhPrev, yt, ldy, ghn, n, h, training, path);
+                    GruCell.Forward(stepGates, gh, bih, bhh, hPrev, ldhPrev, yt, ldy, ghn, n, h, training, path, threads);
                     break;
                 }
 
                 default:
                     Blas.SgemmPacked(n, gw, h, hPrev, ldhPrev, whhT, 1f, stepGates, gw, path, threads);
-                    RnnCell.Forward(stepGates, bias, yt, ldy, n, h, s.Cell == CellKind.RnnRelu ? RnnActivation.Relu : RnnActivation.Tanh, path);
+                    RnnCell.Forward(stepGates, bias, yt, ldy, n, h, s.Cell == CellKind.RnnRelu ? RnnActivation.Relu : RnnActivation.Tanh, path, threads);
                     break;
             }
         }
@@ -133,7 +133,7 @@ internal static class DirectionLayer
                 {
                     Span<float> cells = workspace.Slice((int)s.CellsOffset, (int)s.CellsLength);
                     LstmCell.Backward(stepGates, cells.Slice((step + 1) * s.State, s.State), cells.Slice(step * s.State, s.State),
-                        dyt, lddy, dh, dc, n, h, path);
+                        dyt, lddy, dh, dc, n, h, path, threads);
                     Blas.SgemmPacked(n, h, gw, stepGates, gw, packedWhh, 0f, dh, h, path, threads);
                     break;
                 }
@@ -142,14 +142,14 @@ internal static class DirectionLayer
                 {
                     Span<float> dGh = recurrentGradients.Slice(t * n * gw, n * gw);
                     GruCell.Backward(stepGates, workspace.Slice((int)s.GhnOffset + t * s.State, s.State), hPrev, ldhPrev,
-                        dyt, lddy, dh, dGh, dh, n, h, path);
+                        dyt, lddy, dh, dGh, dh, n, h, path, threads);
                     Blas.SgemmPacked(n, h, gw, dGh, gw, packedWhh, 1f, dh, h, path, threads);
                     break;
                 }
 
                 default:
                     RnnCell.Backward(y.Slice(t * n * ldy), ldy, dyt, lddy, dh, stepGates, n, h,
-                        s.Cell == CellKind.RnnRelu ? RnnActivation.Relu : RnnActivation.Tanh, path);
+                        s.Cell == CellKind.RnnRelu ? RnnActivation.Relu : RnnActivation.Tanh, path, threads);
                     Blas.SgemmPacked(n, h, gw, stepGates, gw, packedWhh, 0f, dh, h, path, threads);
                     break;
             }

@@ -1,0 +1,43 @@
+using CommunityToolkit.HighPerformance.Helpers;
+
+namespace SimdRnn.Internal;
+
+/// <summary>A fused pass over rows whose rows are independent: <see cref="Run{TVec}"/> computes rows [first, end).</summary>
+internal interface IRowKernel
+{
+    void Run<TVec>(int firstRow, int endRow) where TVec : struct, IVector<TVec>;
+}
+
+/// <summary>
+/// Splits a row pass (a cell step over the batch) into contiguous row ranges across threads. Rows are independent,
+/// so the result is bitwise the same for any split; small passes stay on the calling thread, where waking another
+/// would cost more than it saves. Kernels hold raw pointers: the caller keeps the memory pinned for the call.
+/// </summary>
+internal static class RowParallel
+{
+    // Below about this many elements per thread a pass stays on one thread (a cell step costs a few ns per element,
+    // waking a pool thread a few microseconds).
+    private const long MinElementsPerThread = 8192;
+
+    public static void Run<TKernel>(TKernel kernel, int rows, int columns, int threads, SimdPath path) where TKernel : struct, IRowKernel
+    {
+        int parts = (int)Math.Min(Math.Min(GemmArguments.Resolve(threads), rows), Math.Max(1, (long)rows * columns / MinElementsPerThread));
+        var worker = new Worker<TKernel>(kernel, rows, parts, path);
+        if (parts <= 1) worker.Invoke(0);
+        else ParallelHelper.For(0, parts, in worker, minimumActionsPerThread: 1);
+    }
+
+    private readonly struct Worker<TKernel>(TKernel kernel, int rows, int parts, SimdPath path) : IAction where TKernel : struct, IRowKernel
+    {
+        public void Invoke(int part)
+        {
+            var range = new Range<TKernel>(kernel, (int)((long)part * rows / parts), (int)((long)(part + 1) * rows / parts));
+            WidthDispatch.Run(ref range, path);
+        }
+    }
+
+    private readonly struct Range<TKernel>(TKernel kernel, int firstRow, int endRow) : IWidthKernel where TKernel : struct, IRowKernel
+    {
+        public void Run<TVec>() where TVec : struct, IVector<TVec> => kernel.Run<TVec>(firstRow, endRow);
+    }
+}
