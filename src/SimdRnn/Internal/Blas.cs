@@ -13,19 +13,3 @@ internal static class Blas
         float beta, Span<float> c, int ldc, SimdPath path, int threads) =>
         Gemm.Multiply(MatrixOp.None, m, n, k, 1f, a, lda, packedB, beta, c, ldc, threads, path);
 }
-
-/// <summary>a + b.</summary>
-internal readonly struct AddOperator : IBinaryOperator
-{
-    public static TVec Invoke<TVec>(TVec a, TVec b) where TVec : struct, IVector<TVec> => a + b;
-}
-
-/// <summary>sums[j] += sum over rows of matrix[r, j] (the bias gradients).</summary>
-internal static class ColumnSums
-{
-    public static void AddTo(ReadOnlySpan<float> matrix, int rows, int columns, Span<float> sums, SimdPath path)
-    {
-        for (int r = 0; r < rows; r++)
-            Elementwise.Binary<AddOperator>(sums, matrix.Slice(r * columns, columns), sums, path);
-    }
-}
