@@ -5,7 +5,7 @@ internal sealed class Trainer
 {
     private readonly CharModel _model;
     private readonly int _steps, _batch, _vocabulary, _hidden;
-    private readonly float[] _x, _y, _hT, _cT, _h0, _c0, _logits, _dy, _dx, _dh0, _dc0, _workspace, _zeros;
+    private readonly float[] _x, _y, _hT, _cT, _h0, _c0, _logits, _dy, _dh0, _dc0, _workspace, _zeros;
     private readonly int[] _targets;
     private readonly RecurrentParameters _gradients, _m, _v;
     private readonly float[] _fcWeightGradient, _fcBiasGradient, _fcWeightM, _fcWeightV, _fcBiasM, _fcBiasV;
@@ -19,7 +19,6 @@ internal sealed class Trainer
         _targets = new int[rows];
         _y = new float[rows * _hidden];
         _dy = new float[rows * _hidden];
-        _dx = new float[rows * _vocabulary];
         _logits = new float[rows * _vocabulary];
         (_h0, _c0, _hT, _cT, _dh0, _dc0, _zeros) = (new float[state], new float[state], new float[state], new float[state], new float[state], new float[state], new float[state]);
         _workspace = new float[model.Stack.WorkspaceLength(steps, batch)];
@@ -27,12 +26,13 @@ internal sealed class Trainer
         (_fcWeightGradient, _fcWeightM, _fcWeightV) = (new float[model.FcWeight.Length], new float[model.FcWeight.Length], new float[model.FcWeight.Length]);
         (_fcBiasGradient, _fcBiasM, _fcBiasV) = (new float[_vocabulary], new float[_vocabulary], new float[_vocabulary]);
         _allGradients = [_gradients.All, _fcWeightGradient, _fcBiasGradient];
-        // Forward GEMM work is 2 * rows * (every weight matrix's size): the recurrent layers' W_ih and W_hh, and fc.
+        // Forward GEMM work is 2 * rows * (every weight matrix's size): the recurrent layers' W_ih and W_hh, and fc;
+        // backward twice that, less the gradient of the one-hot input, which is not computed.
         long weights = model.Rnn.Names.Where(name => name.StartsWith("weight_", StringComparison.Ordinal)).Sum(name => (long)model.Rnn[name].Length);
-        FlopsPerStep = 3 * 2.0 * rows * (weights + model.FcWeight.Length);
+        FlopsPerStep = 2.0 * rows * (3 * (weights + model.FcWeight.Length) - model.Rnn["weight_ih_l0"].Length);
     }
 
-    /// <summary>The usual GEMM FLOP count of one training step (forward + backward = 3x forward).</summary>
+    /// <summary>The GEMM FLOP count of one training step (forward + backward, 3x forward less the skipped input gradient).</summary>
     public double FlopsPerStep { get; }
 
     public void ResetState()
@@ -55,8 +55,8 @@ internal sealed class Trainer
         Array.Clear(_fcWeightGradient);
         Array.Clear(_fcBiasGradient);
         Linear.Backward(rows, _hidden, _vocabulary, _y, _model.FcWeight, _logits, _dy, _fcWeightGradient, _fcBiasGradient);
-        // Truncated BPTT: no gradient flows in from beyond the chunk.
-        stack.Backward(_steps, _batch, _x, _h0, _model.Rnn, _y, _dy, _zeros, _zeros, _dx, _dh0, _dc0, _gradients, _workspace);
+        // Truncated BPTT: no gradient flows in from beyond the chunk. The one-hot input needs no gradient (empty dx).
+        stack.Backward(_steps, _batch, _x, _h0, _model.Rnn, _y, _dy, _zeros, _zeros, [], _dh0, _dc0, _gradients, _workspace);
         GradientClipping.ClipByGlobalNorm(_allGradients, clip);
         Optimizer.AdamStep(_model.Rnn.All, _gradients.All, _m.All, _v.All, step, learningRate);
         Optimizer.AdamStep(_model.FcWeight, _fcWeightGradient, _fcWeightM, _fcWeightV, step, learningRate);

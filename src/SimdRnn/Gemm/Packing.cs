@@ -44,9 +44,22 @@ internal static unsafe class Packing
             {
                 float* rowsStart = p.A + (nint)(i0 + ir) * p.Lda + k0;
                 int vectorDepth = alpha == 1f ? kc - kc % 4 : 0;
-                for (int r = 0; r < vectorRows; r += 4)
-                    for (int k = 0; k < vectorDepth; k += 4)
-                        Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
+                if (rows == 8)
+                {
+                    // A full eight-row panel (AVX-512's MR): 8 x 8 transposes, then one 4 x 4 block if kc % 8 = 4.
+                    int depth8 = kc - kc % 8;
+                    for (int k = 0; k < Math.Min(depth8, vectorDepth); k += 8)
+                        Vec256.TransposeSquare(rowsStart + k, p.Lda, dst + (nint)k * mr, mr);
+                    for (int r = 0; r < 8; r += 4)
+                        for (int k = depth8; k < vectorDepth; k += 4)
+                            Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
+                }
+                else
+                {
+                    for (int r = 0; r < vectorRows; r += 4)
+                        for (int k = 0; k < vectorDepth; k += 4)
+                            Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
+                }
 
                 // Row by row: contiguous reads, strided writes into the (L1-resident) panel.
                 for (int r = 0; r < rows; r++)

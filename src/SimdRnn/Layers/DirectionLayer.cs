@@ -102,8 +102,8 @@ internal static class DirectionLayer
 
     /// <summary>
     /// BPTT from dy (T*N rows of stride <paramref name="lddy"/>), dhT and dcT, after a training forward that filled
-    /// the workspace. Writes (or, with <paramref name="accumulateDx"/>, adds) dx, writes dh0 / dc0, and adds into the
-    /// weight and bias gradients.
+    /// the workspace. Writes (or, with <paramref name="accumulateDx"/>, adds) dx (skipped when dx is empty), writes
+    /// dh0 / dc0, and adds into the weight and bias gradients.
     /// </summary>
     public static void Backward(in DirectionShape s, bool reverse, ReadOnlySpan<float> x, ReadOnlySpan<float> wih,
         ReadOnlySpan<float> whh, ReadOnlySpan<float> h0, ReadOnlySpan<float> y, int ldy, ReadOnlySpan<float> dy, int lddy,
@@ -159,7 +159,8 @@ internal static class DirectionLayer
         if (s.Cell == CellKind.Lstm) dc.CopyTo(dc0);
 
         // dx = dGi W_ih, and the weight gradients as large GEMMs over all T*N rows (beta = 1: accumulate).
-        Blas.Sgemm(false, false, s.Rows, s.Input, gw, 1f, gates, gw, wih, s.Input, accumulateDx ? 1f : 0f, dx, s.Input, path, threads);
+        if (!dx.IsEmpty)
+            Blas.Sgemm(false, false, s.Rows, s.Input, gw, 1f, gates, gw, wih, s.Input, accumulateDx ? 1f : 0f, dx, s.Input, path, threads);
         Blas.Sgemm(true, false, gw, s.Input, s.Rows, 1f, gates, gw, x, s.Input, 1f, dWih, s.Input, path, threads);
         AccumulateWeightGradientOfRecurrence(s, reverse, recurrentGradients, h0, y, ldy, dWhh, path, threads);
         ColumnSums.AddTo(gates, s.Rows, gw, dBih, path);

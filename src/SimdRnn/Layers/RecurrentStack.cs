@@ -118,6 +118,21 @@ public sealed class RecurrentStack
     /// BPTT after a training <see cref="Forward"/> with the same inputs, outputs and workspace: writes dx, dh0 (and dc0)
     /// and ADDS the weight and bias gradients into <paramref name="gradients"/>.
     /// </summary>
+    /// <param name="steps">T, as in the forward.</param>
+    /// <param name="batch">N, as in the forward.</param>
+    /// <param name="x">The forward's input, T x N x I.</param>
+    /// <param name="h0">The forward's initial hidden states.</param>
+    /// <param name="parameters">The forward's parameters.</param>
+    /// <param name="y">The forward's output, T x N x (D*H).</param>
+    /// <param name="dy">The gradient of the loss with respect to y.</param>
+    /// <param name="dhT">The gradient with respect to the final hidden states (zeros to cut the gradient there).</param>
+    /// <param name="dcT">LSTM: the gradient with respect to the final cell states; empty otherwise.</param>
+    /// <param name="dx">The gradient of x (T x N x I), or an empty span when x is data that needs none (as PyTorch
+    /// skips it for inputs that do not require grad): the first layer's input-gradient product is then not computed.</param>
+    /// <param name="dh0">Receives the gradient with respect to h0.</param>
+    /// <param name="dc0">LSTM: receives the gradient with respect to c0; empty otherwise.</param>
+    /// <param name="gradients">The weight and bias gradients are ADDED to these (zero them to start a new batch).</param>
+    /// <param name="workspace">The workspace the training forward filled; used up by this call.</param>
     /// <exception cref="ArgumentException">A span has the wrong length, the parameters have another shape, or the workspace is too small.</exception>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
     public void Backward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, RecurrentParameters parameters,
@@ -128,7 +143,7 @@ public sealed class RecurrentStack
         if (!gradients.HasSameShape(parameters))
             ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers and directions).");
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
-        ExpectLength(dx, (long)steps * batch * InputSize, nameof(dx));
+        if (!dx.IsEmpty) ExpectLength(dx, (long)steps * batch * InputSize, nameof(dx));
         ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
         ExpectLength(dy, (long)steps * batch * Directions * HiddenSize, nameof(dy));
         ExpectStates(h0, default, batch, nameof(h0), "");

@@ -160,6 +160,33 @@ public class RecurrentStackPropertyTests
         }
     }
 
+    /// <summary>An empty dx skips the input gradient only: every other result is bitwise the same.</summary>
+    [Theory]
+    [InlineData(CellKind.Lstm)]
+    [InlineData(CellKind.Gru)]
+    public void Empty_dx_skips_the_input_gradient_and_changes_nothing_else(CellKind cell)
+    {
+        const int steps = 4, batch = 3, input = 6, hidden = 5;
+        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true);
+        RecurrentParameters parameters = stack.CreateParameters();
+        for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(i) * 0.4f;
+        bool lstm = cell == CellKind.Lstm;
+        int states = 4 * batch * hidden, outputs = steps * batch * 2 * hidden;
+        float[] x = Enumerable.Range(0, steps * batch * input).Select(i => MathF.Cos(i)).ToArray(), h0 = new float[states], c0 = new float[lstm ? states : 0];
+        float[] dy = Enumerable.Range(0, outputs).Select(i => MathF.Sin(3 * i)).ToArray();
+        float[] Run(bool withDx)
+        {
+            float[] y = new float[outputs], hT = new float[states], cT = new float[c0.Length], dh0 = new float[states], dc0 = new float[c0.Length];
+            var workspace = new float[stack.WorkspaceLength(steps, batch)];
+            RecurrentParameters gradients = stack.CreateParameters();
+            stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+            stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, withDx ? new float[x.Length] : [], dh0, dc0, gradients, workspace);
+            return [.. dh0, .. dc0, .. gradients.All];
+        }
+
+        Assert.Equal(Bits(Run(withDx: true)), Bits(Run(withDx: false)));
+    }
+
     private static int[] Bits(float[] values) => SimdRnn.Tests.Gemm.GemmPropertyTests.Bitwise(values);
 
     private static float[] ToFloat(double[] values) => values.Select(v => (float)v).ToArray();
