@@ -18,6 +18,7 @@ internal static class TrainCommand
         int steps = options.Int("seq-len", 100, 1, 10_000);
         int batch = options.Int("batch", 32, 1, 4096);
         double learningRate = options.Double("lr", 2e-3, 1e-9, 10);
+        double finalLearningRate = options.Double("lr-final", 0.1, 0, 1);
         double clip = options.Double("clip", 5, 1e-6, 1e6);
         double minutes = options.Double("minutes", 4.5, 0.01, 10_000);
         int maxSteps = options.Int("steps", int.MaxValue, 1, int.MaxValue);
@@ -34,7 +35,7 @@ internal static class TrainCommand
         model.Initialize(new Random(seed));
         var trainer = new Trainer(model, steps, batch);
         Console.WriteLine($"simdrnn train: {cell} layers={layers} hidden={hidden} on {corpus.Name} ({corpus.Tokens.Length:N0} chars, vocabulary {corpus.Vocabulary.Length}), " +
-                          $"seq-len {steps}, batch {batch}, Adam lr {learningRate}, clip {clip}, path {Cpu.Path}, budget {minutes} min");
+                          $"seq-len {steps}, batch {batch}, Adam lr {learningRate} (cosine to x{finalLearningRate}), clip {clip}, path {Cpu.Path}, budget {minutes} min");
 
         var progress = new Progress(Console.IsOutputRedirected);
         var trainCurve = new List<(double, double)>();
@@ -52,7 +53,10 @@ internal static class TrainCommand
                 trainer.ResetState();
             }
 
-            double loss = trainer.TrainStep(corpus.Train, streamLength, position, step, (float)learningRate, (float)clip);
+            // Cosine decay from lr to lr * lr-final over the budget (time, or --steps when that ends the run first).
+            double done = Math.Min(1, Math.Max(clock.Elapsed.TotalSeconds / budgetSeconds, maxSteps == int.MaxValue ? 0 : (double)step / maxSteps));
+            double rate = learningRate * (finalLearningRate + (1 - finalLearningRate) * 0.5 * (1 + Math.Cos(Math.PI * done)));
+            double loss = trainer.TrainStep(corpus.Train, streamLength, position, step, (float)rate, (float)clip);
             position += steps;
             characters += (long)steps * batch;
             trainCurve.Add((characters / 1e6, loss));
