@@ -368,14 +368,19 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
 
     std::vector<row_t> rows;
     std::vector<double> times((size_t)iters);
-    auto time_it = [&](const std::function<void()> &before, const std::function<void()> &body) {
+    auto time_it = [&](const char *label, const std::function<void()> &before,
+                       const std::function<void()> &body) {
         for (int t = 0; t < iters; t++) {
             before();
             double t0 = now_seconds();
             body();
             times[(size_t)t] = now_seconds() - t0;
         }
-        return median(times);
+        double med = median(times);
+        fprintf(stderr, "onednn_rnn:   %s %s: min %.3f ms, median %.3f ms, max %.3f ms\n", p.id, label,
+                *std::min_element(times.begin(), times.end()) * 1e3, med * 1e3,
+                *std::max_element(times.begin(), times.end()) * 1e3);
+        return med;
     };
     auto nothing = [] {};
 
@@ -384,7 +389,7 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
             run_fwd();
         if (!check_memory(p, "dst_layer", y) || !check_memory(p, "dst_iter", hT))
             return false;
-        rows.push_back({"onednn-infer", time_it(nothing, run_fwd), fwd_flops(p)});
+        rows.push_back({"onednn-infer", time_it("onednn-infer", nothing, run_fwd), fwd_flops(p)});
     } else {
         primitive_desc bpd = make_bwd_pd(p, d, fpd, eng, attr);
         primitive bwd = make_bwd(p, bpd);
@@ -447,15 +452,15 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
         const double f = fwd_flops(p);
         for (int w = 0; w < warmup; w++)
             run_fwd();
-        rows.push_back({"onednn-fwd", time_it(nothing, run_fwd), f});
+        rows.push_back({"onednn-fwd", time_it("onednn-fwd", nothing, run_fwd), f});
         for (int w = 0; w < warmup; w++) {
             run_fwd();
             run_bwd();
         }
-        rows.push_back({"onednn-bwd", time_it(run_fwd, run_bwd), 2.0 * f});
+        rows.push_back({"onednn-bwd", time_it("onednn-bwd", run_fwd, run_bwd), 2.0 * f});
         for (int w = 0; w < warmup; w++)
             run_train();
-        rows.push_back({"onednn-train", time_it(nothing, run_train), 3.0 * f});
+        rows.push_back({"onednn-train", time_it("onednn-train", nothing, run_train), 3.0 * f});
         // Gradients accumulated over all calls must still be finite.
         if (!check_memory(p, "diff_weights_layer (accumulated)", dwl))
             return false;

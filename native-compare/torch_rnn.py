@@ -123,7 +123,7 @@ def check(pid, what, tensor):
     return True
 
 
-def median_seconds(iters, body, before=None):
+def median_seconds(label, iters, body, before=None):
     times = []
     for _ in range(iters):
         if before is not None:
@@ -131,7 +131,9 @@ def median_seconds(iters, body, before=None):
         t0 = time.perf_counter()
         body()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    med = statistics.median(times)
+    err(f"  {label}: min {min(times) * 1e3:.3f} ms, median {med * 1e3:.3f} ms, max {max(times) * 1e3:.3f} ms")
+    return med
 
 
 def uniform(*shape, requires_grad=False):
@@ -165,7 +167,7 @@ def run_problem(pid, threads, iters, warmup):
             infer()
         if not check(pid, "output", out["y"]):
             return None
-        rows.append(("torch-infer", median_seconds(iters, infer), f))
+        rows.append(("torch-infer", median_seconds(f"{pid} torch-infer", iters, infer), f))
         return rows
 
     x = uniform(t, n, i, requires_grad=True)
@@ -210,16 +212,16 @@ def run_problem(pid, threads, iters, warmup):
     for _ in range(warmup):
         drop_output()
         forward()
-    rows.append(("torch-fwd", median_seconds(iters, forward, before=drop_output), f))
+    rows.append(("torch-fwd", median_seconds(f"{pid} torch-fwd", iters, forward, before=drop_output), f))
     drop_output()
     for _ in range(warmup):
         fresh_forward()
         backward()
-    rows.append(("torch-bwd", median_seconds(iters, backward, before=fresh_forward), 2 * f))
+    rows.append(("torch-bwd", median_seconds(f"{pid} torch-bwd", iters, backward, before=fresh_forward), 2 * f))
     for _ in range(warmup):
         reset_grads()
         train_step()
-    rows.append(("torch-train", median_seconds(iters, train_step, before=reset_grads), 3 * f))
+    rows.append(("torch-train", median_seconds(f"{pid} torch-train", iters, train_step, before=reset_grads), 3 * f))
     return rows
 
 
