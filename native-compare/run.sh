@@ -381,7 +381,8 @@ run_suite_rnn() {
     onednn_info=$(sed -n 's/^onednn_rnn: \(oneDNN [^,]*\), cpu isa \([^,]*\),.*/\1, ISA \2/p' "$out"/*-onednn.log | sort -u | paste -sd/ -)
     impls=$( { sed -n 's/^onednn_rnn: \([^ ]*\) (.*: forward impl \([^;]*\);.*/\1 fwd \2/p' "$out"/*-onednn.log
                sed -n 's/^onednn_rnn: \([^ ]*\): backward impl \([^;]*\);.*/\1 bwd \2/p' "$out"/*-onednn.log
-             } | sort -u | paste -sd, - | sed 's/,/, /g')
+             } | sort -u | awk '{ k = $2 " " $3; if (!(k in l)) o[n++] = k; l[k] = l[k] " " $1 }
+                 END { for (i = 0; i < n; i++) printf "%s%s%s", (i ? "; " : ""), o[i] ":", l[o[i]] }')
     torch_info=$(grep -h '^torch_rnn: torch ' "$out"/*-torch.log | head -1)
     torch_version=$(sed -n 's/^torch_rnn: torch \([^,]*\),.*/\1/p' <<<"$torch_info")
     aten=$(sed -n 's/.*ATen cpu capability \([^;]*\);.*/\1/p' <<<"$torch_info")
@@ -395,7 +396,7 @@ run_suite_rnn() {
         echo "PROBLEMS.md convention: forward = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm), backward = 2x, train = 3x forward."
         echo "oneDNN: ${onednn_info:-unknown} (Debian libdnnl-dev $(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null || echo '?'), OpenMP);"
         echo "weights reordered into oneDNN's preferred layout (format_tag::any) outside the timed region."
-        echo "oneDNN implementations: ${impls:-unknown}."
+        echo "oneDNN implementations (\`ref\` = the ref_rnn driver, its matrix products by oneDNN's jit AVX-512 sgemm; \`brgemm\` = AVX-512 brgemm kernels, forward_inference only in 2.6): ${impls:-unknown}."
         echo "PyTorch: torch ${torch_version:-unknown} (Debian python3-torch $torch_pkg): nn.LSTM / nn.GRU / nn.RNN(tanh),"
         echo "ATen element-wise kernels ${aten:-unknown}, matrix products by OpenBLAS core **${core:-unknown}** ($coretype_note);"
         echo "$torch_malloc_note."
