@@ -30,6 +30,9 @@ usage: native-compare/run.sh [options]
   --torch-malloc M       tuned | default (default tuned): PyTorch (rnn and train suites) with glibc
                          malloc told to keep freed memory (MALLOC_MMAP_THRESHOLD_ etc.), or with
                          glibc's defaults, under which every backward pays fresh page faults
+  --omp-passive          rnn and train suites: run oneDNN and PyTorch with OMP_WAIT_POLICY=passive
+                         (OpenMP threads sleep instead of spinning between parallel regions:
+                         slower on an idle machine, far steadier on a loaded one)
   --train-minutes M      train suite: minutes of training for torch_train.py (default 4.5)
   --train-threads N      train suite: torch threads for torch_train.py (default 2)
   --no-install           do not apt-get install missing packages
@@ -41,7 +44,7 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 log() { echo "run.sh: $*" >&2; }
 
 suite=gemm threads="1 2" problems="" iters=20 coretype="" coretype_set=0
-simdrnn_bin="" use_simdrnn=1 install=1 train_minutes=4.5 train_threads=2 torch_malloc=tuned
+simdrnn_bin="" use_simdrnn=1 install=1 train_minutes=4.5 train_threads=2 torch_malloc=tuned omp_passive=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --suite|--threads|--problems|--iters|--openblas-coretype|--simdrnn-bin|--train-minutes|--train-threads|--torch-malloc)
@@ -60,6 +63,7 @@ while [ $# -gt 0 ]; do
             shift 2 ;;
         --no-simdrnn) use_simdrnn=0; shift ;;
         --no-install) install=0; shift ;;
+        --omp-passive) omp_passive=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument '$1'" ;;
     esac
@@ -225,6 +229,14 @@ if [ "$torch_malloc" = tuned ]; then
     torch_malloc_note="glibc malloc tuned to keep freed memory (MALLOC_MMAP_THRESHOLD_=MALLOC_TRIM_THRESHOLD_=4 GiB, MALLOC_TOP_PAD_=256 MiB)"
 fi
 
+# OpenMP (oneDNN's and torch's threads): spinning by default; --omp-passive makes them sleep.
+omp_env=() omp_note="OpenMP wait policy: the default (spinning)"
+if [ "$omp_passive" = 1 ]; then
+    omp_env=(OMP_WAIT_POLICY=passive)
+    omp_note="OpenMP wait policy: passive (--omp-passive)"
+    torch_env+=(OMP_WAIT_POLICY=passive)
+fi
+
 # describe_simdrnn NOTE FAILED OK: the "SimdRnn:" line of a table header. NOTE: why it did not
 # run (empty if it did), FAILED: the problem/threads it failed for, OK: 1 if any call worked.
 describe_simdrnn() {
@@ -359,7 +371,7 @@ run_suite_rnn() {
         for id in $ids; do
             f="$out/$id-t$t"
             log "threads $t, $id: onednn"
-            run_harness 'onednn-(fwd|bwd|train|infer)' "$f-onednn" 1 "$raw" env OMP_NUM_THREADS="$t" \
+            run_harness 'onednn-(fwd|bwd|train|infer)' "$f-onednn" 1 "$raw" env "${omp_env[@]}" OMP_NUM_THREADS="$t" \
                 "$here/build/onednn_rnn" --problem "$id" --threads "$t" --iters "$iters" --csv
             log "threads $t, $id: torch"
             run_harness 'torch-(fwd|bwd|train|infer)' "$f-torch" 1 "$raw" "${torch_env[@]}" \
@@ -400,6 +412,7 @@ run_suite_rnn() {
         echo "PyTorch: torch ${torch_version:-unknown} (Debian python3-torch $torch_pkg): nn.LSTM / nn.GRU / nn.RNN(tanh),"
         echo "ATen element-wise kernels ${aten:-unknown}, matrix products by OpenBLAS core **${core:-unknown}** ($coretype_note);"
         echo "$torch_malloc_note."
+        echo "$omp_note. Figures at 2 threads are only worth reading when the load average is well below 1."
         echo "SimdRnn: $note."
         if [ -n "$train_ids" ]; then
             echo
@@ -462,10 +475,10 @@ run_suite_train() {
         echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')."
         echo
         echo "PyTorch (torch_train.py --minutes $train_minutes --threads $train_threads; torch $(dpkg-query -W -f='${Version}' python3-torch 2>/dev/null || echo '?'),"
-        echo "$coretype_note; $torch_malloc_note):"
+        echo "$coretype_note; $torch_malloc_note; $omp_note):"
         echo
         echo '```'
-        grep -E '^(config|torch|data) ' "$tlog" || true
+        grep -E '^(config|torch|data|final) ' "$tlog" || true
         echo "$result"
         echo '```'
         echo
