@@ -465,7 +465,8 @@ run_suite_train() {
     [ -n "$result" ] || { log "torch_train.py printed no RESULT line (see $tlog)"; exit 1; }
     if [ -n "$simdrnn_bin" ]; then
         log "train: $simdrnn_bin train (its defaults; log $slog)"
-        timeout "$harness_timeout" "$simdrnn_bin" train </dev/null >"$slog" 2>&1 || simdrnn_rc=$?
+        # In the results directory: it writes its loss plot (loss.svg) to the working directory.
+        (cd "$out" && timeout "$harness_timeout" "$simdrnn_bin" train) </dev/null >"$slog" 2>&1 || simdrnn_rc=$?
         cat "$slog" >&2
     fi
     {
