@@ -563,7 +563,7 @@ int main(int argc, char **argv)
     }
     const version_t *v = version();
     const char *omp_env = getenv("OMP_NUM_THREADS");
-    fprintf(stderr, "onednn_rnn: oneDNN %d.%d.%d (%s), cpu isa %s, OpenMP threads=%d (max %d, requested %d), "
+    fprintf(stderr, "onednn_rnn: oneDNN %d.%d.%d (commit %s), cpu isa %s, OpenMP threads=%d (max %d, requested %d), "
                     "OMP_NUM_THREADS=%s\n",
             v->major, v->minor, v->patch, v->hash, isa_name(get_effective_cpu_isa()), team,
             omp_get_max_threads(), threads, omp_env ? omp_env : "(unset)");

@@ -406,7 +406,7 @@ run_suite_rnn() {
         machine_line
         echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Median of $iters timed calls after warm-up. GFLOP/s with the"
         echo "PROBLEMS.md convention: forward = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm), backward = 2x, train = 3x forward."
-        echo "oneDNN: ${onednn_info:-unknown} (Debian libdnnl-dev $(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null || echo '?'), OpenMP);"
+        echo "${onednn_info:-oneDNN: unknown version} (Debian libdnnl-dev $(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null || echo '?'), OpenMP);"
         echo "weights reordered into oneDNN's preferred layout (format_tag::any) outside the timed region."
         echo "oneDNN implementations (\`ref\` = the ref_rnn driver, its matrix products by oneDNN's jit AVX-512 sgemm; \`brgemm\` = AVX-512 brgemm kernels, forward_inference only in 2.6): ${impls:-unknown}."
         echo "PyTorch: torch ${torch_version:-unknown} (Debian python3-torch $torch_pkg): nn.LSTM / nn.GRU / nn.RNN(tanh),"
@@ -500,6 +500,9 @@ out="$here/results/$stamp"
 mkdir -p "$out"
 trap 'rmdir "$out" 2>/dev/null || true' EXIT # leaves no empty directory behind a failed start
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+first=1
 for s in $run_suites; do
+    [ "$first" = 1 ] || echo
+    first=0
     "run_suite_$s"
 done
