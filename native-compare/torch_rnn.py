@@ -30,7 +30,6 @@ gradients finite and not all zero); a failure exits with status 1. Bad arguments
 """
 import argparse
 import ctypes
-import math
 import os
 import statistics
 import sys
