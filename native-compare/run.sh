@@ -109,6 +109,7 @@ for t in $threads; do
     [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "--threads: '$t' is not a positive integer"
 done
 [ -z "$simdrnn_bin" ] || [ -x "$simdrnn_bin" ] || die "--simdrnn-bin: '$simdrnn_bin' is not executable"
+[ -z "$simdrnn_bin" ] || simdrnn_bin=$(readlink -f "$simdrnn_bin") # absolute: the train suite runs it elsewhere
 if ! [[ "$train_minutes" =~ ^[0-9]+(\.[0-9]+)?$ ]] || ! awk -v m="$train_minutes" 'BEGIN { exit !(m > 0) }'; then
     die "--train-minutes must be a positive number, got '$train_minutes'"
 fi
