@@ -9,19 +9,32 @@ root=$(cd "$here/.." && pwd)
 
 GEMM_PROBLEMS="sq-1024 sq-2048 recur-512 inproj-512 dweight-512 skinny-1"
 GEMV_PROBLEMS="skinny-1" # M = 1: also timed with cblas_sgemv (OpenBLAS 0.3.21 sgemm has no GEMV path)
-SUITES="gemm" # suites that exist; `all` runs each of them
+RNN_TRAIN_PROBLEMS="lstm-seed rnn-tanh lstm-256 lstm-512 lstm-1024 gru-512"
+RNN_INFER_PROBLEMS="lstm-512-b1 lstm-1024-b4"
+RNN_PROBLEMS="$RNN_TRAIN_PROBLEMS $RNN_INFER_PROBLEMS"
+SUITES="gemm rnn train" # suites that exist; `all` runs the benchmark suites gemm and rnn
 
 usage() {
     cat <<USAGE
 usage: native-compare/run.sh [options]
-  --suite S              gemm | all (default gemm; all = every suite that exists, now gemm)
-  --threads "1 2"        thread counts to run (default "1 2")
-  --problems "ID ..."    problem IDs (default: $GEMM_PROBLEMS)
+  --suite S              gemm | rnn | train | all (default gemm; all = gemm and rnn)
+  --threads "1 2"        thread counts to run (default "1 2"; gemm and rnn)
+  --problems "ID ..."    problem IDs of the suite(s) run (default: all of them)
+                           gemm: $GEMM_PROBLEMS
+                           rnn:  $RNN_PROBLEMS
   --iters K              timed calls per problem and harness, K >= 10 (default 20)
   --openblas-coretype C  run OpenBLAS with OPENBLAS_CORETYPE=C (default: unset, i.e. the
                          kernels OpenBLAS detects for this CPU)
   --simdrnn-bin PATH     use this simdrnn binary instead of building src/SimdRnn.Cli
   --no-simdrnn           run the native harnesses only
+  --torch-malloc M       tuned | default (default tuned): PyTorch (rnn and train suites) with glibc
+                         malloc told to keep freed memory (MALLOC_MMAP_THRESHOLD_ etc.), or with
+                         glibc's defaults, under which every backward pays fresh page faults
+  --omp-passive          rnn and train suites: run oneDNN and PyTorch with OMP_WAIT_POLICY=passive
+                         (OpenMP threads sleep instead of spinning between parallel regions:
+                         slower on an idle machine, far steadier on a loaded one)
+  --train-minutes M      train suite: minutes of training for torch_train.py (default 4.5)
+  --train-threads N      train suite: torch threads for torch_train.py (default 2)
   --no-install           do not apt-get install missing packages
   -h, --help             this text
 USAGE
@@ -31,12 +44,15 @@ die() { echo "run.sh: $*" >&2; exit 2; }
 log() { echo "run.sh: $*" >&2; }
 
 suite=gemm threads="1 2" problems="" iters=20 coretype="" coretype_set=0
-simdrnn_bin="" use_simdrnn=1 install=1
+simdrnn_bin="" use_simdrnn=1 install=1 train_minutes=4.5 train_threads=2 torch_malloc=tuned omp_passive=0
 while [ $# -gt 0 ]; do
     case "$1" in
-        --suite|--threads|--problems|--iters|--openblas-coretype|--simdrnn-bin)
+        --suite|--threads|--problems|--iters|--openblas-coretype|--simdrnn-bin|--train-minutes|--train-threads|--torch-malloc)
             [ $# -ge 2 ] || die "$1 needs a value"
             case "$1" in
+                --torch-malloc) torch_malloc=$2 ;;
+                --train-minutes) train_minutes=$2 ;;
+                --train-threads) train_threads=$2 ;;
                 --suite) suite=$2 ;;
                 --threads) threads=$2 ;;
                 --problems) problems=$2 ;;
@@ -47,22 +63,58 @@ while [ $# -gt 0 ]; do
             shift 2 ;;
         --no-simdrnn) use_simdrnn=0; shift ;;
         --no-install) install=0; shift ;;
+        --omp-passive) omp_passive=1; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument '$1'" ;;
     esac
 done
 
 case "$suite" in
-    all) run_suites=$SUITES ;;
-    gemm) run_suites=$suite ;;
+    all) run_suites="gemm rnn" ;;
+    gemm|rnn|train) run_suites=$suite ;;
     *) die "unknown suite '$suite' (available: $SUITES, all)" ;;
 esac
+# --problems: every ID must belong to a suite that runs; each suite runs its own IDs (a suite
+# of `all` none of whose problems were named is skipped).
+suite_problems() {
+    case "$1" in
+        gemm) echo "$GEMM_PROBLEMS" ;;
+        rnn) echo "$RNN_PROBLEMS" ;;
+        *) echo "" ;;
+    esac
+}
+if [ -n "$problems" ]; then
+    [ "$run_suites" != train ] || die "--problems does not apply to the train suite"
+    for id in $problems; do
+        found=0
+        for s in $run_suites; do
+            case " $(suite_problems "$s") " in *" $id "*) found=1 ;; esac
+        done
+        [ "$found" = 1 ] || die "unknown problem '$id' for suite $suite (known: $(for s in $run_suites; do suite_problems "$s"; done | paste -sd' ' -))"
+    done
+fi
+# selected_problems SUITE: the IDs of SUITE to run (all of them without --problems).
+selected_problems() {
+    local all id sel=""
+    all=$(suite_problems "$1")
+    [ -n "$problems" ] || { echo "$all"; return; }
+    for id in $problems; do
+        case " $all " in *" $id "*) sel+="${sel:+ }$id" ;; esac
+    done
+    echo "$sel"
+}
 if ! [[ "$iters" =~ ^[0-9]+$ ]] || [ "$iters" -lt 10 ]; then die "--iters must be an integer >= 10, got '$iters'"; fi
 [ -n "${threads// /}" ] || die "--threads is empty"
 for t in $threads; do
     [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "--threads: '$t' is not a positive integer"
 done
 [ -z "$simdrnn_bin" ] || [ -x "$simdrnn_bin" ] || die "--simdrnn-bin: '$simdrnn_bin' is not executable"
+[ -z "$simdrnn_bin" ] || simdrnn_bin=$(readlink -f "$simdrnn_bin") # absolute: the train suite runs it elsewhere
+if ! [[ "$train_minutes" =~ ^[0-9]+(\.[0-9]+)?$ ]] || ! awk -v m="$train_minutes" 'BEGIN { exit !(m > 0) }'; then
+    die "--train-minutes must be a positive number, got '$train_minutes'"
+fi
+case "$torch_malloc" in tuned|default) ;; *) die "--torch-malloc must be tuned or default, got '$torch_malloc'" ;; esac
+[[ "$train_threads" =~ ^[1-9][0-9]*$ ]] || die "--train-threads: '$train_threads' is not a positive integer"
 
 export DEBIAN_FRONTEND=noninteractive DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 \
     DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
@@ -93,11 +145,12 @@ ensure_packages() {
     fi
 }
 
-# valid_csv HARNESS FILE: the exact CSV header, then only well-formed rows of HARNESS.
+# valid_csv HARNESS FILE: the exact CSV header, then only well-formed rows of HARNESS (an
+# extended regular expression matched against the whole harness field, e.g. onednn-(fwd|bwd)).
 valid_csv() {
-    awk -F, -v h="$1" '
+    awk -F, -v h="^($1)\$" '
         NR == 1 { ok = ($0 == "harness,problem,threads,ms_median,gflops"); next }
-        !($1 == h && NF == 5 && $3 ~ /^[0-9]+$/ && $4 ~ /^[0-9.eE+-]+$/ && $5 ~ /^[0-9.eE+-]+$/) { ok = 0 }
+        !($1 ~ h && NF == 5 && $3 ~ /^[0-9]+$/ && $4 ~ /^[0-9.eE+-]+$/ && $5 ~ /^[0-9.eE+-]+$/) { ok = 0 }
         END { exit !(ok && NR > 1) }' "$2"
 }
 
@@ -118,10 +171,12 @@ run_harness() {
 }
 
 # build_simdrnn: sets simdrnn_bin, or simdrnn_note explaining why SimdRnn does not run.
-simdrnn_note="" simdrnn_built=0
+simdrnn_note="" simdrnn_built=0 simdrnn_tried=0
 build_simdrnn() {
     [ "$use_simdrnn" = 1 ] || { simdrnn_note="not run (--no-simdrnn)"; return; }
     [ -z "$simdrnn_bin" ] || return 0
+    [ "$simdrnn_tried" = 0 ] || return 0 # one build attempt per run, whatever the suites
+    simdrnn_tried=1
     simdrnn_built=1
     if ! command -v dotnet >/dev/null; then
         simdrnn_note="not run: dotnet not found"; return
@@ -157,14 +212,66 @@ build_openblas_harness() {
         "$here/openblas_gemm.c" $libs ${libdir:+-Wl,-rpath,$libdir} -lm
 }
 
+# OpenBLAS (the gemm harness's, and torch's BLAS) runs with OPENBLAS_CORETYPE unset, unless
+# --openblas-coretype forces a core.
+openblas_env=(env -u OPENBLAS_CORETYPE) coretype_note="OPENBLAS_CORETYPE unset: kernels detected for this CPU"
+if [ "$coretype_set" = 1 ]; then
+    openblas_env=(env OPENBLAS_CORETYPE="$coretype")
+    coretype_note="OPENBLAS_CORETYPE=$coretype forced"
+fi
+
+# PyTorch runs under openblas_env too (its matrix products are OpenBLAS's). With the default
+# glibc malloc, the large blocks a forward/backward allocates are mmap'ed and unmapped on free,
+# so every call pays fresh page faults (lstm-seed backward: a median of 11-13 ms with a spread
+# of 8-25 ms, against a steady 8.5 ms when freed memory is kept): "tuned" keeps it.
+torch_env=("${openblas_env[@]}") torch_malloc_note="glibc malloc defaults"
+if [ "$torch_malloc" = tuned ]; then
+    torch_env+=(MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=268435456)
+    torch_malloc_note="glibc malloc tuned to keep freed memory (MALLOC_MMAP_THRESHOLD_=MALLOC_TRIM_THRESHOLD_=4 GiB, MALLOC_TOP_PAD_=256 MiB)"
+fi
+
+# OpenMP (oneDNN's and torch's threads): spinning by default; --omp-passive makes them sleep.
+omp_env=() omp_note="OpenMP wait policy: the default (spinning)"
+if [ "$omp_passive" = 1 ]; then
+    omp_env=(OMP_WAIT_POLICY=passive)
+    omp_note="OpenMP wait policy: passive (--omp-passive)"
+    torch_env+=(OMP_WAIT_POLICY=passive)
+fi
+
+# describe_simdrnn NOTE FAILED OK: the "SimdRnn:" line of a table header. NOTE: why it did not
+# run (empty if it did), FAILED: the problem/threads it failed for, OK: 1 if any call worked.
+describe_simdrnn() {
+    local note=$1 failed=$2 ok=$3
+    if [ -z "$simdrnn_bin" ]; then
+        echo "$note"
+        return
+    fi
+    if [ -n "$failed" ] && [ "$ok" = 0 ]; then
+        note="FAILED: simdrnn bench gave no valid CSV (see $out/*-simdrnn.log); native harnesses only"
+    elif [ -n "$failed" ]; then
+        note="FAILED for$failed (see $out/*-simdrnn.log)"
+    fi
+    local path_line commit=""
+    path_line=$("$simdrnn_bin" info </dev/null 2>/dev/null | sed -n 's/^SimdRnn path: *//p' | head -1) || true
+    if [ "$simdrnn_built" = 1 ]; then
+        commit=$(cd "$root" && git describe --always --dirty 2>/dev/null) || commit="?"
+    fi
+    echo "$simdrnn_bin${commit:+ (built from $commit)}, path ${path_line:-unknown}${note:+; $note}"
+}
+
+machine_line() {
+    local model
+    model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+    echo "Machine: ${model:-unknown CPU}, $(nproc) cores (nproc); load average at start: $load_start."
+}
+
 run_suite_gemm() {
-    local ids=${problems:-$GEMM_PROBLEMS} id
-    for id in $ids; do
-        case " $GEMM_PROBLEMS " in
-            *" $id "*) ;;
-            *) die "unknown gemm problem '$id' (known: $GEMM_PROBLEMS)" ;;
-        esac
-    done
+    local ids id
+    ids=$(selected_problems gemm)
+    if [ -z "$ids" ]; then
+        log "gemm: none of the --problems is a gemm problem; skipped"
+        return
+    fi
     local need=(libopenblas-dev)
     command -v gcc >/dev/null || need+=(gcc)
     [ -x "$python" ] || need+=(python3)
@@ -172,12 +279,6 @@ run_suite_gemm() {
     log "building native-compare/build/openblas_gemm"
     build_openblas_harness
     build_simdrnn
-
-    local openblas_env=(env -u OPENBLAS_CORETYPE) coretype_note="OPENBLAS_CORETYPE unset: kernels detected for this CPU"
-    if [ "$coretype_set" = 1 ]; then
-        openblas_env=(env OPENBLAS_CORETYPE="$coretype")
-        coretype_note="OPENBLAS_CORETYPE=$coretype forced"
-    fi
 
     local gemv_ids=""
     for id in $ids; do
@@ -210,32 +311,17 @@ run_suite_gemm() {
             fi
         done
     done
-    if [ -n "$simdrnn_bin" ]; then
-        if [ -n "$simdrnn_failed" ] && [ "$simdrnn_ok" = 0 ]; then
-            simdrnn_note="FAILED: simdrnn bench gave no valid CSV (see $out/*-simdrnn.log); OpenBLAS only"
-        elif [ -n "$simdrnn_failed" ]; then
-            simdrnn_note="FAILED for$simdrnn_failed (see $out/*-simdrnn.log)"
-        fi
-        local path_line commit
-        path_line=$("$simdrnn_bin" info </dev/null 2>/dev/null | sed -n 's/^SimdRnn path: *//p' | head -1) || true
-        commit=""
-        if [ "$simdrnn_built" = 1 ]; then
-            commit=$(cd "$root" && git describe --always --dirty 2>/dev/null) || commit="?"
-        fi
-        simdrnn_note="$simdrnn_bin${commit:+ (built from $commit)}, path ${path_line:-unknown}${simdrnn_note:+; $simdrnn_note}"
-    fi
-
-    local core version model
+    local note core version
+    note=$(describe_simdrnn "$simdrnn_note" "$simdrnn_failed" "$simdrnn_ok")
     core=$(sed -n 's/^openblas_gemm: core=\([^ ]*\).*/\1/p' "$out"/*-openblas*.log | sort -u | paste -sd/ -)
     version=$(dpkg-query -W -f='${Version}' libopenblas-dev 2>/dev/null || echo unknown)
-    model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
     {
         echo "### GEMM: SimdRnn vs OpenBLAS (row-major sgemm, fp32)"
         echo
-        echo "Machine: ${model:-unknown CPU}, $(nproc) cores (nproc); load average at start: $load_start."
+        machine_line
         echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Median of $iters timed calls after warm-up; GFLOP/s = 2*M*N*K / median."
         echo "OpenBLAS $version (Debian libopenblas-dev), core **${core:-unknown}** ($coretype_note)."
-        echo "SimdRnn: $simdrnn_note."
+        echo "SimdRnn: $note."
         echo
         "$python" "$here/table.py" --baseline openblas --ours simdrnn-gemm "$raw"
         if [ -n "$gemv_ids" ]; then
@@ -249,10 +335,175 @@ run_suite_gemm() {
     log "raw CSV: $raw; table: $out/gemm.md"
 }
 
+build_onednn_harness() {
+    mkdir -p "$here/build"
+    g++ -O2 -march=native -std=c++17 -Wall -Wextra -fopenmp -o "$here/build/onednn_rnn" \
+        "$here/onednn_rnn.cpp" -ldnnl
+}
+
+# in_list ID "LIST": whether ID is a word of LIST.
+in_list() { case " $2 " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+run_suite_rnn() {
+    local ids id
+    ids=$(selected_problems rnn)
+    if [ -z "$ids" ]; then
+        log "rnn: none of the --problems is an rnn problem; skipped"
+        return
+    fi
+    local need=(libdnnl-dev python3-torch)
+    command -v g++ >/dev/null || need+=(g++)
+    [ -x "$python" ] || need+=(python3)
+    ensure_packages "${need[@]}"
+    log "building native-compare/build/onednn_rnn"
+    build_onednn_harness
+    build_simdrnn
+
+    local train_ids="" infer_ids=""
+    for id in $ids; do
+        if in_list "$id" "$RNN_TRAIN_PROBLEMS"; then train_ids+=" $id"; else infer_ids+=" $id"; fi
+    done
+
+    local raw="$out/rnn.csv" t f simdrnn_ok=0 simdrnn_failed=""
+    echo "harness,problem,threads,ms_median,gflops" >"$raw"
+    # Per thread count and problem, the harnesses run back to back (oneDNN, PyTorch, SimdRnn),
+    # so that a change of load on a shared machine hits all sides of a row alike.
+    for t in $threads; do
+        for id in $ids; do
+            f="$out/$id-t$t"
+            log "threads $t, $id: onednn"
+            run_harness 'onednn-(fwd|bwd|train|infer)' "$f-onednn" 1 "$raw" env "${omp_env[@]}" OMP_NUM_THREADS="$t" \
+                "$here/build/onednn_rnn" --problem "$id" --threads "$t" --iters "$iters" --csv
+            log "threads $t, $id: torch"
+            run_harness 'torch-(fwd|bwd|train|infer)' "$f-torch" 1 "$raw" "${torch_env[@]}" \
+                OMP_NUM_THREADS="$t" "$python" "$here/torch_rnn.py" --problem "$id" --threads "$t" \
+                --iters "$iters" --csv
+            [ -n "$simdrnn_bin" ] || continue
+            log "threads $t, $id: simdrnn"
+            if run_harness 'simdrnn-(fwd|bwd|train|infer)' "$f-simdrnn" 0 "$raw" "$simdrnn_bin" bench \
+                    --problem "$id" --threads "$t" --iters "$iters" --csv; then
+                simdrnn_ok=1
+            else
+                simdrnn_failed+=" $id/t$t"
+            fi
+        done
+    done
+
+    local note onednn_info impls torch_info torch_version torch_pkg core aten
+    note=$(describe_simdrnn "$simdrnn_note" "$simdrnn_failed" "$simdrnn_ok")
+    onednn_info=$(sed -n 's/^onednn_rnn: \(oneDNN [^,]*\), cpu isa \([^,]*\),.*/\1, ISA \2/p' "$out"/*-onednn.log | sort -u | paste -sd/ -)
+    impls=$( { sed -n 's/^onednn_rnn: \([^ ]*\) (.*: forward impl \([^;]*\);.*/\1 fwd \2/p' "$out"/*-onednn.log
+               sed -n 's/^onednn_rnn: \([^ ]*\): backward impl \([^;]*\);.*/\1 bwd \2/p' "$out"/*-onednn.log
+             } | sort -u | awk '{ k = $2 " " $3; if (!(k in l)) o[n++] = k; l[k] = l[k] " " $1 }
+                 END { for (i = 0; i < n; i++) printf "%s%s%s", (i ? "; " : ""), o[i] ":", l[o[i]] }')
+    torch_info=$(grep -h '^torch_rnn: torch ' "$out"/*-torch.log | head -1)
+    torch_version=$(sed -n 's/^torch_rnn: torch \([^,]*\),.*/\1/p' <<<"$torch_info")
+    aten=$(sed -n 's/.*ATen cpu capability \([^;]*\);.*/\1/p' <<<"$torch_info")
+    core=$(sed -n 's/^torch_rnn: .* core=\([^ ]*\) .*/\1/p' "$out"/*-torch.log | sort -u | paste -sd/ -)
+    torch_pkg=$(dpkg-query -W -f='${Version}' python3-torch 2>/dev/null || echo unknown)
+    {
+        echo "### RNN: SimdRnn vs oneDNN and PyTorch (one layer, unidirectional, time-major, fp32)"
+        echo
+        machine_line
+        echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Median of $iters timed calls after warm-up. GFLOP/s with the"
+        echo "PROBLEMS.md convention: forward = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm), backward = 2x, train = 3x forward."
+        echo "${onednn_info:-oneDNN: unknown version} (Debian libdnnl-dev $(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null || echo '?'), OpenMP);"
+        echo "weights reordered into oneDNN's preferred layout (format_tag::any) outside the timed region."
+        echo "oneDNN implementations (\`ref\` = the ref_rnn driver, its matrix products by oneDNN's jit AVX-512 sgemm; \`brgemm\` = AVX-512 brgemm kernels, forward_inference only in 2.6): ${impls:-unknown}."
+        echo "PyTorch: torch ${torch_version:-unknown} (Debian python3-torch $torch_pkg): nn.LSTM / nn.GRU / nn.RNN(tanh),"
+        echo "ATen element-wise kernels ${aten:-unknown}, matrix products by OpenBLAS core **${core:-unknown}** ($coretype_note);"
+        echo "$torch_malloc_note."
+        echo "$omp_note. Figures at 2 threads are only worth reading when the load average is well below 1."
+        echo "SimdRnn: $note."
+        if [ -n "$train_ids" ]; then
+            echo
+            echo "Training step (forward_training + backward: data, weight and bias gradients):"
+            echo
+            "$python" "$here/table.py" --baseline onednn-train --baseline-label onednn \
+                --baseline torch-train --baseline-label torch --ours simdrnn-train "$raw"
+            echo
+            echo "Forward (training forward, keeping what backward needs), alone:"
+            echo
+            "$python" "$here/table.py" --baseline onednn-fwd --baseline-label onednn \
+                --baseline torch-fwd --baseline-label torch --ours simdrnn-fwd "$raw"
+            echo
+            echo "Backward alone (after an untimed forward):"
+            echo
+            "$python" "$here/table.py" --baseline onednn-bwd --baseline-label onednn \
+                --baseline torch-bwd --baseline-label torch --ours simdrnn-bwd "$raw"
+        fi
+        if [ -n "$infer_ids" ]; then
+            echo
+            echo "Inference (forward_inference; torch.inference_mode()):"
+            echo
+            "$python" "$here/table.py" --baseline onednn-infer --baseline-label onednn \
+                --baseline torch-infer --baseline-label torch --ours simdrnn-infer "$raw"
+        fi
+    } | tee "$out/rnn.md"
+    log "raw CSV: $raw; table: $out/rnn.md"
+}
+
+# The train suite: PyTorch's char-LSTM (torch_train.py) and `simdrnn train`, one after the
+# other, each with its own output passed through; then both summaries.
+run_suite_train() {
+    local need=(python3-torch)
+    [ -x "$python" ] || need+=(python3)
+    ensure_packages "${need[@]}"
+    build_simdrnn
+    local limit tlog="$out/train-torch.log" slog="$out/train-simdrnn.log" result simdrnn_rc=0
+    # Training minutes plus validation and start-up, with a margin.
+    limit=$(awk -v m="$train_minutes" 'BEGIN { printf "%d", m * 60 * 1.5 + 600 }')
+    log "train: torch_train.py, $train_minutes minutes, $train_threads threads (log $tlog)"
+    if ! timeout "$limit" "${torch_env[@]}" OMP_NUM_THREADS="$train_threads" "$python" \
+            "$here/torch_train.py" --minutes "$train_minutes" --threads "$train_threads" </dev/null \
+            >"$tlog" 2>&1; then
+        log "torch_train.py failed; the end of $tlog:"
+        tail -20 "$tlog" >&2
+        exit 1
+    fi
+    cat "$tlog" >&2
+    result=$(grep '^RESULT ' "$tlog" | tail -1)
+    [ -n "$result" ] || { log "torch_train.py printed no RESULT line (see $tlog)"; exit 1; }
+    if [ -n "$simdrnn_bin" ]; then
+        log "train: $simdrnn_bin train (its defaults; log $slog)"
+        # In the results directory: it writes its loss plot (loss.svg) to the working directory.
+        (cd "$out" && timeout "$harness_timeout" "$simdrnn_bin" train) </dev/null >"$slog" 2>&1 || simdrnn_rc=$?
+        cat "$slog" >&2
+    fi
+    {
+        echo "### Training speed: character-level LSTM on tinyshakespeare"
+        echo
+        machine_line
+        echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC')."
+        echo
+        echo "PyTorch (torch_train.py --minutes $train_minutes --threads $train_threads; torch $(dpkg-query -W -f='${Version}' python3-torch 2>/dev/null || echo '?'),"
+        echo "$coretype_note; $torch_malloc_note; $omp_note):"
+        echo
+        echo '```'
+        grep -E '^(config|torch|data|final) ' "$tlog" || true
+        echo "$result"
+        echo '```'
+        echo
+        if [ -z "$simdrnn_bin" ]; then
+            echo "SimdRnn: $(describe_simdrnn "$simdrnn_note" "" 0)."
+        else
+            echo "SimdRnn ($simdrnn_bin train, its defaults; exit status $simdrnn_rc), the end of its output:"
+            echo
+            echo '```'
+            tail -15 "$slog"
+            echo '```'
+        fi
+    } | tee "$out/train.md"
+    log "logs: $tlog${simdrnn_bin:+, $slog}; summary: $out/train.md"
+}
+
 out="$here/results/$stamp"
 mkdir -p "$out"
 trap 'rmdir "$out" 2>/dev/null || true' EXIT # leaves no empty directory behind a failed start
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+first=1
 for s in $run_suites; do
+    [ "$first" = 1 ] || echo
+    first=0
     "run_suite_$s"
 done
