@@ -62,7 +62,7 @@ internal static unsafe class GemmDriver
 
             var worker = new Worker<TVec>(p, streaming, splitRows, units, parts);
             if (parts == 1) worker.Invoke(0);
-            else ParallelHelper.For(0, parts, in worker, minimumActionsPerThread: 1);
+            else ForkJoin.Run(parts, in worker);
         }
     }
 

@@ -24,7 +24,7 @@ internal static class RowParallel
         int parts = (int)Math.Min(Math.Min(GemmArguments.Resolve(threads), rows), Math.Max(1, (long)rows * columns / MinElementsPerThread));
         var worker = new Worker<TKernel>(kernel, rows, parts, path);
         if (parts <= 1) worker.Invoke(0);
-        else ParallelHelper.For(0, parts, in worker, minimumActionsPerThread: 1);
+        else ForkJoin.Run(parts, in worker);
     }
 
     private readonly struct Worker<TKernel>(TKernel kernel, int rows, int parts, SimdPath path) : IAction where TKernel : struct, IRowKernel

@@ -1,0 +1,62 @@
+using CommunityToolkit.HighPerformance.Helpers;
+using SimdRnn.Internal;
+
+namespace SimdRnn.Tests.Internal;
+
+/// <summary>The library's fork-join: every part runs exactly once, from many callers at once, nested, and with failing parts.</summary>
+public class ForkJoinTests
+{
+    private readonly struct CountParts(int[] counts, int nestedParts) : IAction
+    {
+        public void Invoke(int part)
+        {
+            Interlocked.Increment(ref counts[part]);
+            if (nestedParts > 0) ForkJoin.Run(nestedParts, new CountParts(new int[nestedParts], 0));
+        }
+    }
+
+    private readonly struct Throwing(int failingPart, int[] counts) : IAction
+    {
+        public void Invoke(int part)
+        {
+            Interlocked.Increment(ref counts[part]);
+            if (part == failingPart) throw new InvalidOperationException($"part {part}");
+        }
+    }
+
+    [Fact]
+    public void Every_part_runs_exactly_once_with_concurrent_and_nested_callers()
+    {
+        const int callers = 4, forks = 1500;
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var threads = Enumerable.Range(0, callers).Select(caller => new Thread(() =>
+        {
+            for (int i = 0; i < forks; i++)
+            {
+                int parts = 1 + (i + caller) % 9;
+                var counts = new int[parts];
+                ForkJoin.Run(parts, new CountParts(counts, nestedParts: i % 5 == 0 ? 3 : 0));
+                if (counts.Any(c => c != 1)) failures.Add($"caller {caller} fork {i}: counts {string.Join(",", counts)}");
+            }
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        Assert.Empty(failures);
+    }
+
+    [Fact]
+    public void A_failing_part_reaches_the_caller_after_every_other_part_ran_and_the_pool_keeps_working()
+    {
+        for (int failing = 0; failing < 4; failing++)
+        {
+            var counts = new int[4];
+            var error = Assert.Throws<InvalidOperationException>(() => ForkJoin.Run(4, new Throwing(failing, counts)));
+            Assert.Equal($"part {failing}", error.Message);
+            Assert.All(counts, c => Assert.Equal(1, c));
+        }
+
+        var after = new int[6];
+        ForkJoin.Run(6, new CountParts(after, 0));
+        Assert.All(after, c => Assert.Equal(1, c));
+    }
+}
