@@ -510,6 +510,13 @@ public class InvalidArgumentTests
 
         public bool Lstm => Stack.Cell == CellKind.Lstm;
 
+        /// <summary>A valid call and its spans (forward's or backward's).</summary>
+        public static (StackCall Call, Memory<float>[] Spans) Valid(Draw d, Arena arena, bool backward)
+        {
+            var call = new StackCall(d, arena);
+            return (call, call.Spans(arena, backward, -1, 0, -1, 0));
+        }
+
         /// <summary>The spans, with span <paramref name="which"/> lengthened by delta or made to overlap span <paramref name="overlapWith"/>.</summary>
         public Memory<float>[] Spans(Arena arena, bool backward, int which, int delta, int overlapWith, int shift)
         {
@@ -537,44 +544,37 @@ public class InvalidArgumentTests
 
     private static IEnumerable<Maker> StackCallCases(string forward, string backward)
     {
-        // A span with a wrong length (c0 / cT / dcT / dc0 only matter for LSTM: other cells ignore them, so change another).
-        static int Lengthened(Draw d, StackCall call, string[] names, bool backward)
+        // A span too short or too long (the workspace: too short; c0 / cT / dcT / dc0 only matter for LSTM, other cells
+        // ignore them, so x is changed instead).
+        static Invalid WrongLength(Draw d, Arena arena, bool backward)
         {
+            var call = new StackCall(d, arena);
+            string[] names = backward ? StackCall.BackwardNames : StackCall.ForwardNames;
             int which = d.Seed % names.Length;
-            bool lstmOnly = names[which] is "c0" or "cT" or "dcT" or "dc0";
-            return lstmOnly && !call.Lstm ? 0 : which;
+            if (names[which] is "c0" or "cT" or "dcT" or "dc0" && !call.Lstm) which = 0;
+            Memory<float>[] s = call.Spans(arena, backward, which, names[which] == "workspace" || d.Choice % 2 == 0 ? -d.Short : d.Short, -1, 0);
+            return Names(backward ? () => call.Backward(s) : () => call.Forward(s), names[which]);
         }
 
-        yield return new(forward, Length, (d, arena) =>
-        {
-            var call = new StackCall(d, arena);
-            int which = Lengthened(d, call, StackCall.ForwardNames, false);
-            bool workspace = StackCall.ForwardNames[which] == "workspace";
-            Memory<float>[] s = call.Spans(arena, false, which, workspace || d.Choice % 2 == 0 ? -d.Short : d.Short, -1, 0);
-            return Names(() => call.Forward(s), StackCall.ForwardNames[which]);
-        });
+        yield return new(forward, Length, (d, arena) => WrongLength(d, arena, backward: false));
         yield return new(forward, Zero, (d, arena) =>
         {
-            var call = new StackCall(d, arena);
-            Memory<float>[] s = call.Spans(arena, false, -1, 0, -1, 0);
+            var (call, s) = StackCall.Valid(d, arena, backward: false);
             return d.Seed % 2 == 0 ? Names(() => call.Forward(s, steps: 0), "steps") : Names(() => call.Forward(s, batch: d.Negative), "batch");
         });
         yield return new(forward, Overflow, (d, arena) =>
         {
-            var call = new StackCall(d, arena);
-            Memory<float>[] s = call.Spans(arena, false, -1, 0, -1, 0);
+            var (call, s) = StackCall.Valid(d, arena, backward: false);
             return Names(() => call.Forward(s, steps: d.Big, batch: d.Big), "steps", "batch", "x", "workspace");
         });
         yield return new(forward, Null, (d, arena) =>
         {
-            var call = new StackCall(d, arena);
-            Memory<float>[] s = call.Spans(arena, false, -1, 0, -1, 0);
+            var (call, s) = StackCall.Valid(d, arena, backward: false);
             return Names(() => call.Forward(s, parameters: StackCall.Null), "parameters");
         });
         yield return new(forward, Mismatch, (d, arena) =>
         {
-            var call = new StackCall(d, arena);
-            Memory<float>[] s = call.Spans(arena, false, -1, 0, -1, 0);
+            var (call, s) = StackCall.Valid(d, arena, backward: false);
             var other = new RecurrentParameters(call.Stack.Cell, call.Stack.InputSize + 1, call.Stack.HiddenSize, call.Stack.Layers, call.Stack.Directions == 2);
             return Names(() => call.Forward(s, parameters: other), "parameters");
         });
@@ -596,24 +596,15 @@ public class InvalidArgumentTests
             return Names(() => call.Forward(s), StackCall.ForwardNames[output], StackCall.ForwardNames[other]);
         });
 
-        yield return new(backward, Length, (d, arena) =>
-        {
-            var call = new StackCall(d, arena);
-            int which = Lengthened(d, call, StackCall.BackwardNames, true);
-            bool workspace = StackCall.BackwardNames[which] == "workspace";
-            Memory<float>[] s = call.Spans(arena, true, which, workspace || d.Choice % 2 == 0 ? -d.Short : d.Short, -1, 0);
-            return Names(() => call.Backward(s), StackCall.BackwardNames[which]);
-        });
+        yield return new(backward, Length, (d, arena) => WrongLength(d, arena, backward: true));
         yield return new(backward, Null, (d, arena) =>
         {
-            var call = new StackCall(d, arena);
-            Memory<float>[] s = call.Spans(arena, true, -1, 0, -1, 0);
+            var (call, s) = StackCall.Valid(d, arena, backward: true);
             return d.Seed % 2 == 0 ? Names(() => call.Backward(s, parameters: StackCall.Null), "parameters") : Names(() => call.Backward(s, gradients: StackCall.Null), "gradients");
         });
         yield return new(backward, Mismatch, (d, arena) =>
         {
-            var call = new StackCall(d, arena);
-            Memory<float>[] s = call.Spans(arena, true, -1, 0, -1, 0);
+            var (call, s) = StackCall.Valid(d, arena, backward: true);
             var other = new RecurrentParameters(call.Stack.Cell, call.Stack.InputSize, call.Stack.HiddenSize + 1, call.Stack.Layers, call.Stack.Directions == 2);
             return Pick(d, 3) switch
             {
