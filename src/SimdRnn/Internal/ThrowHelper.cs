@@ -13,6 +13,13 @@ internal static class ThrowHelper
     public static void ThrowOutOfRange(string paramName, object actual, string message) =>
         throw new ArgumentOutOfRangeException(paramName, actual, message);
 
+    /// <summary>Throws (naming the output) when an output span shares any element with another span.</summary>
+    public static void ThrowIfOverlapping(ReadOnlySpan<float> output, string outputName, ReadOnlySpan<float> other, string otherName)
+    {
+        if (output.Overlaps(other))
+            ThrowArgument(outputName, $"{outputName} overlaps {otherName}; an output must not share memory with another argument.");
+    }
+
     /// <summary>Throws unless the destination has exactly the length of the source.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void ThrowIfLengthsDiffer(int sourceLength, int destinationLength, string sourceName, string destinationName)

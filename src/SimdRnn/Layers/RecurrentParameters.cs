@@ -1,3 +1,5 @@
+using SimdRnn.Internal;
+
 namespace SimdRnn;
 
 /// <summary>
@@ -14,10 +16,12 @@ public sealed class RecurrentParameters
     private readonly int[] _offsets; // per (layer, direction): weight_ih, weight_hh, bias_ih, bias_hh
 
     /// <summary>Zero-filled parameters for the given stack shape.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, <paramref name="cell"/> is not a
+    /// defined <see cref="CellKind"/>, or the parameters would not fit one array.</exception>
     public RecurrentParameters(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
     {
-        RecurrentStack.ValidateShape(inputSize, hiddenSize, layers);
+        RecurrentStack.ValidateShape(cell, inputSize, hiddenSize, layers);
+        ThrowIfTooLarge(cell, inputSize, hiddenSize, layers, bidirectional ? 2 : 1);
         Cell = cell;
         InputSize = inputSize;
         HiddenSize = hiddenSize;
@@ -80,11 +84,25 @@ public sealed class RecurrentParameters
     }
 
     /// <summary>The shape of tensor <paramref name="name"/> (a copy).</summary>
+    /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
     public int[] Shape(string name) => (int[])Find(name).Shape.Clone();
 
     /// <summary>True when the other parameters have the same cell, sizes and layout.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
     public bool HasSameShape(RecurrentParameters other) =>
-        other.Cell == Cell && other.InputSize == InputSize && other.HiddenSize == HiddenSize && other.Layers == Layers && other.Directions == Directions;
+        (other ?? throw new ArgumentNullException(nameof(other))).Cell == Cell && other.InputSize == InputSize && other.HiddenSize == HiddenSize && other.Layers == Layers && other.Directions == Directions;
+
+    /// <summary>Refuses shapes whose tensors (in double, so the check itself cannot overflow) would not fit one array.</summary>
+    private static void ThrowIfTooLarge(CellKind cell, int inputSize, int hiddenSize, int layers, int directions)
+    {
+        double gateRows = (double)directions * cell.GateCount() * hiddenSize;
+        double first = gateRows * ((double)inputSize + hiddenSize + 2), inner = gateRows * ((double)directions * hiddenSize + hiddenSize + 2);
+        double total = first + (layers - 1.0) * inner;
+        if (total <= Array.MaxLength) return;
+        string name = first > Array.MaxLength ? (inputSize > hiddenSize ? nameof(inputSize) : nameof(hiddenSize)) : nameof(layers);
+        ThrowHelper.ThrowOutOfRange(name, name == nameof(layers) ? layers : name == nameof(inputSize) ? inputSize : hiddenSize,
+            $"{layers} layer(s) of I={inputSize}, H={hiddenSize} need {total:0} floats, more than one array holds.");
+    }
 
     /// <summary>The four tensors of one direction of one layer, without a name lookup (the layers' hot path).</summary>
     internal DirectionTensors Direction(int layer, int direction)
@@ -97,7 +115,7 @@ public sealed class RecurrentParameters
     }
 
     private (int Offset, int[] Shape) Find(string name) =>
-        _tensors.TryGetValue(name, out var entry) ? entry : throw new KeyNotFoundException($"No parameter is named '{name}'; the names are {string.Join(", ", _names)}.");
+        _tensors.TryGetValue(name ?? throw new ArgumentNullException(nameof(name)), out var entry) ? entry : throw new KeyNotFoundException($"No parameter is named '{name}'; the names are {string.Join(", ", _names)}.");
 }
 
 /// <summary>The four tensors of one direction of one layer.</summary>

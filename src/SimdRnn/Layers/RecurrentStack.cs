@@ -20,10 +20,10 @@ namespace SimdRnn;
 public sealed class RecurrentStack
 {
     /// <summary>A stack of <paramref name="layers"/> layers of <paramref name="cell"/>.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, or <paramref name="cell"/> is not a defined <see cref="CellKind"/>.</exception>
     public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
     {
-        ValidateShape(inputSize, hiddenSize, layers);
+        ValidateShape(cell, inputSize, hiddenSize, layers);
         Cell = cell;
         InputSize = inputSize;
         HiddenSize = hiddenSize;
@@ -71,10 +71,15 @@ public sealed class RecurrentStack
     public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
 
     /// <summary>The workspace, in floats, that <see cref="Forward"/> and <see cref="Backward"/> need for T steps of N rows.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or T x N rows of the widest tensor would not fit one span.</exception>
     public long WorkspaceLength(int steps, int batch)
     {
         ValidateSequence(steps, batch);
+        // Every per-step and per-layer size below is an int: refuse sequences whose pieces would not fit one (no span could hold them).
+        long width = Math.Max(Math.Max(InputSize, (long)Directions * HiddenSize), (long)Cell.GateCount() * HiddenSize);
+        if ((double)steps * batch * width > int.MaxValue)
+            ThrowHelper.ThrowOutOfRange(steps >= batch ? nameof(steps) : nameof(batch), steps >= batch ? steps : batch,
+                $"T={steps} x N={batch} rows of {width} floats are more than one span can hold.");
         long total = (long)(Layers - 1) * steps * batch * Directions * HiddenSize; // the inner layers' outputs
         total += 2L * steps * batch * Math.Max(InputSize, Directions * HiddenSize); // the backward ping-pong of dx
         for (int layer = 0; layer < Layers; layer++) total += Directions * Shape(layer, steps, batch).WorkspaceLength;
@@ -85,8 +90,10 @@ public sealed class RecurrentStack
     /// Runs the stack over the sequence. With <paramref name="training"/> the workspace keeps what
     /// <see cref="Backward"/> needs; otherwise (inference) nothing is kept.
     /// </summary>
-    /// <exception cref="ArgumentException">A span has the wrong length, the parameters have another shape, or the workspace is too small.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, the parameters have another shape, the workspace is too small,
+    /// or an output (y, hT, cT, workspace) shares memory with an input, the parameters or another output.</exception>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         RecurrentParameters parameters, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
     {
@@ -95,6 +102,8 @@ public sealed class RecurrentStack
         ExpectStates(h0, c0, batch, nameof(h0), nameof(c0));
         ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
         ExpectStates(hT, cT, batch, nameof(hT), nameof(cT));
+        bool lstm = Cell == CellKind.Lstm;
+        RecurrentArguments.ThrowIfForwardOverlaps(x, h0, lstm ? c0 : default, parameters.All, y, hT, lstm ? cT : default, workspace);
 
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
         for (int layer = 0; layer < Layers; layer++)
@@ -133,13 +142,16 @@ public sealed class RecurrentStack
     /// <param name="dc0">LSTM: receives the gradient with respect to c0; empty otherwise.</param>
     /// <param name="gradients">The weight and bias gradients are ADDED to these (zero them to start a new batch).</param>
     /// <param name="workspace">The workspace the training forward filled; used up by this call.</param>
-    /// <exception cref="ArgumentException">A span has the wrong length, the parameters have another shape, or the workspace is too small.</exception>
+    /// <exception cref="ArgumentException">A span has the wrong length, the parameters or gradients have another shape, the workspace is
+    /// too small, or an output (dx, dh0, dc0, the gradients, workspace) shares memory with an input, the parameters or another output.</exception>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/> or <paramref name="gradients"/> is null.</exception>
     public void Backward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, RecurrentParameters parameters,
         ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
         Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace)
     {
         Validate(steps, batch, parameters, nameof(parameters), workspace);
+        ArgumentNullException.ThrowIfNull(gradients);
         if (!gradients.HasSameShape(parameters))
             ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers and directions).");
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
@@ -149,6 +161,9 @@ public sealed class RecurrentStack
         ExpectStates(h0, default, batch, nameof(h0), "");
         ExpectStates(dhT, dcT, batch, nameof(dhT), nameof(dcT));
         ExpectStates(dh0, dc0, batch, nameof(dh0), nameof(dc0));
+        bool lstm = Cell == CellKind.Lstm;
+        RecurrentArguments.ThrowIfBackwardOverlaps(x, h0, y, dy, dhT, lstm ? dcT : default, parameters.All, dx, dh0, lstm ? dc0 : default,
+            gradients.All, workspace);
 
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
         ReadOnlySpan<float> dOutput = dy;
@@ -163,7 +178,6 @@ public sealed class RecurrentStack
                 int s = layer * Directions + direction;
                 var (wih, whh, _, _) = parameters.Direction(layer, direction);
                 var (dWih, dWhh, dBih, dBhh) = gradients.Direction(layer, direction);
-                bool lstm = Cell == CellKind.Lstm;
                 DirectionLayer.Backward(shape, direction == 1, input, wih, whh, h0.Slice(s * state, state),
                     output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth,
                     dhT.Slice(s * state, state), lstm ? dcT.Slice(s * state, state) : default, dInput, accumulateDx: direction == 1,
@@ -175,8 +189,10 @@ public sealed class RecurrentStack
         }
     }
 
-    internal static void ValidateShape(int inputSize, int hiddenSize, int layers)
+    internal static void ValidateShape(CellKind cell, int inputSize, int hiddenSize, int layers)
     {
+        if (cell is not (CellKind.Lstm or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu))
+            ThrowHelper.ThrowOutOfRange(nameof(cell), cell, "The cell must be a defined CellKind.");
         if (inputSize < 1) ThrowHelper.ThrowOutOfRange(nameof(inputSize), inputSize, "The input size must be at least 1.");
         if (hiddenSize < 1) ThrowHelper.ThrowOutOfRange(nameof(hiddenSize), hiddenSize, "The hidden size must be at least 1.");
         if (layers < 1) ThrowHelper.ThrowOutOfRange(nameof(layers), layers, "There must be at least one layer.");

@@ -37,9 +37,14 @@ public static class GradientClipping
     /// infinite norm is returned as it is and nothing is scaled, so the caller sees it (the gradients keep their NaN).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is not a positive number.</exception>
+    /// <exception cref="ArgumentException">Two of the gradients share memory (they would be scaled twice).</exception>
     public static double ClipByGlobalNorm(ReadOnlySpan<Memory<float>> gradients, float maxNorm)
     {
         if (!(maxNorm > 0)) ThrowHelper.ThrowOutOfRange(nameof(maxNorm), maxNorm, "The maximum norm must be a positive number.");
+        for (int i = 1; i < gradients.Length; i++)
+            for (int j = 0; j < i; j++)
+                if (gradients[i].Span.Overlaps(gradients[j].Span))
+                    ThrowHelper.ThrowArgument(nameof(gradients), $"gradients[{i}] overlaps gradients[{j}]; each element must be scaled once.");
         double norm = GlobalNorm(gradients);
         double coefficient = maxNorm / (norm + 1e-6);
         if (double.IsFinite(norm) && coefficient < 1)

@@ -6,23 +6,35 @@ namespace SimdRnn;
 public static class Linear
 {
     /// <summary>y (rows x out) = x (rows x in) W^T + b.</summary>
-    /// <exception cref="ArgumentException">A span length does not match rows, in and out.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">rows, inputs or outputs is below 1.</exception>
+    /// <exception cref="ArgumentException">A span length does not match rows, in and out, or y shares memory with an input.</exception>
     public static void Forward(int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> bias, Span<float> y)
     {
         Validate(rows, inputs, outputs, x, weight, bias, nameof(bias), y, nameof(y));
+        ThrowHelper.ThrowIfOverlapping(y, nameof(y), x, nameof(x));
+        ThrowHelper.ThrowIfOverlapping(y, nameof(y), weight, nameof(weight));
+        ThrowHelper.ThrowIfOverlapping(y, nameof(y), bias, nameof(bias));
         for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * outputs, outputs));
         Blas.Sgemm(false, true, rows, outputs, inputs, 1f, x, inputs, weight, inputs, 1f, y, outputs, Cpu.Path);
     }
 
     /// <summary>dx = dy W (written); dW += dy^T x and db += column sums of dy (added).</summary>
-    /// <exception cref="ArgumentException">A span length does not match rows, in and out.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">rows, inputs or outputs is below 1.</exception>
+    /// <exception cref="ArgumentException">A span length does not match rows, in and out, or an output (dx, weightGradient,
+    /// biasGradient) shares memory with an input or another output.</exception>
     public static void Backward(int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
         ReadOnlySpan<float> dy, Span<float> dx, Span<float> weightGradient, Span<float> biasGradient)
     {
         Validate(rows, inputs, outputs, x, weight, biasGradient, nameof(biasGradient), dy, nameof(dy));
         Expect(dx.Length, (long)rows * inputs, nameof(dx));
         Expect(weightGradient.Length, (long)outputs * inputs, nameof(weightGradient));
+        ThrowIfOverlapsInputs(dx, nameof(dx), x, weight, dy);
+        ThrowIfOverlapsInputs(weightGradient, nameof(weightGradient), x, weight, dy);
+        ThrowIfOverlapsInputs(biasGradient, nameof(biasGradient), x, weight, dy);
+        ThrowHelper.ThrowIfOverlapping(weightGradient, nameof(weightGradient), dx, nameof(dx));
+        ThrowHelper.ThrowIfOverlapping(biasGradient, nameof(biasGradient), dx, nameof(dx));
+        ThrowHelper.ThrowIfOverlapping(biasGradient, nameof(biasGradient), weightGradient, nameof(weightGradient));
         Blas.Sgemm(false, false, rows, inputs, outputs, 1f, dy, outputs, weight, inputs, 0f, dx, inputs, Cpu.Path);
         Blas.Sgemm(true, false, outputs, inputs, rows, 1f, dy, outputs, x, inputs, 1f, weightGradient, inputs, Cpu.Path);
         ColumnSums.AddTo(dy, rows, outputs, biasGradient, Cpu.Path);
@@ -38,6 +50,14 @@ public static class Linear
         Expect(weight.Length, (long)outputs * inputs, nameof(weight));
         Expect(bias.Length, outputs, biasName);
         Expect(y.Length, (long)rows * outputs, yName);
+    }
+
+    private static void ThrowIfOverlapsInputs(ReadOnlySpan<float> output, string name, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> dy)
+    {
+        ThrowHelper.ThrowIfOverlapping(output, name, x, nameof(x));
+        ThrowHelper.ThrowIfOverlapping(output, name, weight, nameof(weight));
+        ThrowHelper.ThrowIfOverlapping(output, name, dy, nameof(dy));
     }
 
     private static void Expect(int length, long expected, string name)

@@ -9,10 +9,11 @@ namespace SimdRnn;
 public static class Optimizer
 {
     /// <summary>parameters -= learningRate * gradients.</summary>
-    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    /// <exception cref="ArgumentException">The lengths differ, or the spans overlap other than exactly (the same span is allowed).</exception>
     public static void SgdStep(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate)
     {
         ThrowHelper.ThrowIfLengthsDiffer(parameters.Length, gradients.Length, nameof(parameters), nameof(gradients));
+        Elementwise.ThrowIfPartialOverlap(gradients, parameters, nameof(gradients), nameof(parameters));
         var kernel = new SgdKernel(parameters, gradients, -learningRate);
         WidthDispatch.Run(ref kernel);
     }
@@ -21,7 +22,8 @@ public static class Optimizer
     /// One Adam step (step counts from 1): m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
     /// p -= (lr / (1 - b1^step)) m / (sqrt(v) / sqrt(1 - b2^step) + epsilon).
     /// </summary>
-    /// <exception cref="ArgumentException">The lengths differ.</exception>
+    /// <exception cref="ArgumentException">The lengths differ, parameters, m and v share memory, or gradients overlaps one of
+    /// them other than exactly.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is below 1.</exception>
     public static void AdamStep(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> m, Span<float> v, int step,
         float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f)
@@ -29,6 +31,12 @@ public static class Optimizer
         ThrowHelper.ThrowIfLengthsDiffer(parameters.Length, gradients.Length, nameof(parameters), nameof(gradients));
         ThrowHelper.ThrowIfLengthsDiffer(parameters.Length, m.Length, nameof(parameters), nameof(m));
         ThrowHelper.ThrowIfLengthsDiffer(parameters.Length, v.Length, nameof(parameters), nameof(v));
+        Elementwise.ThrowIfPartialOverlap(gradients, parameters, nameof(gradients), nameof(parameters));
+        Elementwise.ThrowIfPartialOverlap(gradients, m, nameof(gradients), nameof(m));
+        Elementwise.ThrowIfPartialOverlap(gradients, v, nameof(gradients), nameof(v));
+        ThrowHelper.ThrowIfOverlapping(m, nameof(m), parameters, nameof(parameters));
+        ThrowHelper.ThrowIfOverlapping(v, nameof(v), parameters, nameof(parameters));
+        ThrowHelper.ThrowIfOverlapping(v, nameof(v), m, nameof(m));
         if (step < 1) ThrowHelper.ThrowOutOfRange(nameof(step), step, "Adam steps count from 1.");
         double correction1 = 1 - Math.Pow(beta1, step), correction2 = 1 - Math.Pow(beta2, step);
         var kernel = new AdamKernel(parameters, gradients, m, v, beta1, beta2, epsilon,
