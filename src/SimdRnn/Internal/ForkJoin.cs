@@ -44,7 +44,6 @@ internal static class ForkJoin
 
     private static void Fork<TAction>(int parts, in TAction action) where TAction : struct, IAction
     {
-
         Job<TAction> job = Job<TAction>.ForThisThread(action);
         Span<int> taken = stackalloc int[Math.Min(parts - 1, s_helpers.Length)];
         int handedOut = 0;
@@ -87,7 +86,9 @@ internal static class ForkJoin
             }
             else
             {
-                error ??= helper.Wait();
+                // Always wait (and free the helper), even when an earlier part already failed.
+                Exception? partError = helper.Wait();
+                error ??= partError;
             }
         }
 

@@ -510,6 +510,8 @@ public class InvalidArgumentTests
 
         public bool Lstm => Stack.Cell == CellKind.Lstm;
 
+        public int BackwardLength(int which) => _backwardLengths[which];
+
         /// <summary>A valid call and its spans (forward's or backward's).</summary>
         public static (StackCall Call, Memory<float>[] Spans) Valid(Draw d, Arena arena, bool backward)
         {
@@ -552,7 +554,10 @@ public class InvalidArgumentTests
             string[] names = backward ? StackCall.BackwardNames : StackCall.ForwardNames;
             int which = d.Seed % names.Length;
             if (names[which] is "c0" or "cT" or "dcT" or "dc0" && !call.Lstm) which = 0;
-            Memory<float>[] s = call.Spans(arena, backward, which, names[which] == "workspace" || d.Choice % 2 == 0 ? -d.Short : d.Short, -1, 0);
+            int delta = names[which] == "workspace" || d.Choice % 2 == 0 ? -d.Short : d.Short;
+            // An empty dx is valid (backward then skips the input gradient): a dx shortened to nothing is made too long instead.
+            if (backward && names[which] == "dx" && call.BackwardLength(which) + delta <= 0) delta = d.Short;
+            Memory<float>[] s = call.Spans(arena, backward, which, delta, -1, 0);
             return Names(backward ? () => call.Backward(s) : () => call.Forward(s), names[which]);
         }
 
