@@ -57,8 +57,10 @@ internal static unsafe class GemmDriver
             int columnPanels = (p.N + columnUnit - 1) / columnUnit;
             bool splitRows = !streaming && rowPanels > columnPanels;
             int units = splitRows ? rowPanels : columnPanels;
-            long flops = 2L * p.M * p.N * p.K;
-            int parts = (int)Math.Min(Math.Min(maxDegreeOfParallelism, units), Math.Max(1, flops / MinFlopsPerThread));
+            // A few rows of C make the product bandwidth-bound: reading an element of B then costs about as long as
+            // sixteen flops, so a GEMV-like product of a large B is worth splitting although its flop count is small.
+            long work = Math.Max(2L * p.M * p.N * p.K, 16L * p.N * p.K);
+            int parts = (int)Math.Min(Math.Min(maxDegreeOfParallelism, units), Math.Max(1, work / MinFlopsPerThread));
 
             var worker = new Worker<TVec>(p, streaming, splitRows, units, parts);
             if (parts == 1) worker.Invoke(0);
