@@ -465,9 +465,11 @@ run_suite_train() {
     result=$(grep '^RESULT ' "$tlog" | tail -1)
     [ -n "$result" ] || { log "torch_train.py printed no RESULT line (see $tlog)"; exit 1; }
     if [ -n "$simdrnn_bin" ]; then
-        log "train: $simdrnn_bin train (its defaults; log $slog)"
-        # In the results directory: it writes its loss plot (loss.svg) to the working directory.
-        (cd "$out" && timeout "$harness_timeout" "$simdrnn_bin" train) </dev/null >"$slog" 2>&1 || simdrnn_rc=$?
+        log "train: $simdrnn_bin train (torch_train.py's configuration; log $slog)"
+        # In the results directory: it writes its loss plot (loss.svg) to the working directory. The same model,
+        # data, optimizer and time as torch_train.py: constant learning rate (--lr-final 1), not simdrnn's defaults.
+        (cd "$out" && timeout "$harness_timeout" "$simdrnn_bin" train --cell lstm --layers 1 --hidden 256 --seq-len 100 \
+            --batch 32 --lr 0.002 --lr-final 1 --clip 5 --minutes "$train_minutes") </dev/null >"$slog" 2>&1 || simdrnn_rc=$?
         cat "$slog" >&2
     fi
     {
@@ -487,7 +489,7 @@ run_suite_train() {
         if [ -z "$simdrnn_bin" ]; then
             echo "SimdRnn: $(describe_simdrnn "$simdrnn_note" "" 0)."
         else
-            echo "SimdRnn ($simdrnn_bin train, its defaults; exit status $simdrnn_rc), the end of its output:"
+            echo "SimdRnn ($simdrnn_bin train, torch_train.py's configuration; exit status $simdrnn_rc), the end of its output:"
             echo
             echo '```'
             tail -15 "$slog"
