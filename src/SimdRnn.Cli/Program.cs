@@ -12,8 +12,8 @@ internal static class Program
           gradient-flow [--cell rnn,lstm,gru] [--steps 200] [--hidden 64] [--plot gradient-flow.svg]
           bench     --problem ID... --threads N [--iters K] --csv: GEMM and RNN problems of PROBLEMS.md as CSV
           train     train a character-level language model on the bundled corpus (or --text FILE)
-                    [--cell lstm|gru|rnn|rnn-relu] [--layers 1] [--hidden 256] [--seq-len 100] [--batch 32]
-                    [--lr 0.002] [--lr-final 0.1 (cosine decay to lr x this)] [--clip 5] [--minutes 4.5] [--steps S] [--seed 1] [--save model.safetensors] [--plot loss.svg]
+                    [--cell lstm|gru|rnn|rnn-relu] [--layers 2] [--hidden 320] [--seq-len 100] [--batch 32]
+                    [--lr 0.002] [--lr-final 0.1 (cosine decay to lr x this)] [--clip 5] [--dropout 0] [--minutes 4.5] [--steps S] [--seed 1] [--save model.safetensors] [--plot loss.svg]
         """;
 
     private static int Main(string[] args)

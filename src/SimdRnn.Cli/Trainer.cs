@@ -5,20 +5,28 @@ internal sealed class Trainer
 {
     private readonly CharModel _model;
     private readonly int _steps, _batch, _vocabulary, _hidden;
-    private readonly float[] _x, _y, _hT, _cT, _h0, _c0, _logits, _dy, _dh0, _dc0, _workspace, _zeros;
+    private readonly float[] _x, _y, _hT, _cT, _h0, _c0, _logits, _dy, _dh0, _dc0, _workspace, _zeros, _mask, _yDropped;
+    private readonly float _dropout;
+    private ulong _random;
     private readonly int[] _targets;
     private readonly RecurrentParameters _gradients, _m, _v;
     private readonly float[] _fcWeightGradient, _fcBiasGradient, _fcWeightM, _fcWeightV, _fcBiasM, _fcBiasV;
     private readonly Memory<float>[] _allGradients;
 
-    public Trainer(CharModel model, int steps, int batch)
+    /// <param name="dropout">The probability of zeroing an LSTM output before the linear layer in training (0: none).</param>
+    /// <param name="seed">Seeds the dropout masks.</param>
+    public Trainer(CharModel model, int steps, int batch, float dropout = 0f, int seed = 1)
     {
+        _dropout = dropout;
+        _random = 0x9E3779B97F4A7C15UL ^ (ulong)seed;
         (_model, _steps, _batch, _vocabulary, _hidden) = (model, steps, batch, model.Vocabulary, model.Hidden);
         int rows = steps * batch, state = model.StateLength(batch);
         _x = new float[rows * _vocabulary];
         _targets = new int[rows];
         _y = new float[rows * _hidden];
         _dy = new float[rows * _hidden];
+        _mask = dropout > 0 ? new float[rows * _hidden] : [];
+        _yDropped = dropout > 0 ? new float[rows * _hidden] : _y;
         _logits = new float[rows * _vocabulary];
         (_h0, _c0, _hT, _cT, _dh0, _dc0, _zeros) = (new float[state], new float[state], new float[state], new float[state], new float[state], new float[state], new float[state]);
         _workspace = new float[model.Stack.WorkspaceLength(steps, batch)];
@@ -48,13 +56,16 @@ internal sealed class Trainer
         RecurrentStack stack = _model.Stack;
         int rows = _steps * _batch;
         stack.Forward(_steps, _batch, _x, _h0, _c0, _model.Rnn, _y, _hT, _cT, _workspace, training: true);
-        Linear.Forward(rows, _hidden, _vocabulary, _y, _model.FcWeight, _model.FcBias, _logits);
+        if (_dropout > 0) ApplyDropout();
+        Linear.Forward(rows, _hidden, _vocabulary, _yDropped, _model.FcWeight, _model.FcBias, _logits);
         double loss = SoftmaxCrossEntropy.ForwardBackward(_logits, _targets, _logits, _vocabulary, 1f / rows) / rows;
 
         Array.Clear(_gradients.All);
         Array.Clear(_fcWeightGradient);
         Array.Clear(_fcBiasGradient);
-        Linear.Backward(rows, _hidden, _vocabulary, _y, _model.FcWeight, _logits, _dy, _fcWeightGradient, _fcBiasGradient);
+        Linear.Backward(rows, _hidden, _vocabulary, _yDropped, _model.FcWeight, _logits, _dy, _fcWeightGradient, _fcBiasGradient);
+        if (_dropout > 0)
+            for (int i = 0; i < _dy.Length; i++) _dy[i] *= _mask[i];
         // Truncated BPTT: no gradient flows in from beyond the chunk. The one-hot input needs no gradient (empty dx).
         stack.Backward(_steps, _batch, _x, _h0, _model.Rnn, _y, _dy, _zeros, _zeros, [], _dh0, _dc0, _gradients, _workspace);
         GradientClipping.ClipByGlobalNorm(_allGradients, clip);
@@ -87,6 +98,23 @@ internal sealed class Trainer
         }
 
         return count == 0 ? double.NaN : total / count;
+    }
+
+    /// <summary>Inverted dropout on the LSTM output: a fresh mask of 0 or 1 / (1 - p) per element, y * mask into the linear layer.</summary>
+    private void ApplyDropout()
+    {
+        float keep = 1f / (1f - _dropout);
+        ulong threshold = (ulong)(_dropout * 4294967296.0);
+        for (int i = 0; i < _mask.Length; i++)
+        {
+            // xorshift64*: cheap, and plenty for dropout masks.
+            _random ^= _random >> 12;
+            _random ^= _random << 25;
+            _random ^= _random >> 27;
+            _mask[i] = ((_random * 0x2545F4914F6CDD1DUL) >> 32) < threshold ? 0f : keep;
+        }
+
+        for (int i = 0; i < _mask.Length; i++) _yDropped[i] = _y[i] * _mask[i];
     }
 
     /// <summary>One-hot inputs and next-character targets, time-major: row t * N + n is stream n at position + t.</summary>

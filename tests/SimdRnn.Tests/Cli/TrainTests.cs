@@ -16,11 +16,11 @@ public class TrainTests
     {
         string text = string.Concat(Enumerable.Repeat("the quick brown fox jumps over the lazy dog. ", 60));
         var corpus = Corpus.LoadFile(WriteText(text), 100);
-        foreach (CellKind cell in new[] { CellKind.Lstm, CellKind.Gru, CellKind.RnnTanh })
+        foreach ((CellKind cell, float dropout) in new[] { (CellKind.Lstm, 0f), (CellKind.Gru, 0f), (CellKind.RnnTanh, 0f), (CellKind.Lstm, 0.2f) })
         {
             var model = new CharModel(cell, corpus.Vocabulary.Length, 24, 1);
             model.Initialize(new Random(5));
-            var trainer = new Trainer(model, steps: 16, batch: 4);
+            var trainer = new Trainer(model, steps: 16, batch: 4, dropout);
             int streamLength = corpus.Train.Length / 4;
             double before = trainer.Evaluate(corpus.Validation, int.MaxValue);
             int position = 0;
@@ -37,7 +37,7 @@ public class TrainTests
             }
 
             double after = trainer.Evaluate(corpus.Validation, int.MaxValue);
-            Assert.True(after < 0.5 * before, $"{cell}: validation loss {before:F3} -> {after:F3}");
+            Assert.True(after < 0.5 * before, $"{cell} dropout {dropout}: validation loss {before:F3} -> {after:F3}");
         }
     }
 
