@@ -1,4 +1,5 @@
 using CommunityToolkit.HighPerformance;
+using CommunityToolkit.HighPerformance.Helpers;
 using SimdRnn.Internal;
 
 namespace SimdRnn;
@@ -75,6 +76,9 @@ public sealed unsafe class PackedMatrix
     /// <summary>The packed floats as a span (for the product's argument checks and pinning).</summary>
     internal ReadOnlySpan<float> Span => new(_data, (int)Length(Rows, Columns, Path));
 
+    // Below about this many elements per thread a pack stays on one thread.
+    private const long MinElementsPerThread = 1L << 17;
+
     /// <summary>Floats of a packed k x n op(B) on <paramref name="path"/>.</summary>
     internal static long Length(int k, int n, SimdPath path)
     {
@@ -92,7 +96,8 @@ public sealed unsafe class PackedMatrix
     /// and returns the cache-line-aligned part that holds the panels, for
     /// <see cref="Gemm.Multiply(MatrixOp, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, float, Span{float}, int, int, SimdPath)"/>.
     /// </summary>
-    internal static Span<float> PackInto(MatrixOp opB, int k, int n, ReadOnlySpan<float> b, int ldb, Span<float> buffer, SimdPath path)
+    internal static Span<float> PackInto(MatrixOp opB, int k, int n, ReadOnlySpan<float> b, int ldb, Span<float> buffer, SimdPath path,
+        int threads = 1)
     {
         ThrowIfInvalid(opB, k, n, b, ldb);
         int length = checked((int)Length(k, n, path));
@@ -101,8 +106,10 @@ public sealed unsafe class PackedMatrix
         fixed (float* source = b, start = buffer)
         {
             int skip = (int)((64 - (nuint)start % 64) % 64 / sizeof(float));
-            var packer = new Packer(source, ldb, opB == MatrixOp.Transpose, k, n, start + skip);
-            WidthDispatch.Run(ref packer, path);
+            // A large pack (a layer's W_hh, once per call) is split by column panels; each panel is a plain copy, so
+            // the packed matrix does not depend on the split.
+            int parts = (int)Math.Min(GemmArguments.Resolve(threads), Math.Max(1, (long)k * n / MinElementsPerThread));
+            ForkJoin.Run(parts, new PackWorker(source, ldb, opB == MatrixOp.Transpose, k, n, start + skip, parts, path));
             return buffer.Slice(skip, length);
         }
     }
@@ -123,15 +130,32 @@ public sealed unsafe class PackedMatrix
         public void Run<TVec>() where TVec : struct, IVector<TVec> => Length = Packing.PackedLength<TVec>(k, n);
     }
 
-    private readonly struct Packer(float* b, int ldb, bool transpose, int k, int n, float* destination) : IWidthKernel
+    /// <summary>Packs the column panels of share <paramref name="part"/> of <paramref name="parts"/> (all of them by default).</summary>
+    private readonly struct Packer(float* b, int ldb, bool transpose, int k, int n, float* destination, int part = 0, int parts = 1) : IWidthKernel
     {
         public void Run<TVec>() where TVec : struct, IVector<TVec>
         {
-            int kc = GemmBlocking.Kc<TVec>();
+            int kc = GemmBlocking.Kc<TVec>(), nr = GemmBlocking.Nr<TVec>();
             nint paddedColumns = Packing.PaddedColumns<TVec>(n);
+            int panels = (n + nr - 1) / nr;
+            int j0 = (int)((long)part * panels / parts) * nr, j1 = Math.Min(n, (int)((long)(part + 1) * panels / parts) * nr);
+            if (j0 >= j1) return;
             // The same KC blocks as the unpacked product, so the chains (and the results) are the same.
             for (int pc = 0; pc < k; pc += kc)
-                Packing.PackB<TVec>(b, ldb, transpose, pc, Math.Min(kc, k - pc), 0, n, destination + pc * paddedColumns);
+            {
+                int depth = Math.Min(kc, k - pc);
+                Packing.PackB<TVec>(b, ldb, transpose, pc, depth, j0, j1 - j0, destination + pc * paddedColumns + (nint)(j0 / nr) * depth * nr);
+            }
+        }
+    }
+
+    /// <summary>One thread's share of the column panels of a pack.</summary>
+    private readonly struct PackWorker(float* b, int ldb, bool transpose, int k, int n, float* destination, int parts, SimdPath path) : IAction
+    {
+        public void Invoke(int part)
+        {
+            var packer = new Packer(b, ldb, transpose, k, n, destination, part, parts);
+            WidthDispatch.Run(ref packer, path);
         }
     }
 }

@@ -50,7 +50,7 @@ internal static class DirectionLayer
         Span<float> gates = workspace.Slice((int)s.GatesOffset, (int)s.GatesLength);
         Span<float> bias = workspace.Slice((int)s.BiasOffset, gw);
         bool gru = s.Cell == CellKind.Gru;
-        ReadOnlySpan<float> whhT = PackedMatrix.PackInto(MatrixOp.Transpose, h, gw, whh, h, PackedScratch(s, workspace), path);
+        ReadOnlySpan<float> whhT = PackedMatrix.PackInto(MatrixOp.Transpose, h, gw, whh, h, PackedScratch(s, workspace), path, threads);
 
         // All steps' input projections at once: gates = X W_ih^T.
         Blas.Sgemm(false, true, s.Rows, gw, s.Input, 1f, x, s.Input, wih, s.Input, 0f, gates, gw, path, threads);
@@ -117,7 +117,7 @@ internal static class DirectionLayer
         bool gru = s.Cell == CellKind.Gru;
         // LSTM and RNN share one gradient for both GEMM sides; the GRU's recurrent side differs in its n part.
         Span<float> recurrentGradients = gru ? workspace.Slice((int)s.RecurrentGatesOffset, (int)s.RecurrentGatesLength) : gates;
-        ReadOnlySpan<float> packedWhh = PackedMatrix.PackInto(MatrixOp.None, gw, h, whh, h, PackedScratch(s, workspace), path);
+        ReadOnlySpan<float> packedWhh = PackedMatrix.PackInto(MatrixOp.None, gw, h, whh, h, PackedScratch(s, workspace), path, threads);
         dhT.CopyTo(dh);
         if (s.Cell == CellKind.Lstm) dcT.CopyTo(dc);
 

@@ -136,6 +136,35 @@ public class GemmBehaviourTests
         }
     }
 
+    /// <summary>
+    /// A pack into a caller's buffer (the layers' W_hh) split across threads by column panels is bitwise the
+    /// single-threaded pack, and multiplying by it is bitwise the product with the unpacked matrix.
+    /// </summary>
+    [Theory]
+    [InlineData(MatrixOp.Transpose, 300, 1037)]
+    [InlineData(MatrixOp.None, 1029, 333)]
+    public void Packing_into_a_buffer_across_threads_is_bitwise_the_single_threaded_pack(MatrixOp opB, int k, int n)
+    {
+        var random = new Random(k + n);
+        float[] b = Enumerable.Range(0, k * n).Select(_ => random.NextSingle() - 0.5f).ToArray();
+        int ldb = opB == MatrixOp.Transpose ? k : n;
+        float[] a = Enumerable.Range(0, 5 * k).Select(_ => random.NextSingle() - 0.5f).ToArray();
+        foreach (SimdPath path in TestPaths.InProcess)
+        {
+            var single = new float[SimdRnn.PackedMatrix.BufferLength(k, n)];
+            var split = new float[single.Length + 3]; // another alignment offset
+            float[] packedSingle = SimdRnn.PackedMatrix.PackInto(opB, k, n, b, ldb, single, path, threads: 1).ToArray();
+            float[] packedSplit = SimdRnn.PackedMatrix.PackInto(opB, k, n, b, ldb, split.AsSpan(3), path, threads: 3).ToArray();
+            Assert.True(GemmPropertyTests.Bitwise(packedSingle).SequenceEqual(GemmPropertyTests.Bitwise(packedSplit)), $"{path}: split pack differs");
+
+            var expected = new float[5 * n];
+            var actual = new float[5 * n];
+            SimdRnn.Gemm.Multiply(MatrixOp.None, opB, 5, n, k, 1f, a, k, b, ldb, 0f, expected, n, 1, path);
+            SimdRnn.Gemm.Multiply(MatrixOp.None, 5, n, k, 1f, a, k, packedSplit, 0f, actual, n, 2, path);
+            Assert.True(GemmPropertyTests.Bitwise(expected).SequenceEqual(GemmPropertyTests.Bitwise(actual)), $"{path}: product differs");
+        }
+    }
+
     [Fact]
     public void Span2d_overloads_use_width_plus_pitch_as_leading_dimension()
     {
