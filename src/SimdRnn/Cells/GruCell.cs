@@ -45,17 +45,10 @@ internal static unsafe class GruCell
 
     private readonly unsafe struct ForwardKernel(float* gi, float* gh, float* biasInput, float* biasHidden,
         float* hPrev, int ldhPrev, float* h, int ldh, float* ghnSaved, int hidden, bool save)
-        : IRowKernel, IColumnStep
+        : IColumnStep
     {
         private readonly float* _gi = gi, _h = h, _ghnSaved = ghnSaved;
         private readonly float* _gh = gh, _biasInput = biasInput, _biasHidden = biasHidden, _hPrev = hPrev;
-
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        public void Run<TVec>(int firstRow, int endRow) where TVec : struct, IVector<TVec>
-        {
-            ForwardKernel self = this;
-            RowDriver.Run<TVec, ForwardKernel>(ref self, firstRow, endRow, hidden);
-        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>
@@ -85,17 +78,10 @@ internal static unsafe class GruCell
 
     private readonly unsafe struct BackwardKernel(float* gi, float* ghnSaved, float* hPrev, int ldhPrev,
         float* dy, int ldy, float* dhRecurrent, float* dGh, float* dhPrev, int hidden)
-        : IRowKernel, IColumnStep
+        : IColumnStep
     {
         private readonly float* _gi = gi, _dGh = dGh, _dhPrev = dhPrev;
         private readonly float* _ghnSaved = ghnSaved, _hPrev = hPrev, _dy = dy, _dhRecurrent = dhRecurrent;
-
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        public void Run<TVec>(int firstRow, int endRow) where TVec : struct, IVector<TVec>
-        {
-            BackwardKernel self = this;
-            RowDriver.Run<TVec, BackwardKernel>(ref self, firstRow, endRow, hidden);
-        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>

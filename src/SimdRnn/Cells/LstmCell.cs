@@ -48,17 +48,10 @@ internal static unsafe class LstmCell
     }
 
     private readonly unsafe struct ForwardKernel(float* gates, float* bias, float* cPrev,
-        float* c, float* h, int ldh, int hidden, bool saveGates) : IRowKernel, IColumnStep
+        float* c, float* h, int ldh, int hidden, bool saveGates) : IColumnStep
     {
         private readonly float* _gates = gates, _c = c, _h = h;
         private readonly float* _bias = bias, _cPrev = cPrev;
-
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        public void Run<TVec>(int firstRow, int endRow) where TVec : struct, IVector<TVec>
-        {
-            ForwardKernel self = this;
-            RowDriver.Run<TVec, ForwardKernel>(ref self, firstRow, endRow, hidden);
-        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>
@@ -84,17 +77,10 @@ internal static unsafe class LstmCell
     }
 
     private readonly unsafe struct BackwardKernel(float* gates, float* c, float* cPrev,
-        float* dy, int ldy, float* dhRecurrent, float* dc, int hidden) : IRowKernel, IColumnStep
+        float* dy, int ldy, float* dhRecurrent, float* dc, int hidden) : IColumnStep
     {
         private readonly float* _gates = gates, _dc = dc;
         private readonly float* _c = c, _cPrev = cPrev, _dy = dy, _dhRecurrent = dhRecurrent;
-
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        public void Run<TVec>(int firstRow, int endRow) where TVec : struct, IVector<TVec>
-        {
-            BackwardKernel self = this;
-            RowDriver.Run<TVec, BackwardKernel>(ref self, firstRow, endRow, hidden);
-        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>

@@ -30,17 +30,10 @@ internal static unsafe class RnnCell
     }
 
     private readonly unsafe struct ForwardKernel(float* gates, float* bias, float* h, int ldh,
-        int hidden, RnnActivation activation) : IRowKernel, IColumnStep
+        int hidden, RnnActivation activation) : IColumnStep
     {
         private readonly float* _gates = gates, _bias = bias;
         private readonly float* _h = h;
-
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        public void Run<TVec>(int firstRow, int endRow) where TVec : struct, IVector<TVec>
-        {
-            ForwardKernel self = this;
-            RowDriver.Run<TVec, ForwardKernel>(ref self, firstRow, endRow, hidden);
-        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>
@@ -51,17 +44,10 @@ internal static unsafe class RnnCell
     }
 
     private readonly unsafe struct BackwardKernel(float* h, int ldh, float* dy, int ldy, float* dhRecurrent,
-        float* dGates, int hidden, RnnActivation activation) : IRowKernel, IColumnStep
+        float* dGates, int hidden, RnnActivation activation) : IColumnStep
     {
         private readonly float* _h = h, _dy = dy, _dhRecurrent = dhRecurrent;
         private readonly float* _dGates = dGates;
-
-        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-        public void Run<TVec>(int firstRow, int endRow) where TVec : struct, IVector<TVec>
-        {
-            BackwardKernel self = this;
-            RowDriver.Run<TVec, BackwardKernel>(ref self, firstRow, endRow, hidden);
-        }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>

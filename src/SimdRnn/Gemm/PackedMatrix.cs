@@ -34,9 +34,6 @@ public sealed unsafe class PackedMatrix
     /// <summary>The path whose panel layout this holds.</summary>
     internal SimdPath Path { get; }
 
-    /// <summary>The aligned start of the panels; the storage is pinned, so the address never changes.</summary>
-    internal float* Data => _data;
-
     /// <summary>Packs op(B) of <paramref name="k"/> x <paramref name="n"/> from a row-major span.</summary>
     /// <param name="opB">Whether B is used as stored (k x n) or transposed (stored n x k, as W_hh is for h * W_hh^T).</param>
     /// <param name="k">Rows of op(B).</param>
