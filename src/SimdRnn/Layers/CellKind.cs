@@ -15,13 +15,3 @@ public enum CellKind
     /// <summary>Vanilla RNN, h = relu(x W_ih^T + b_ih + h W_hh^T + b_hh).</summary>
     RnnRelu,
 }
-
-internal static class CellKinds
-{
-    public static int GateCount(this CellKind cell) => cell switch
-    {
-        CellKind.Lstm => 4,
-        CellKind.Gru => 3,
-        _ => 1,
-    };
-}

@@ -1,4 +1,4 @@
-using SimdRnn.Internal;
+using SimdRnn.Layers;
 
 namespace SimdRnn;
 
@@ -119,15 +119,18 @@ public sealed class RecurrentParameters
 }
 
 /// <summary>The four tensors of one direction of one layer.</summary>
-internal readonly ref struct DirectionTensors(Span<float> wih, Span<float> whh, Span<float> bih, Span<float> bhh)
+/// <summary>The four tensors of one direction of one layer, as views of <see cref="RecurrentParameters.All"/>.</summary>
+internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<float> recurrentWeights, Span<float> inputBias, Span<float> recurrentBias)
 {
-    private readonly Span<float> _wih = wih, _whh = whh, _bih = bih, _bhh = bhh;
+    /// <summary>W_ih, G*H x I.</summary>
+    public Span<float> InputWeights { get; } = inputWeights;
 
-    public void Deconstruct(out Span<float> weightIh, out Span<float> weightHh, out Span<float> biasIh, out Span<float> biasHh)
-    {
-        weightIh = _wih;
-        weightHh = _whh;
-        biasIh = _bih;
-        biasHh = _bhh;
-    }
+    /// <summary>W_hh, G*H x H.</summary>
+    public Span<float> RecurrentWeights { get; } = recurrentWeights;
+
+    /// <summary>b_ih, G*H.</summary>
+    public Span<float> InputBias { get; } = inputBias;
+
+    /// <summary>b_hh, G*H.</summary>
+    public Span<float> RecurrentBias { get; } = recurrentBias;
 }

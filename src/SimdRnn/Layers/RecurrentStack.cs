@@ -1,4 +1,4 @@
-using SimdRnn.Internal;
+using SimdRnn.Execution;
 using SimdRnn.Layers;
 
 namespace SimdRnn;
@@ -11,7 +11,7 @@ namespace SimdRnn;
 /// <para>Layout is time-major: x is T x N x I; y is T x N x (D*H) with the directions concatenated (forward, then
 /// reverse) as PyTorch does; h0, hT, c0, cT are (layers*D) x N x H, ordered layer-major (l0, l0 reverse, l1, ...).
 /// c0 / cT / dcT / dc0 are used by LSTM only (pass empty spans otherwise).</para>
-/// <para>The caller brings the workspace (<see cref="WorkspaceLength"/> floats): after the first call forward and backward
+/// <para>The caller brings the workspace (<see cref="WorkspaceLength(int, int, bool)"/> floats; an inference-only caller needs far less than a training one): after the first call forward and backward
 /// allocate nothing. A training forward keeps in it what <see cref="Backward"/> needs, and backward uses it up (the
 /// gate gradients overwrite the saved gates), so each backward follows its own training forward. Backward adds
 /// into the gradients: two forward-backward passes over the same data double them. An instance holds only sizes, so it is safe to use from many threads
@@ -25,6 +25,7 @@ public sealed class RecurrentStack
     {
         ValidateShape(cell, inputSize, hiddenSize, layers);
         Cell = cell;
+        _layer = cell.Layer();
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         Layers = layers;
@@ -63,6 +64,7 @@ public sealed class RecurrentStack
     }
 
     private readonly int _maxDegreeOfParallelism = -1;
+    private readonly IDirectionLayer _layer;
 
     /// <summary>The SIMD path the kernels take: <see cref="Cpu.Path"/>; tests set a narrower one to run every path in-process.</summary>
     internal SimdPath Path { get; init; } = Cpu.Path;
@@ -70,9 +72,17 @@ public sealed class RecurrentStack
     /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
     public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
 
-    /// <summary>The workspace, in floats, that <see cref="Forward"/> and <see cref="Backward"/> need for T steps of N rows.</summary>
+    /// <summary>The workspace, in floats, that a training <see cref="Forward"/> and its <see cref="Backward"/> need for T steps of N rows.</summary>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or T x N rows of the widest tensor would not fit one span.</exception>
-    public long WorkspaceLength(int steps, int batch)
+    public long WorkspaceLength(int steps, int batch) => WorkspaceLength(steps, batch, training: true);
+
+    /// <summary>
+    /// The workspace, in floats, for T steps of N rows: with <paramref name="training"/>, what a training
+    /// <see cref="Forward"/> keeps for <see cref="Backward"/> and backward's scratch; without, what an inference forward
+    /// needs, which is much less (one step of state, the layers' and directions' scratch shared).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or T x N rows of the widest tensor would not fit one span.</exception>
+    public long WorkspaceLength(int steps, int batch, bool training)
     {
         ValidateSequence(steps, batch);
         // Every per-step and per-layer size below is an int: refuse sequences whose pieces would not fit one (no span could hold them).
@@ -80,10 +90,8 @@ public sealed class RecurrentStack
         if ((double)steps * batch * width > int.MaxValue)
             ThrowHelper.ThrowOutOfRange(steps >= batch ? nameof(steps) : nameof(batch), steps >= batch ? steps : batch,
                 $"T={steps} x N={batch} rows of {width} floats are more than one span can hold.");
-        long total = (long)(Layers - 1) * steps * batch * Directions * HiddenSize; // the inner layers' outputs
-        total += 2L * steps * batch * Math.Max(InputSize, Directions * HiddenSize); // the backward ping-pong of dx
-        for (int layer = 0; layer < Layers; layer++) total += Directions * Shape(layer, steps, batch).WorkspaceLength;
-        return total;
+        var layout = new StackLayout(this, steps, batch, training);
+        return layout.Length;
     }
 
     /// <summary>
@@ -97,28 +105,26 @@ public sealed class RecurrentStack
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         RecurrentParameters parameters, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
     {
-        Validate(steps, batch, parameters, nameof(parameters), workspace);
+        Validate(steps, batch, parameters, nameof(parameters), workspace, training);
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
         ExpectStates(h0, c0, batch, nameof(h0), nameof(c0));
         ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
         ExpectStates(hT, cT, batch, nameof(hT), nameof(cT));
-        bool lstm = Cell == CellKind.Lstm;
+        bool lstm = _layer.Cell.HasCellState;
         RecurrentArguments.ThrowIfForwardOverlaps(x, h0, lstm ? c0 : default, parameters.All, y, hT, lstm ? cT : default, workspace);
 
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
+        var layout = new StackLayout(this, steps, batch, training);
         for (int layer = 0; layer < Layers; layer++)
         {
-            DirectionShape shape = Shape(layer, steps, batch);
-            ReadOnlySpan<float> input = layer == 0 ? x : LayerOutput(workspace, layer - 1, steps, batch);
-            Span<float> output = layer == Layers - 1 ? y : LayerOutput(workspace, layer, steps, batch);
+            ReadOnlySpan<float> input = layer == 0 ? x : layout.LayerOutput(workspace, layer - 1);
+            Span<float> output = layer == Layers - 1 ? y : layout.LayerOutput(workspace, layer);
             for (int direction = 0; direction < Directions; direction++)
             {
                 int s = layer * Directions + direction;
-                var (wih, whh, bih, bhh) = parameters.Direction(layer, direction);
-                DirectionLayer.Forward(shape, direction == 1, input, wih, whh, bih, bhh, h0.Slice(s * state, state),
-                    Cell == CellKind.Lstm ? c0.Slice(s * state, state) : default, output[(direction * HiddenSize)..], outputWidth,
-                    hT.Slice(s * state, state), Cell == CellKind.Lstm ? cT.Slice(s * state, state) : default,
-                    DirectionWorkspace(workspace, layer, direction, steps, batch), training, Path, MaxDegreeOfParallelism);
+                _layer.Forward(layout.Plan(Context, layer, direction), parameters.Direction(layer, direction), input, h0.Slice(s * state, state),
+                    lstm ? c0.Slice(s * state, state) : default, output[(direction * HiddenSize)..], outputWidth,
+                    hT.Slice(s * state, state), lstm ? cT.Slice(s * state, state) : default, layout.DirectionWorkspace(workspace, layer, direction));
             }
         }
     }
@@ -150,7 +156,7 @@ public sealed class RecurrentStack
         ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
         Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace)
     {
-        Validate(steps, batch, parameters, nameof(parameters), workspace);
+        Validate(steps, batch, parameters, nameof(parameters), workspace, training: true);
         ArgumentNullException.ThrowIfNull(gradients);
         if (!gradients.HasSameShape(parameters))
             ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers and directions).");
@@ -161,28 +167,26 @@ public sealed class RecurrentStack
         ExpectStates(h0, default, batch, nameof(h0), "");
         ExpectStates(dhT, dcT, batch, nameof(dhT), nameof(dcT));
         ExpectStates(dh0, dc0, batch, nameof(dh0), nameof(dc0));
-        bool lstm = Cell == CellKind.Lstm;
+        bool lstm = _layer.Cell.HasCellState;
         RecurrentArguments.ThrowIfBackwardOverlaps(x, h0, y, dy, dhT, lstm ? dcT : default, parameters.All, dx, dh0, lstm ? dc0 : default,
             gradients.All, workspace);
 
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
+        var layout = new StackLayout(this, steps, batch, training: true);
         ReadOnlySpan<float> dOutput = dy;
         for (int layer = Layers - 1; layer >= 0; layer--)
         {
-            DirectionShape shape = Shape(layer, steps, batch);
-            ReadOnlySpan<float> input = layer == 0 ? x : LayerOutput(workspace, layer - 1, steps, batch);
-            ReadOnlySpan<float> output = layer == Layers - 1 ? y : LayerOutput(workspace, layer, steps, batch);
-            Span<float> dInput = layer == 0 ? dx : GradientBuffer(workspace, layer, steps, batch);
+            ReadOnlySpan<float> input = layer == 0 ? x : layout.LayerOutput(workspace, layer - 1);
+            ReadOnlySpan<float> output = layer == Layers - 1 ? y : layout.LayerOutput(workspace, layer);
+            Span<float> dInput = layer == 0 ? dx : layout.InputGradient(workspace, layer);
             for (int direction = 0; direction < Directions; direction++)
             {
                 int s = layer * Directions + direction;
-                var (wih, whh, _, _) = parameters.Direction(layer, direction);
-                var (dWih, dWhh, dBih, dBhh) = gradients.Direction(layer, direction);
-                DirectionLayer.Backward(shape, direction == 1, input, wih, whh, h0.Slice(s * state, state),
+                _layer.Backward(layout.Plan(Context, layer, direction), parameters.Direction(layer, direction), input, h0.Slice(s * state, state),
                     output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth,
                     dhT.Slice(s * state, state), lstm ? dcT.Slice(s * state, state) : default, dInput, accumulateDx: direction == 1,
-                    dh0.Slice(s * state, state), lstm ? dc0.Slice(s * state, state) : default, dWih, dWhh, dBih, dBhh,
-                    DirectionWorkspace(workspace, layer, direction, steps, batch), Path, MaxDegreeOfParallelism);
+                    dh0.Slice(s * state, state), lstm ? dc0.Slice(s * state, state) : default, gradients.Direction(layer, direction),
+                    layout.DirectionWorkspace(workspace, layer, direction));
             }
 
             dOutput = dInput;
@@ -191,7 +195,7 @@ public sealed class RecurrentStack
 
     internal static void ValidateShape(CellKind cell, int inputSize, int hiddenSize, int layers)
     {
-        if (cell is not (CellKind.Lstm or CellKind.Gru or CellKind.RnnTanh or CellKind.RnnRelu))
+        if (!CellKinds.IsDefined(cell))
             ThrowHelper.ThrowOutOfRange(nameof(cell), cell, "The cell must be a defined CellKind.");
         if (inputSize < 1) ThrowHelper.ThrowOutOfRange(nameof(inputSize), inputSize, "The input size must be at least 1.");
         if (hiddenSize < 1) ThrowHelper.ThrowOutOfRange(nameof(hiddenSize), hiddenSize, "The hidden size must be at least 1.");
@@ -204,7 +208,7 @@ public sealed class RecurrentStack
         if (batch < 1) ThrowHelper.ThrowOutOfRange(nameof(batch), batch, "The batch must have at least one row.");
     }
 
-    private void Validate(int steps, int batch, RecurrentParameters parameters, string parametersName, ReadOnlySpan<float> workspace)
+    private void Validate(int steps, int batch, RecurrentParameters parameters, string parametersName, ReadOnlySpan<float> workspace, bool training)
     {
         ValidateSequence(steps, batch);
         ArgumentNullException.ThrowIfNull(parameters, parametersName);
@@ -213,9 +217,10 @@ public sealed class RecurrentStack
             ThrowHelper.ThrowArgument(parametersName,
                 $"{parametersName} are for {parameters.Cell} I={parameters.InputSize} H={parameters.HiddenSize} layers={parameters.Layers} " +
                 $"directions={parameters.Directions}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} directions={Directions}.");
-        long needed = WorkspaceLength(steps, batch);
+        long needed = WorkspaceLength(steps, batch, training);
         if (workspace.Length < needed)
-            ThrowHelper.ThrowArgument("workspace", $"workspace has {workspace.Length} floats but T={steps}, N={batch} needs {needed} (see WorkspaceLength).");
+            ThrowHelper.ThrowArgument("workspace",
+                $"workspace has {workspace.Length} floats but T={steps}, N={batch} {(training ? "training" : "inference")} needs {needed} (see WorkspaceLength).");
     }
 
     private static void ExpectLength(ReadOnlySpan<float> span, long expected, string name)
@@ -228,31 +233,8 @@ public sealed class RecurrentStack
     {
         long length = (long)Layers * Directions * batch * HiddenSize;
         ExpectLength(h, length, hName);
-        if (Cell == CellKind.Lstm && cName.Length > 0) ExpectLength(c, length, cName);
+        if (_layer.Cell.HasCellState && cName.Length > 0) ExpectLength(c, length, cName);
     }
 
-    private DirectionShape Shape(int layer, int steps, int batch) =>
-        new(Cell, steps, batch, layer == 0 ? InputSize : Directions * HiddenSize, HiddenSize);
-
-    // Workspace: [inner layer outputs][dx ping-pong][per (layer, direction) workspaces].
-    private Span<float> LayerOutput(Span<float> workspace, int layer, int steps, int batch)
-    {
-        int length = steps * batch * Directions * HiddenSize;
-        return workspace.Slice(layer * length, length);
-    }
-
-    private Span<float> GradientBuffer(Span<float> workspace, int layer, int steps, int batch)
-    {
-        int inner = (Layers - 1) * steps * batch * Directions * HiddenSize;
-        int length = steps * batch * Directions * HiddenSize; // layers above 0 take D*H inputs
-        return workspace.Slice(inner + (layer % 2) * steps * batch * Math.Max(InputSize, Directions * HiddenSize), length);
-    }
-
-    private Span<float> DirectionWorkspace(Span<float> workspace, int layer, int direction, int steps, int batch)
-    {
-        long offset = (long)(Layers - 1) * steps * batch * Directions * HiddenSize + 2L * steps * batch * Math.Max(InputSize, Directions * HiddenSize);
-        for (int l = 0; l < layer; l++) offset += Directions * Shape(l, steps, batch).WorkspaceLength;
-        long length = Shape(layer, steps, batch).WorkspaceLength;
-        return workspace.Slice((int)(offset + direction * length), (int)length);
-    }
+    private KernelContext Context => KernelContext.Create(MaxDegreeOfParallelism, Path);
 }

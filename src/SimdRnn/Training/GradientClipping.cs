@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
-using SimdRnn.Internal;
-using static SimdRnn.Internal.RowDriver;
+using SimdRnn.Training;
+using SimdRnn.Vectors;
+using static SimdRnn.Vectors.RowDriver;
 
 namespace SimdRnn;
 
@@ -10,21 +11,27 @@ public static class GradientClipping
 {
     /// <summary>Clamps every element of <paramref name="gradient"/> to [-limit, limit]; NaN stays NaN.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="limit"/> is negative or NaN.</exception>
-    public static void ClipByValue(Span<float> gradient, float limit)
+    public static void ClipByValue(Span<float> gradient, float limit) => ClipByValue(Cpu.Path, gradient, limit);
+
+    /// <summary><see cref="ClipByValue(Span{float}, float)"/> on <paramref name="path"/> (tests run every path through it).</summary>
+    internal static void ClipByValue(SimdPath path, Span<float> gradient, float limit)
     {
         if (!(limit >= 0)) ThrowHelper.ThrowOutOfRange(nameof(limit), limit, "The clipping limit must be a non-negative number.");
         var kernel = new ClipKernel(gradient, limit);
-        WidthDispatch.Run(ref kernel);
+        WidthDispatch.Run(ref kernel, path);
     }
 
     /// <summary>The L2 norm of all the given gradients together, accumulated in double precision.</summary>
-    public static double GlobalNorm(ReadOnlySpan<Memory<float>> gradients)
+    public static double GlobalNorm(ReadOnlySpan<Memory<float>> gradients) => GlobalNorm(Cpu.Path, gradients);
+
+    /// <summary><see cref="GlobalNorm(ReadOnlySpan{Memory{float}})"/> on <paramref name="path"/>.</summary>
+    internal static double GlobalNorm(SimdPath path, ReadOnlySpan<Memory<float>> gradients)
     {
         double sumOfSquares = 0;
         foreach (Memory<float> gradient in gradients)
         {
             var kernel = new SumOfSquaresKernel(gradient.Span);
-            WidthDispatch.Run(ref kernel);
+            WidthDispatch.Run(ref kernel, path);
             sumOfSquares += kernel.Result;
         }
 
@@ -38,18 +45,21 @@ public static class GradientClipping
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxNorm"/> is not a positive number.</exception>
     /// <exception cref="ArgumentException">Two of the gradients share memory (they would be scaled twice).</exception>
-    public static double ClipByGlobalNorm(ReadOnlySpan<Memory<float>> gradients, float maxNorm)
+    public static double ClipByGlobalNorm(ReadOnlySpan<Memory<float>> gradients, float maxNorm) => ClipByGlobalNorm(Cpu.Path, gradients, maxNorm);
+
+    /// <summary><see cref="ClipByGlobalNorm(ReadOnlySpan{Memory{float}}, float)"/> on <paramref name="path"/>.</summary>
+    internal static double ClipByGlobalNorm(SimdPath path, ReadOnlySpan<Memory<float>> gradients, float maxNorm)
     {
         if (!(maxNorm > 0)) ThrowHelper.ThrowOutOfRange(nameof(maxNorm), maxNorm, "The maximum norm must be a positive number.");
         for (int i = 1; i < gradients.Length; i++)
             for (int j = 0; j < i; j++)
                 if (gradients[i].Span.Overlaps(gradients[j].Span))
                     ThrowHelper.ThrowArgument(nameof(gradients), $"gradients[{i}] overlaps gradients[{j}]; each element must be scaled once.");
-        double norm = GlobalNorm(gradients);
+        double norm = GlobalNorm(path, gradients);
         double coefficient = maxNorm / (norm + 1e-6);
         if (double.IsFinite(norm) && coefficient < 1)
             foreach (Memory<float> gradient in gradients)
-                VectorScale.Multiply(gradient.Span, (float)coefficient);
+                VectorScale.Multiply(path, gradient.Span, (float)coefficient);
         return norm;
     }
 

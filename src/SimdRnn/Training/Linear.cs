@@ -1,4 +1,5 @@
-using SimdRnn.Internal;
+using SimdRnn.Execution;
+using SimdRnn.Sgemm;
 
 namespace SimdRnn;
 
@@ -6,27 +7,58 @@ namespace SimdRnn;
 public static class Linear
 {
     /// <summary>y (rows x out) = x (rows x in) W^T + b.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">rows, inputs or outputs is below 1.</exception>
+    /// <param name="rows">Rows of x and y (the batch).</param>
+    /// <param name="inputs">Columns of x (in).</param>
+    /// <param name="outputs">Columns of y (out).</param>
+    /// <param name="x">rows x in.</param>
+    /// <param name="weight">W, out x in.</param>
+    /// <param name="bias">b, out.</param>
+    /// <param name="y">Receives rows x out.</param>
+    /// <param name="maxDegreeOfParallelism">Most threads to use; -1 for all processors. Results are bitwise the same for any value.</param>
+    /// <exception cref="ArgumentOutOfRangeException">rows, inputs or outputs is below 1, or the thread count is 0 or below -1.</exception>
     /// <exception cref="ArgumentException">A span length does not match rows, in and out, or y shares memory with an input.</exception>
     public static void Forward(int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, Span<float> y)
+        ReadOnlySpan<float> bias, Span<float> y, int maxDegreeOfParallelism = -1) =>
+        Forward(Cpu.Path, rows, inputs, outputs, x, weight, bias, y, maxDegreeOfParallelism);
+
+    /// <summary>Forward on <paramref name="path"/> (tests run every path through it).</summary>
+    internal static void Forward(SimdPath path, int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> y, int maxDegreeOfParallelism)
     {
         Validate(rows, inputs, outputs, x, weight, bias, nameof(bias), y, nameof(y));
+        Parallelism.ThrowIfInvalidBudget(maxDegreeOfParallelism, nameof(maxDegreeOfParallelism));
         ThrowHelper.ThrowIfOverlapping(y, nameof(y), x, nameof(x));
         ThrowHelper.ThrowIfOverlapping(y, nameof(y), weight, nameof(weight));
         ThrowHelper.ThrowIfOverlapping(y, nameof(y), bias, nameof(bias));
         for (int r = 0; r < rows; r++) bias.CopyTo(y.Slice(r * outputs, outputs));
-        Blas.Sgemm(false, true, rows, outputs, inputs, 1f, x, inputs, weight, inputs, 1f, y, outputs, Cpu.Path);
+        GemmKernel.Multiply(KernelContext.Create(maxDegreeOfParallelism, path), MatrixOp.None, MatrixOp.Transpose, rows, outputs, inputs, 1f,
+            x, inputs, weight, inputs, 1f, y, outputs);
     }
 
     /// <summary>dx = dy W (written); dW += dy^T x and db += column sums of dy (added).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">rows, inputs or outputs is below 1.</exception>
+    /// <param name="rows">Rows of x and dy (the batch).</param>
+    /// <param name="inputs">Columns of x (in).</param>
+    /// <param name="outputs">Columns of dy (out).</param>
+    /// <param name="x">The forward's input, rows x in.</param>
+    /// <param name="weight">W, out x in.</param>
+    /// <param name="dy">dL/dy, rows x out.</param>
+    /// <param name="dx">Receives dL/dx, rows x in.</param>
+    /// <param name="weightGradient">dL/dW is ADDED to it (out x in).</param>
+    /// <param name="biasGradient">dL/db is ADDED to it (out).</param>
+    /// <param name="maxDegreeOfParallelism">Most threads to use; -1 for all processors. Results are bitwise the same for any value.</param>
+    /// <exception cref="ArgumentOutOfRangeException">rows, inputs or outputs is below 1, or the thread count is 0 or below -1.</exception>
     /// <exception cref="ArgumentException">A span length does not match rows, in and out, or an output (dx, weightGradient,
     /// biasGradient) shares memory with an input or another output.</exception>
     public static void Backward(int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> dy, Span<float> dx, Span<float> weightGradient, Span<float> biasGradient)
+        ReadOnlySpan<float> dy, Span<float> dx, Span<float> weightGradient, Span<float> biasGradient, int maxDegreeOfParallelism = -1) =>
+        Backward(Cpu.Path, rows, inputs, outputs, x, weight, dy, dx, weightGradient, biasGradient, maxDegreeOfParallelism);
+
+    /// <summary>Backward on <paramref name="path"/> (tests run every path through it).</summary>
+    internal static void Backward(SimdPath path, int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> dy, Span<float> dx, Span<float> weightGradient, Span<float> biasGradient, int maxDegreeOfParallelism)
     {
         Validate(rows, inputs, outputs, x, weight, biasGradient, nameof(biasGradient), dy, nameof(dy));
+        Parallelism.ThrowIfInvalidBudget(maxDegreeOfParallelism, nameof(maxDegreeOfParallelism));
         Expect(dx.Length, (long)rows * inputs, nameof(dx));
         Expect(weightGradient.Length, (long)outputs * inputs, nameof(weightGradient));
         ThrowIfOverlapsInputs(dx, nameof(dx), x, weight, dy);
@@ -35,9 +67,10 @@ public static class Linear
         ThrowHelper.ThrowIfOverlapping(weightGradient, nameof(weightGradient), dx, nameof(dx));
         ThrowHelper.ThrowIfOverlapping(biasGradient, nameof(biasGradient), dx, nameof(dx));
         ThrowHelper.ThrowIfOverlapping(biasGradient, nameof(biasGradient), weightGradient, nameof(weightGradient));
-        Blas.Sgemm(false, false, rows, inputs, outputs, 1f, dy, outputs, weight, inputs, 0f, dx, inputs, Cpu.Path);
-        Blas.Sgemm(true, false, outputs, inputs, rows, 1f, dy, outputs, x, inputs, 1f, weightGradient, inputs, Cpu.Path);
-        ColumnSums.AddTo(dy, rows, outputs, biasGradient, Cpu.Path);
+        var context = KernelContext.Create(maxDegreeOfParallelism, path);
+        GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.None, rows, inputs, outputs, 1f, dy, outputs, weight, inputs, 0f, dx, inputs);
+        GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, outputs, inputs, rows, 1f, dy, outputs, x, inputs, 1f, weightGradient, inputs);
+        ColumnSums.AddTo(context, dy, rows, outputs, biasGradient);
     }
 
     private static void Validate(int rows, int inputs, int outputs, ReadOnlySpan<float> x, ReadOnlySpan<float> weight,

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using SimdRnn.Internal;
-using static SimdRnn.Internal.RowDriver;
+using SimdRnn.Vectors;
+using static SimdRnn.Vectors.RowDriver;
 
 namespace SimdRnn;
 
@@ -10,12 +10,16 @@ public static class Optimizer
 {
     /// <summary>parameters -= learningRate * gradients.</summary>
     /// <exception cref="ArgumentException">The lengths differ, or the spans overlap other than exactly (the same span is allowed).</exception>
-    public static void SgdStep(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate)
+    public static void SgdStep(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate) =>
+        SgdStep(Cpu.Path, parameters, gradients, learningRate);
+
+    /// <summary><see cref="SgdStep(Span{float}, ReadOnlySpan{float}, float)"/> on <paramref name="path"/> (tests run every path through it).</summary>
+    internal static void SgdStep(SimdPath path, Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate)
     {
         ThrowHelper.ThrowIfLengthsDiffer(parameters.Length, gradients.Length, nameof(parameters), nameof(gradients));
-        Elementwise.ThrowIfPartialOverlap(gradients, parameters, nameof(gradients), nameof(parameters));
+        ThrowHelper.ThrowIfPartialOverlap(gradients, parameters, nameof(gradients), nameof(parameters));
         var kernel = new SgdKernel(parameters, gradients, -learningRate);
-        WidthDispatch.Run(ref kernel);
+        WidthDispatch.Run(ref kernel, path);
     }
 
     /// <summary>
@@ -26,14 +30,19 @@ public static class Optimizer
     /// them other than exactly.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="step"/> is below 1.</exception>
     public static void AdamStep(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> m, Span<float> v, int step,
-        float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f)
+        float learningRate, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f) =>
+        AdamStep(Cpu.Path, parameters, gradients, m, v, step, learningRate, beta1, beta2, epsilon);
+
+    /// <summary>AdamStep on <paramref name="path"/> (tests run every path through it).</summary>
+    internal static void AdamStep(SimdPath path, Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> m, Span<float> v, int step,
+        float learningRate, float beta1, float beta2, float epsilon)
     {
         ThrowHelper.ThrowIfLengthsDiffer(parameters.Length, gradients.Length, nameof(parameters), nameof(gradients));
         ThrowHelper.ThrowIfLengthsDiffer(parameters.Length, m.Length, nameof(parameters), nameof(m));
         ThrowHelper.ThrowIfLengthsDiffer(parameters.Length, v.Length, nameof(parameters), nameof(v));
-        Elementwise.ThrowIfPartialOverlap(gradients, parameters, nameof(gradients), nameof(parameters));
-        Elementwise.ThrowIfPartialOverlap(gradients, m, nameof(gradients), nameof(m));
-        Elementwise.ThrowIfPartialOverlap(gradients, v, nameof(gradients), nameof(v));
+        ThrowHelper.ThrowIfPartialOverlap(gradients, parameters, nameof(gradients), nameof(parameters));
+        ThrowHelper.ThrowIfPartialOverlap(gradients, m, nameof(gradients), nameof(m));
+        ThrowHelper.ThrowIfPartialOverlap(gradients, v, nameof(gradients), nameof(v));
         ThrowHelper.ThrowIfOverlapping(m, nameof(m), parameters, nameof(parameters));
         ThrowHelper.ThrowIfOverlapping(v, nameof(v), parameters, nameof(parameters));
         ThrowHelper.ThrowIfOverlapping(v, nameof(v), m, nameof(m));
@@ -41,7 +50,7 @@ public static class Optimizer
         double correction1 = 1 - Math.Pow(beta1, step), correction2 = 1 - Math.Pow(beta2, step);
         var kernel = new AdamKernel(parameters, gradients, m, v, beta1, beta2, epsilon,
             stepSize: (float)(learningRate / correction1), inverseSqrtCorrection2: (float)(1 / Math.Sqrt(correction2)));
-        WidthDispatch.Run(ref kernel);
+        WidthDispatch.Run(ref kernel, path);
     }
 
     private ref struct SgdKernel(Span<float> parameters, ReadOnlySpan<float> gradients, float negativeRate) : IWidthKernel, IColumnStep

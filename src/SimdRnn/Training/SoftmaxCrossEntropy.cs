@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
-using SimdRnn.Internal;
-using static SimdRnn.Internal.RowDriver;
+using SimdRnn.Activations;
+using SimdRnn.Training;
+using SimdRnn.Vectors;
+using static SimdRnn.Vectors.RowDriver;
 
 namespace SimdRnn;
 
@@ -16,20 +18,25 @@ public static class SoftmaxCrossEntropy
     /// <exception cref="ArgumentException">The lengths do not match rows x classes, or dLogits overlaps logits at an offset.</exception>
     /// <exception cref="ArgumentOutOfRangeException">classes is below 1, or a target is outside [0, classes).</exception>
     public static double ForwardBackward(ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, Span<float> dLogits, int classes,
-        float gradientScale = 1f)
+        float gradientScale = 1f) =>
+        ForwardBackward(Cpu.Path, logits, targets, dLogits, classes, gradientScale);
+
+    /// <summary>ForwardBackward on <paramref name="path"/> (tests run every path through it).</summary>
+    internal static double ForwardBackward(SimdPath path, ReadOnlySpan<float> logits, ReadOnlySpan<int> targets, Span<float> dLogits, int classes,
+        float gradientScale)
     {
         if (classes < 1) ThrowHelper.ThrowOutOfRange(nameof(classes), classes, "There must be at least one class.");
         if ((long)targets.Length * classes != logits.Length)
             ThrowHelper.ThrowArgument(nameof(logits),
                 $"logits has length {logits.Length} but targets has {targets.Length} rows of {classes} classes ({(long)targets.Length * classes}).");
         ThrowHelper.ThrowIfLengthsDiffer(logits.Length, dLogits.Length, nameof(logits), nameof(dLogits));
-        Elementwise.ThrowIfPartialOverlap(logits, dLogits, nameof(logits), nameof(dLogits));
+        ThrowHelper.ThrowIfPartialOverlap(logits, dLogits, nameof(logits), nameof(dLogits));
         foreach (int target in targets)
             if ((uint)target >= (uint)classes)
                 ThrowHelper.ThrowOutOfRange(nameof(targets), target, $"Every target must be in [0, {classes}).");
 
         var kernel = new RowKernel(logits, targets, dLogits, classes, gradientScale);
-        WidthDispatch.Run(ref kernel);
+        WidthDispatch.Run(ref kernel, path);
         return kernel.Loss;
     }
 
@@ -83,7 +90,7 @@ public static class SoftmaxCrossEntropy
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>
         {
-            TVec e = VectorMath.Exp(TVec.Load(ref At(_x, 0), j) - TVec.Create(max), smallResults: true);
+            TVec e = ActivationMath.Exp(TVec.Load(ref At(_x, 0), j) - TVec.Create(max), smallResults: true);
             TVec.Store(e, ref At(_e, 0), j);
             Sum += TVec.Sum(e);
         }

@@ -1,16 +1,16 @@
 using System.Runtime.CompilerServices;
-using SimdRnn.Internal;
-using static SimdRnn.Internal.RowDriver;
+using SimdRnn.Vectors;
+using static SimdRnn.Vectors.RowDriver;
 
-namespace SimdRnn;
+namespace SimdRnn.Training;
 
 /// <summary>values *= factor, vectorised (shared by clipping and the softmax pass).</summary>
 internal static class VectorScale
 {
-    public static void Multiply(Span<float> values, float factor)
+    public static void Multiply(SimdPath path, Span<float> values, float factor)
     {
         var kernel = new ScaleKernel(values, factor);
-        WidthDispatch.Run(ref kernel);
+        WidthDispatch.Run(ref kernel, path);
     }
 
     internal ref struct ScaleKernel(Span<float> values, float factor) : IWidthKernel, IColumnStep

@@ -1,4 +1,4 @@
-using SimdRnn.Internal;
+using SimdRnn.Activations;
 using SimdRnn.Reference;
 
 namespace SimdRnn.Tests.Activations;
@@ -19,17 +19,17 @@ public static class ActivationKernels
         public override string ToString() => Name;
     }
 
-    public static readonly Unary Tanh = new("Tanh", (x, y, p) => Elementwise.Unary<TanhOperator>(x, y, p), ReferenceActivation.Tanh, 2);
-    public static readonly Unary Sigmoid = new("Sigmoid", (x, y, p) => Elementwise.Unary<SigmoidOperator>(x, y, p), ReferenceActivation.Sigmoid, 2);
-    public static readonly Unary Relu = new("Relu", (x, y, p) => Elementwise.Unary<ReluOperator>(x, y, p), ReferenceActivation.Relu, 0);
+    public static readonly Unary Tanh = new("Tanh", (x, y, p) => Activation.Unary<TanhOperator>(p, x, y), ReferenceActivation.Tanh, 2);
+    public static readonly Unary Sigmoid = new("Sigmoid", (x, y, p) => Activation.Unary<SigmoidOperator>(p, x, y), ReferenceActivation.Sigmoid, 2);
+    public static readonly Unary Relu = new("Relu", (x, y, p) => Activation.Unary<ReluOperator>(p, x, y), ReferenceActivation.Relu, 0);
 
     public static readonly Unary[] Unaries = [Tanh, Sigmoid, Relu];
 
     public static readonly Binary[] Binaries =
     [
-        new("TanhBackward", (y, dy, dx, p) => Elementwise.Binary<TanhBackwardOperator>(y, dy, dx, p), ReferenceActivation.TanhBackward, 2),
-        new("SigmoidBackward", (y, dy, dx, p) => Elementwise.Binary<SigmoidBackwardOperator>(y, dy, dx, p), ReferenceActivation.SigmoidBackward, 2),
-        new("ReluBackward", (y, dy, dx, p) => Elementwise.Binary<ReluBackwardOperator>(y, dy, dx, p), ReferenceActivation.ReluBackward, 0),
+        new("TanhBackward", (y, dy, dx, p) => Activation.Binary<TanhBackwardOperator>(p, y, dy, dx), ReferenceActivation.TanhBackward, 2),
+        new("SigmoidBackward", (y, dy, dx, p) => Activation.Binary<SigmoidBackwardOperator>(p, y, dy, dx), ReferenceActivation.SigmoidBackward, 2),
+        new("ReluBackward", (y, dy, dx, p) => Activation.Binary<ReluBackwardOperator>(p, y, dy, dx), ReferenceActivation.ReluBackward, 0),
     ];
 
     /// <summary>The public entry points, which run on <see cref="Cpu.Path"/>.</summary>

@@ -1,5 +1,4 @@
 using FsCheck.Xunit;
-using SimdRnn.Cells;
 using SimdRnn.Reference;
 using SimdRnn.Tests.Support;
 
@@ -25,7 +24,7 @@ public class GruRnnCellTests
         var giOut = new Guarded(gi);
         var h = new Guarded((rows - 1) * ld + hidden, fill: 7f);
         var ghn = new Guarded(rows * hidden);
-        GruCell.Forward(giOut.Span, gh, bi, bh, hPrevStrided, ld, h.Span, ld, ghn.Span, rows, hidden, save: true, t.Path);
+        CellSteps.GruForward(giOut.Span, gh, bi, bh, hPrevStrided, ld, h.Span, ld, ghn.Span, rows, hidden, save: true, t.Path);
         giOut.AssertGuardsIntact();
         h.AssertGuardsIntact();
         ghn.AssertGuardsIntact();
@@ -62,7 +61,7 @@ public class GruRnnCellTests
         var dGi = new Guarded(gates);
         var dGh = new Guarded(rows * 3 * hidden);
         var dhPrev = new Guarded(rows * hidden);
-        GruCell.Backward(dGi.Span, ghn, hPrevStrided, ld, dyStrided, ld, dhRecurrent, dGh.Span, dhPrev.Span, rows, hidden, t.Path);
+        CellSteps.GruBackward(dGi.Span, ghn, hPrevStrided, ld, dyStrided, ld, dhRecurrent, dGh.Span, dhPrev.Span, rows, hidden, t.Path);
         dGi.AssertGuardsIntact();
         dGh.AssertGuardsIntact();
         dhPrev.AssertGuardsIntact();
@@ -88,12 +87,12 @@ public class GruRnnCellTests
     public void Rnn_forward_and_backward_match_reference_for_both_activations(CellShapeCase t)
     {
         int rows = t.Rows, hidden = t.Hidden, ld = t.Ld;
-        foreach (RnnActivation activation in new[] { RnnActivation.Tanh, RnnActivation.Relu })
+        foreach (bool relu in new[] { false, true })
         {
-            bool relu = activation == RnnActivation.Relu;
+            string activation = relu ? "relu" : "tanh";
             float[] gates = t.Take(rows * hidden, 4), bias = t.Take(hidden, 1);
             var h = new Guarded((rows - 1) * ld + hidden, fill: 7f);
-            RnnCell.Forward(gates, bias, h.Span, ld, rows, hidden, activation, t.Path);
+            CellSteps.RnnForward(gates, bias, h.Span, ld, rows, hidden, relu, t.Path);
             h.AssertGuardsIntact();
             double[] expectedH = ReferenceRnnCell.Forward(gates, bias, rows, hidden, relu);
             float[] hCompact = Unstride(h.ToArray(), rows, hidden, ld);
@@ -102,7 +101,7 @@ public class GruRnnCellTests
 
             float[] dyStrided = t.Take((rows - 1) * ld + hidden, 3), dhRecurrent = t.Take(rows * hidden, 3);
             var dG = new Guarded(rows * hidden);
-            RnnCell.Backward(h.Span, ld, dyStrided, ld, dhRecurrent, dG.Span, rows, hidden, activation, t.Path);
+            CellSteps.RnnBackward(h.Span, ld, dyStrided, ld, dhRecurrent, dG.Span, rows, hidden, relu, t.Path);
             dG.AssertGuardsIntact();
             float[] dh = Unstride(dyStrided, rows, hidden, ld).Zip(dhRecurrent, (a, b) => a + b).ToArray();
             double[] expectedDg = ReferenceRnnCell.Backward(hCompact, dh, rows, hidden, relu);

@@ -1,7 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using SimdRnn.Cells;
 using SimdRnn.Reference;
 using SimdRnn.Tests.Support;
 
@@ -49,7 +48,7 @@ public class LstmCellTests
         var gates = new Guarded(t.Gates);
         var c = new Guarded(rows * hidden);
         var h = new Guarded((rows - 1) * t.Ldh + hidden, fill: 7f);
-        LstmCell.Forward(gates.Span, t.Bias, t.CPrev, c.Span, h.Span, t.Ldh, rows, hidden, saveGates: true, t.Path);
+        CellSteps.LstmForward(gates.Span, t.Bias, t.CPrev, c.Span, h.Span, t.Ldh, rows, hidden, saveGates: true, t.Path);
         gates.AssertGuardsIntact();
         c.AssertGuardsIntact();
         h.AssertGuardsIntact();
@@ -86,7 +85,7 @@ public class LstmCellTests
 
         var gates = new Guarded(activated);
         var dc = new Guarded(t.Dc);
-        LstmCell.Backward(gates.Span, c, t.CPrev, t.Dy, t.Ldh, t.Dh, dc.Span, rows, hidden, t.Path);
+        CellSteps.LstmBackward(gates.Span, c, t.CPrev, t.Dy, t.Ldh, t.Dh, dc.Span, rows, hidden, t.Path);
         gates.AssertGuardsIntact();
         dc.AssertGuardsIntact();
 
@@ -112,7 +111,7 @@ public class LstmCellTests
         gates[5] = float.NaN;               // i of a vector column
         var c = new float[hidden];
         var h = new float[hidden];
-        LstmCell.Forward(gates, new float[4 * hidden], new float[hidden], c, h, hidden, 1, hidden, saveGates: false, path);
+        CellSteps.LstmForward(gates, new float[4 * hidden], new float[hidden], c, h, hidden, 1, hidden, saveGates: false, path);
         Assert.True(float.IsNaN(c[18]) && float.IsNaN(h[18]) && float.IsNaN(c[5]) && float.IsNaN(h[5]));
         Assert.False(float.IsNaN(h[0]));
     }

@@ -1,3 +1,5 @@
+using SimdRnn.Execution;
+using SimdRnn.Sgemm;
 using CommunityToolkit.HighPerformance;
 using SimdRnn.Tests.Support;
 
@@ -153,14 +155,14 @@ public class GemmBehaviourTests
         {
             var single = new float[SimdRnn.PackedMatrix.BufferLength(k, n)];
             var split = new float[single.Length + 3]; // another alignment offset
-            float[] packedSingle = SimdRnn.PackedMatrix.PackInto(opB, k, n, b, ldb, single, path, threads: 1).ToArray();
-            float[] packedSplit = SimdRnn.PackedMatrix.PackInto(opB, k, n, b, ldb, split.AsSpan(3), path, threads: 3).ToArray();
+            float[] packedSingle = SimdRnn.PackedMatrix.PackInto(new KernelContext(path, 1), opB, k, n, b, ldb, single).ToArray();
+            float[] packedSplit = SimdRnn.PackedMatrix.PackInto(new KernelContext(path, 3), opB, k, n, b, ldb, split.AsSpan(3)).ToArray();
             Assert.True(GemmPropertyTests.Bitwise(packedSingle).SequenceEqual(GemmPropertyTests.Bitwise(packedSplit)), $"{path}: split pack differs");
 
             var expected = new float[5 * n];
             var actual = new float[5 * n];
             SimdRnn.Gemm.Multiply(MatrixOp.None, opB, 5, n, k, 1f, a, k, b, ldb, 0f, expected, n, 1, path);
-            SimdRnn.Gemm.Multiply(MatrixOp.None, 5, n, k, 1f, a, k, packedSplit, 0f, actual, n, 2, path);
+            GemmKernel.MultiplyPacked(new KernelContext(path, 2), MatrixOp.None, 5, n, k, 1f, a, k, packedSplit, 0f, actual, n);
             Assert.True(GemmPropertyTests.Bitwise(expected).SequenceEqual(GemmPropertyTests.Bitwise(actual)), $"{path}: product differs");
         }
     }

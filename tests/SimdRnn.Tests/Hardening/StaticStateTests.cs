@@ -17,15 +17,15 @@ public class StaticStateTests
     /// </summary>
     private static readonly string[] Allowed =
     [
-        "SimdRnn.Internal.ForkJoin+Job`1.t_job", "SimdRnn.Internal.ForkJoin.t_inFork",
-        "SimdRnn.Internal.PackBuffers.t_a", "SimdRnn.Internal.PackBuffers.t_b",
+        "SimdRnn.Execution.ForkJoin+Job`1.t_job", "SimdRnn.Execution.ForkJoin.t_inFork",
+        "SimdRnn.Sgemm.PackBuffers.t_a", "SimdRnn.Sgemm.PackBuffers.t_b",
     ];
 
     /// <summary>
     /// ForkJoin.s_helpers: the library's thread pool (one helper thread per processor beyond the first), created once;
     /// the array is never written after the type initializer.
     /// </summary>
-    private static readonly string[] ThreadPool = ["SimdRnn.Internal.ForkJoin.s_helpers"];
+    private static readonly string[] ThreadPool = ["SimdRnn.Execution.ForkJoin.s_helpers"];
 
     [Fact]
     public void Static_fields_are_readonly_or_the_documented_thread_locals_and_thread_pool()

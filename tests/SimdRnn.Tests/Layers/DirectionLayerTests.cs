@@ -1,6 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using SimdRnn.Execution;
 using SimdRnn.Layers;
 using SimdRnn.Reference;
 using SimdRnn.Tests.Support;
@@ -49,13 +50,15 @@ public class DirectionLayerTests
         bool lstm = c.Cell == CellKind.Lstm;
 
         // The reverse direction writes the right half of a two-direction output, to exercise the row stride.
-        var shape = new DirectionShape(c.Cell, c.T, c.N, c.I, c.H);
-        var workspace = new float[shape.WorkspaceLength];
+        IDirectionLayer layer = c.Cell.Layer();
+        var plan = new DirectionPlan(new KernelContext(c.Path, 1), new DirectionShape(layer.Cell, c.T, c.N, c.I, c.H, Training: true), c.Reverse);
+        var workspace = new float[plan.Shape.WorkspaceLength];
+        var weights = new DirectionTensors(ToFloat(wih), ToFloat(whh), ToFloat(bih), ToFloat(bhh));
         var yFull = new Guarded(c.T * c.N * ldy, fill: 3f);
         var hT = new Guarded(state);
         var cT = new Guarded(state);
-        DirectionLayer.Forward(shape, c.Reverse, ToFloat(x), ToFloat(wih), ToFloat(whh), ToFloat(bih), ToFloat(bhh), ToFloat(h0), ToFloat(c0),
-            yFull.Span[offset..], ldy, hT.Span, cT.Span, workspace, training: true, c.Path);
+        layer.Forward(plan, weights, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : default, yFull.Span[offset..], ldy, hT.Span,
+            lstm ? cT.Span : default, workspace);
         yFull.AssertGuardsIntact();
 
         // The reference runs a one-direction layer; for reverse, feed it as the reverse half of a bidirectional one.
@@ -83,9 +86,9 @@ public class DirectionLayerTests
         var dx = new Guarded(c.T * c.N * c.I);
         var dh0 = new Guarded(state);
         var dc0 = new Guarded(state);
-        DirectionLayer.Backward(shape, c.Reverse, ToFloat(x), ToFloat(wih), ToFloat(whh), ToFloat(h0), yFull.Span[offset..], ldy,
-            ToFloat(dy), c.H, ToFloat(dhT), ToFloat(dcT), dx.Span, accumulateDx: false, dh0.Span, dc0.Span, dWih, dWhh, dBih, dBhh,
-            workspace, c.Path);
+        layer.Backward(plan, weights, ToFloat(x), ToFloat(h0), yFull.Span[offset..], ldy, ToFloat(dy), c.H, ToFloat(dhT),
+            lstm ? ToFloat(dcT) : default, dx.Span, accumulateDx: false, dh0.Span, lstm ? dc0.Span : default,
+            new DirectionTensors(dWih, dWhh, dBih, dBhh), workspace);
         dx.AssertGuardsIntact();
         ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, xr, h0, lstm ? c0 : null, parameters, dyr, dhT, lstm ? dcT : null);
         AssertClose(c.Reverse ? ReverseTime(g.Dx, c.T, c.N * c.I) : g.Dx, dx.ToArray(), "dx");

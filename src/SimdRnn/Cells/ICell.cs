@@ -1,0 +1,32 @@
+using SimdRnn.Vectors;
+
+namespace SimdRnn.Cells;
+
+/// <summary>
+/// A recurrent cell as the step loop sees it: how many gates it has, how the recurrent product h W_hh^T enters them,
+/// and its fused pointwise forward and backward step over columns [j, j + TVec.Count) of one batch row. A new cell
+/// kind or variant is one type implementing this; the loops in <c>Layers/</c> are generic over it.
+/// </summary>
+internal interface ICell
+{
+    /// <summary>G: the gate pre-activations of one row are G*H wide (the merged GEMM's columns).</summary>
+    static abstract int GateCount { get; }
+
+    /// <summary>LSTM: a cell state c runs beside h.</summary>
+    static abstract bool HasCellState { get; }
+
+    /// <summary>
+    /// False: the recurrent product is added onto the input projection (beta = 1) and one combined bias
+    /// b_ih + b_hh applies. True (GRU): the product is kept in <see cref="ForwardStep.RecurrentGates"/> because a gate
+    /// multiplies part of it, the biases stay apart, and backward produces separate recurrent-side gate gradients
+    /// plus a direct part of dh_{t-1} that the product dG_h W_hh is added onto.
+    /// </summary>
+    static abstract bool KeepsRecurrentProductApart { get; }
+
+    /// <summary>Whether forward keeps rows x H floats per step beside the activated gates (<see cref="ForwardStep.Extra"/>).</summary>
+    static abstract bool SavesExtraState { get; }
+
+    static abstract void Forward<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>;
+
+    static abstract void Backward<TVec>(in BackwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>;
+}

@@ -1,0 +1,78 @@
+using SimdRnn.Cells;
+using SimdRnn.Execution;
+
+namespace SimdRnn.Layers;
+
+/// <summary>What a layer's loops and workspace layout need to know of a cell type.</summary>
+internal readonly record struct CellTraits(int GateCount, bool HasCellState, bool KeepsRecurrentProductApart, bool SavesExtraState)
+{
+    public static CellTraits Of<TCell>() where TCell : struct, ICell =>
+        new(TCell.GateCount, TCell.HasCellState, TCell.KeepsRecurrentProductApart, TCell.SavesExtraState);
+}
+
+/// <summary>
+/// The sizes of one direction of one layer and its workspace layout, in floats. Training keeps, indexed by time t, the
+/// activated gates, the cell state and the cell's extra state for backward, plus backward's scratch; inference keeps
+/// one step of each.
+/// </summary>
+internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int Batch, int Input, int Hidden, bool Training)
+{
+    public int GateWidth => Cell.GateCount * Hidden;
+    public int Rows => Steps * Batch;
+    public int State => Batch * Hidden;
+
+    // What forward keeps for backward: the gates of every step (inference needs them too: the input projection of
+    // all steps is one GEMM), then the cell states (T + 1 slots: c_t and the initial state, see DirectionPlan.CellSlot;
+    // one slot, updated in place, in inference) and the extra state of every step.
+    public long GatesLength => (long)Rows * GateWidth;
+    public long CellsOffset => GatesLength;
+    public long CellsLength => !Cell.HasCellState ? 0 : Training ? (long)(Steps + 1) * State : State;
+    public long ExtraOffset => CellsOffset + CellsLength;
+    public long ExtraLength => Cell.SavesExtraState && Training ? (long)Rows * Hidden : 0;
+
+    // Scratch: W_hh packed for the step products (W_hh^T forward, W_hh backward), the combined bias, the recurrent
+    // product of a step (cells that keep it apart; backward's recurrent-side gradients of every step), dh and dc.
+    public long PackedOffset => ExtraOffset + ExtraLength;
+    public long PackedLength => Training
+        ? Math.Max(PackedMatrix.BufferLength(Hidden, GateWidth), PackedMatrix.BufferLength(GateWidth, Hidden))
+        : PackedMatrix.BufferLength(Hidden, GateWidth);
+    public long BiasOffset => PackedOffset + PackedLength;
+    public long RecurrentGatesOffset => BiasOffset + GateWidth;
+    public long RecurrentGatesLength => !Cell.KeepsRecurrentProductApart ? 0 : Training ? (long)Rows * GateWidth : (long)State * Cell.GateCount;
+    public long DhOffset => RecurrentGatesOffset + RecurrentGatesLength;
+    public long DhLength => Training ? State : 0;
+    public long DcOffset => DhOffset + DhLength;
+    public long DcLength => Training && Cell.HasCellState ? State : 0;
+    public long WorkspaceLength => DcOffset + DcLength;
+
+    public Span<float> Gates(Span<float> workspace) => workspace[..(int)GatesLength];
+    public Span<float> Cells(Span<float> workspace) => workspace.Slice((int)CellsOffset, (int)CellsLength);
+    public Span<float> Extra(Span<float> workspace) => workspace.Slice((int)ExtraOffset, (int)ExtraLength);
+    public Span<float> Packed(Span<float> workspace) => workspace.Slice((int)PackedOffset, (int)PackedLength);
+    public Span<float> Bias(Span<float> workspace) => workspace.Slice((int)BiasOffset, GateWidth);
+    public Span<float> RecurrentGates(Span<float> workspace) => workspace.Slice((int)RecurrentGatesOffset, (int)RecurrentGatesLength);
+    public Span<float> Dh(Span<float> workspace) => workspace.Slice((int)DhOffset, (int)DhLength);
+    public Span<float> Dc(Span<float> workspace) => workspace.Slice((int)DcOffset, (int)DcLength);
+}
+
+/// <summary>
+/// The execution context of one direction of one layer (as BLIS carries its context and oneDNN its rnn_conf_t): how
+/// its kernels run, its shape and workspace layout, and its direction. Made once per call by the stack.
+/// </summary>
+internal readonly record struct DirectionPlan(KernelContext Context, DirectionShape Shape, bool Reverse)
+{
+    /// <summary>The time index that processing step <paramref name="step"/> reaches.</summary>
+    public int TimeOf(int step) => Reverse ? Shape.Steps - 1 - step : step;
+
+    /// <summary>
+    /// The cell-state slot of time <paramref name="time"/>: saved state is indexed by time, with the initial state in
+    /// the extra slot on the side the direction starts from (slot 0 forward, slot T reverse), so c_t sits at t + 1
+    /// forward and at t in reverse, and the state before it is always the neighbouring slot. Inference has one slot.
+    /// </summary>
+    public int CellSlot(int time) => Shape.Training ? time + (Reverse ? 0 : 1) : 0;
+
+    /// <summary>The slot of the state that entered time <paramref name="time"/>.</summary>
+    public int PreviousCellSlot(int time) => Shape.Training ? CellSlot(time) + (Reverse ? 1 : -1) : 0;
+
+    public int InitialCellSlot => Shape.Training && Reverse ? Shape.Steps : 0;
+}

@@ -1,0 +1,173 @@
+using System.Runtime.CompilerServices;
+using CommunityToolkit.HighPerformance.Helpers;
+using SimdRnn.Execution;
+using SimdRnn.Vectors;
+
+namespace SimdRnn.Sgemm;
+
+/// <summary>
+/// The Goto/BLIS loops (NC, KC, MC blocks, then NR x MR tiles) and the thread split. Threads take disjoint
+/// ranges of whole NR-column panels (or MR-row panels when C is taller than wide) and never split K, and every
+/// element of C is computed by the same chain of operations whatever its tile, so the result is bitwise the
+/// same for any degree of parallelism.
+/// </summary>
+internal static unsafe class GemmDriver
+{
+    public static void Run(in KernelContext context, GemmOperands p, float beta)
+    {
+        if (p.M == 0 || p.N == 0) return;
+        if (p.K == 0 || p.Alpha == 0f)
+        {
+            // op(A) * op(B) is not evaluated (as BLAS): NaN or infinity in A or B does not reach C.
+            ScaleC(p, beta);
+            return;
+        }
+
+        if (beta == 0f) p.LoadC = false;
+        else
+        {
+            if (beta != 1f) ScaleC(p, beta);
+            p.LoadC = true;
+        }
+
+        var plan = new Plan(p, context);
+        WidthDispatch.Run(ref plan, context.Path);
+    }
+
+    /// <summary>C = beta * C over rows x cols only; beta = 0 writes zeros without reading.</summary>
+    private static void ScaleC(in GemmOperands p, float beta)
+    {
+        for (int i = 0; i < p.M; i++)
+        {
+            var row = new Span<float>(p.C + i * p.Ldc, p.N);
+            if (beta == 0f) row.Clear();
+            else if (beta != 1f)
+                for (int j = 0; j < row.Length; j++) row[j] *= beta;
+        }
+    }
+
+    private readonly struct Plan(GemmOperands p, KernelContext context) : IWidthKernel
+    {
+        public void Run<TVec>() where TVec : struct, IVector<TVec>
+        {
+            bool streaming = p.PackedB == null && !p.TransposeB && p.M <= GemmBlocking.StreamingMaxRows;
+            int columnUnit = streaming ? TVec.Count : GemmBlocking.Nr<TVec>();
+            int rowPanels = (p.M + GemmBlocking.Mr<TVec>() - 1) / GemmBlocking.Mr<TVec>();
+            int columnPanels = (p.N + columnUnit - 1) / columnUnit;
+            bool splitRows = !streaming && rowPanels > columnPanels;
+            int units = splitRows ? rowPanels : columnPanels;
+            // A few rows of C make the product bandwidth-bound: a GEMV-like product of a large B is worth splitting
+            // although its flop count is small.
+            long work = Math.Max(2L * p.M * p.N * p.K, Parallelism.StreamedElementCost * p.N * p.K);
+            int parts = Parallelism.Parts(context, units, work);
+
+            var worker = new Worker<TVec>(p, streaming, splitRows, units, parts);
+            if (parts == 1) worker.Invoke(0);
+            else ForkJoin.Run(parts, in worker);
+        }
+    }
+
+    private readonly struct Worker<TVec>(GemmOperands p, bool streaming, bool splitRows, int units, int parts) : IAction
+        where TVec : struct, IVector<TVec>
+    {
+        public void Invoke(int part)
+        {
+            int first = (int)((long)part * units / parts);
+            int end = (int)((long)(part + 1) * units / parts);
+            if (streaming)
+                StreamingKernel.Run<TVec>(p, first * TVec.Count, Math.Min(end * TVec.Count, p.N));
+            else if (splitRows)
+                Blocked<TVec>(p, first * GemmBlocking.Mr<TVec>(), Math.Min(end * GemmBlocking.Mr<TVec>(), p.M), 0, p.N);
+            else
+                Blocked<TVec>(p, 0, p.M, first * GemmBlocking.Nr<TVec>(), Math.Min(end * GemmBlocking.Nr<TVec>(), p.N));
+        }
+    }
+
+    /// <summary>C[m0 .. m1, n0 .. n1) with n0 a multiple of NR and m0 a multiple of MR.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Blocked<TVec>(in GemmOperands p, int m0, int m1, int n0, int n1) where TVec : struct, IVector<TVec>
+    {
+        int kcMax = GemmBlocking.Kc<TVec>(), mcMax = GemmBlocking.Mc<TVec>(), ncMax = GemmBlocking.Nc<TVec>();
+        int nr = GemmBlocking.Nr<TVec>();
+        float* aPacked = PackBuffers.ForA(mcMax * kcMax);
+        float* bPacked = p.PackedB == null ? PackBuffers.ForB(kcMax * ncMax) : null;
+        nint paddedColumns = Packing.PaddedColumns<TVec>(p.N);
+        for (int jc = n0; jc < n1; jc += ncMax)
+        {
+            int nc = Math.Min(ncMax, n1 - jc);
+            for (int pc = 0; pc < p.K; pc += kcMax)
+            {
+                int kc = Math.Min(kcMax, p.K - pc);
+                bool loadC = p.LoadC || pc > 0;
+                if (p.PackedB == null && m1 - m0 <= mcMax)
+                {
+                    // One A block: each B micro-panel is used by one pass over A only, so pack it just before that
+                    // pass; it stays in L1/L2 instead of making a round trip through L3 as part of a KC x NC block.
+                    Packing.PackA<TVec>(p, m0, m1 - m0, pc, kc, aPacked);
+                    for (int jr = 0; jr < nc; jr += nr)
+                    {
+                        int columns = Math.Min(nr, nc - jr);
+                        Packing.PackB<TVec>(p.B, p.Ldb, p.TransposeB, pc, kc, jc + jr, columns, bPacked);
+                        MacroKernel<TVec>(aPacked, bPacked, m1 - m0, columns, kc, p.C + m0 * p.Ldc + jc + jr, p.Ldc, loadC);
+                    }
+
+                    continue;
+                }
+
+                float* bBlock;
+                if (p.PackedB != null)
+                    bBlock = p.PackedB + pc * paddedColumns + (nint)(jc / nr) * kc * nr;
+                else
+                {
+                    Packing.PackB<TVec>(p.B, p.Ldb, p.TransposeB, pc, kc, jc, nc, bPacked);
+                    bBlock = bPacked;
+                }
+
+                for (int ic = m0; ic < m1; ic += mcMax)
+                {
+                    int mc = Math.Min(mcMax, m1 - ic);
+                    Packing.PackA<TVec>(p, ic, mc, pc, kc, aPacked);
+                    MacroKernel<TVec>(aPacked, bBlock, mc, nc, kc, p.C + ic * p.Ldc + jc, p.Ldc, loadC);
+                }
+            }
+        }
+    }
+
+    /// <summary>One packed A block times one packed B block: B micro-panel outer (it stays in L1/L2), A panels inner.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MacroKernel<TVec>(float* aPacked, float* bBlock, int mc, int nc, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec>
+    {
+        int mr = GemmBlocking.Mr<TVec>(), nr = GemmBlocking.Nr<TVec>();
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int columns = Math.Min(nr, nc - jr);
+            float* bPanel = bBlock + (nint)(jr / nr) * kc * nr;
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int rows = Math.Min(mr, mc - ir);
+                float* aPanel = aPacked + (nint)(ir / mr) * kc * mr;
+                float* cTile = c + ir * ldc + jr;
+                if (columns < nr) EdgeColumns<TVec>(rows, columns, aPanel, bPanel, kc, cTile, ldc, loadC);
+                else if (rows == mr) MicroKernel.RunFull<TVec>(aPanel, bPanel, kc, cTile, ldc, loadC);
+                else MicroKernel.RunRows<TVec>(rows, aPanel, bPanel, kc, cTile, ldc, loadC);
+            }
+        }
+    }
+
+    /// <summary>A tile narrower than NR, through a zero-padded stack copy: nothing past C's columns is touched.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void EdgeColumns<TVec>(int rows, int columns, float* aPanel, float* bPanel, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec>
+    {
+        int nr = GemmBlocking.Nr<TVec>();
+        float* tile = stackalloc float[GemmBlocking.MaxMr * GemmBlocking.MaxNr];
+        new Span<float>(tile, rows * nr).Clear();
+        if (loadC)
+            for (int r = 0; r < rows; r++) new Span<float>(c + r * ldc, columns).CopyTo(new Span<float>(tile + r * nr, columns));
+
+        // The zeroed tile makes loading it the same as starting the chains from +0.
+        MicroKernel.RunRows<TVec>(rows, aPanel, bPanel, kc, tile, nr, loadC: true);
+        for (int r = 0; r < rows; r++) new Span<float>(tile + r * nr, columns).CopyTo(new Span<float>(c + r * ldc, columns));
+    }
+}

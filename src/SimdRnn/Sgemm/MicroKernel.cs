@@ -1,0 +1,110 @@
+using System.Runtime.CompilerServices;
+using SimdRnn.Vectors;
+
+namespace SimdRnn.Sgemm;
+
+/// <summary>
+/// The register-tile kernel, written once over the vector width: rows x NR of C (NR = two vectors) updated with
+/// one packed A micro-panel (MR floats per k, alpha already folded in) times one packed B micro-panel (NR floats
+/// per k). Every element of C goes through the same chain on every path and tile shape:
+/// c = (loadC ? c : 0), then c = MultiplyAdd(alpha * a_k, b_k, c) for k in order.
+/// </summary>
+internal static unsafe class MicroKernel
+{
+    /// <summary>The full MR-row tile of the path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void RunFull<TVec>(float* a, float* b, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec>
+    {
+        if (GemmBlocking.Mr<TVec>() == 8) Run<TVec, Rows8>(a, b, kc, c, ldc, loadC);
+        else Run<TVec, Rows6>(a, b, kc, c, ldc, loadC);
+    }
+
+    /// <summary>A tile of 1..MR rows (the bottom edge of C, or the few rows of a small-M product).</summary>
+    public static void RunRows<TVec>(int rows, float* a, float* b, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec>
+    {
+        switch (rows)
+        {
+            case 1: Run<TVec, Rows1>(a, b, kc, c, ldc, loadC); break;
+            case 2: Run<TVec, Rows2>(a, b, kc, c, ldc, loadC); break;
+            case 3: Run<TVec, Rows3>(a, b, kc, c, ldc, loadC); break;
+            case 4: Run<TVec, Rows4>(a, b, kc, c, ldc, loadC); break;
+            case 5: Run<TVec, Rows5>(a, b, kc, c, ldc, loadC); break;
+            case 6: Run<TVec, Rows6>(a, b, kc, c, ldc, loadC); break;
+            case 7: Run<TVec, Rows7>(a, b, kc, c, ldc, loadC); break;
+            default: Run<TVec, Rows8>(a, b, kc, c, ldc, loadC); break;
+        }
+    }
+
+    // Unused rows fold away: TRows.Value is a JIT-time constant, so the accumulators of a tile stay in registers.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run<TVec, TRows>(float* a, float* b, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec> where TRows : struct, IRowCount
+    {
+        int rows = TRows.Value;
+        nint mr = GemmBlocking.Mr<TVec>();
+        nint nr = GemmBlocking.Nr<TVec>();
+        TVec c00 = TVec.Zero, c01 = TVec.Zero, c10 = TVec.Zero, c11 = TVec.Zero, c20 = TVec.Zero, c21 = TVec.Zero,
+            c30 = TVec.Zero, c31 = TVec.Zero, c40 = TVec.Zero, c41 = TVec.Zero, c50 = TVec.Zero, c51 = TVec.Zero,
+            c60 = TVec.Zero, c61 = TVec.Zero, c70 = TVec.Zero, c71 = TVec.Zero;
+        if (loadC)
+        {
+            LoadRow(c, ref c00, ref c01);
+            if (rows > 1) LoadRow(c + ldc, ref c10, ref c11);
+            if (rows > 2) LoadRow(c + 2 * ldc, ref c20, ref c21);
+            if (rows > 3) LoadRow(c + 3 * ldc, ref c30, ref c31);
+            if (rows > 4) LoadRow(c + 4 * ldc, ref c40, ref c41);
+            if (rows > 5) LoadRow(c + 5 * ldc, ref c50, ref c51);
+            if (rows > 6) LoadRow(c + 6 * ldc, ref c60, ref c61);
+            if (rows > 7) LoadRow(c + 7 * ldc, ref c70, ref c71);
+        }
+
+        for (int k = 0; k < kc; k++)
+        {
+            TVec b0 = TVec.Load(ref *b, 0);
+            TVec b1 = TVec.Load(ref *b, (nuint)TVec.Count);
+            Update(a[0], b0, b1, ref c00, ref c01);
+            if (rows > 1) Update(a[1], b0, b1, ref c10, ref c11);
+            if (rows > 2) Update(a[2], b0, b1, ref c20, ref c21);
+            if (rows > 3) Update(a[3], b0, b1, ref c30, ref c31);
+            if (rows > 4) Update(a[4], b0, b1, ref c40, ref c41);
+            if (rows > 5) Update(a[5], b0, b1, ref c50, ref c51);
+            if (rows > 6) Update(a[6], b0, b1, ref c60, ref c61);
+            if (rows > 7) Update(a[7], b0, b1, ref c70, ref c71);
+            a += mr;
+            b += nr;
+        }
+
+        StoreRow(c, c00, c01);
+        if (rows > 1) StoreRow(c + ldc, c10, c11);
+        if (rows > 2) StoreRow(c + 2 * ldc, c20, c21);
+        if (rows > 3) StoreRow(c + 3 * ldc, c30, c31);
+        if (rows > 4) StoreRow(c + 4 * ldc, c40, c41);
+        if (rows > 5) StoreRow(c + 5 * ldc, c50, c51);
+        if (rows > 6) StoreRow(c + 6 * ldc, c60, c61);
+        if (rows > 7) StoreRow(c + 7 * ldc, c70, c71);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Update<TVec>(float a, TVec b0, TVec b1, ref TVec c0, ref TVec c1) where TVec : struct, IVector<TVec>
+    {
+        TVec broadcast = TVec.Create(a);
+        c0 = TVec.MultiplyAdd(broadcast, b0, c0);
+        c1 = TVec.MultiplyAdd(broadcast, b1, c1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadRow<TVec>(float* c, ref TVec c0, ref TVec c1) where TVec : struct, IVector<TVec>
+    {
+        c0 = TVec.Load(ref *c, 0);
+        c1 = TVec.Load(ref *c, (nuint)TVec.Count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<TVec>(float* c, TVec c0, TVec c1) where TVec : struct, IVector<TVec>
+    {
+        TVec.Store(c0, ref *c, 0);
+        TVec.Store(c1, ref *c, (nuint)TVec.Count);
+    }
+}

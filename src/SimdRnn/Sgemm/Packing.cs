@@ -1,0 +1,149 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using SimdRnn.Vectors;
+
+namespace SimdRnn.Sgemm;
+
+/// <summary>
+/// Copies blocks of A and B into the micro-panel layout the <see cref="MicroKernel"/> streams, zero-padded to whole
+/// panels so that edge tiles never read past the caller's spans.
+/// </summary>
+internal static unsafe class Packing
+{
+    // Values of k per block of a transposing pack: 16 lines of one stored row, and 16 NR-float lines of the panel.
+    private const int TransposeDepth = 16;
+
+    /// <summary>
+    /// Packs alpha * op(A)[i0 .. i0+mc, k0 .. k0+kc] as MR-row panels: panel p holds, for each k, the MR values
+    /// of rows i0 + p*MR .. (zeros past mc), at dst + p*kc*MR.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA<TVec>(in GemmOperands p, int i0, int mc, int k0, int kc, float* dst)
+        where TVec : struct, IVector<TVec>
+    {
+        int mr = GemmBlocking.Mr<TVec>();
+        float alpha = p.Alpha;
+        for (int ir = 0; ir < mc; ir += mr, dst += (nint)kc * mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            // Groups of four rows go four floats at a time (a 4 x 4 transpose when A is not transposed); the rest one by one.
+            int vectorRows = rows - rows % 4;
+            if (p.TransposeA)
+            {
+                // Stored K x M: the MR values of one k are contiguous.
+                var scale = Vector128.Create(alpha);
+                for (int k = 0; k < kc; k++)
+                {
+                    float* source = p.A + (nint)(k0 + k) * p.Lda + i0 + ir;
+                    float* panelRow = dst + (nint)k * mr;
+                    for (int r = 0; r < vectorRows; r += 4) (scale * Vector128.Load(source + r)).Store(panelRow + r);
+                    for (int r = vectorRows; r < rows; r++) panelRow[r] = alpha * source[r];
+                    for (int r = rows; r < mr; r++) panelRow[r] = 0f;
+                }
+            }
+            else
+            {
+                float* rowsStart = p.A + (nint)(i0 + ir) * p.Lda + k0;
+                int vectorDepth = alpha == 1f ? kc - kc % 4 : 0;
+                if (rows == 8)
+                {
+                    // A full eight-row panel (AVX-512's MR): 8 x 8 transposes, then one 4 x 4 block if kc % 8 = 4.
+                    int depth8 = kc - kc % 8;
+                    for (int k = 0; k < Math.Min(depth8, vectorDepth); k += 8)
+                        Vec256.TransposeSquare(rowsStart + k, p.Lda, dst + (nint)k * mr, mr);
+                    for (int r = 0; r < 8; r += 4)
+                        for (int k = depth8; k < vectorDepth; k += 4)
+                            Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
+                }
+                else
+                {
+                    for (int r = 0; r < vectorRows; r += 4)
+                        for (int k = 0; k < vectorDepth; k += 4)
+                            Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
+                }
+
+                // Row by row: contiguous reads, strided writes into the (L1-resident) panel.
+                for (int r = 0; r < rows; r++)
+                {
+                    float* source = rowsStart + r * p.Lda;
+                    for (int k = r < vectorRows ? vectorDepth : 0; k < kc; k++) dst[(nint)k * mr + r] = alpha * source[k];
+                }
+
+                for (int r = rows; r < mr; r++)
+                    for (int k = 0; k < kc; k++) dst[(nint)k * mr + r] = 0f;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs op(B)[k0 .. k0+kc, j0 .. j0+nc] as NR-column panels: panel q holds, for each k, the NR values of
+    /// columns j0 + q*NR .. (zeros past nc), at dst + q*kc*NR. <see cref="PackedMatrix"/> uses the same layout.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackB<TVec>(float* b, nint ldb, bool transposeB, int k0, int kc, int j0, int nc, float* dst)
+        where TVec : struct, IVector<TVec>
+    {
+        int nr = GemmBlocking.Nr<TVec>();
+        for (int jr = 0; jr < nc; jr += nr, dst += (nint)kc * nr)
+        {
+            int columns = Math.Min(nr, nc - jr);
+            if (transposeB)
+            {
+                // Stored N x K: a transpose. Whole W x W blocks go through registers; the rest (a narrow last panel,
+                // a depth that is not a multiple of W) element by element, in blocks of k so that the lines of the
+                // panel being written stay in L1.
+                int width = TVec.Count;
+                int vectorDepth = columns == nr ? kc - kc % width : 0;
+                float* panelSource = b + (nint)(j0 + jr) * ldb + k0;
+                for (int kb = 0; kb < vectorDepth; kb += width)
+                    for (int j = 0; j < nr; j += width)
+                        TVec.TransposeSquare(panelSource + j * ldb + kb, ldb, dst + (nint)kb * nr + j, nr);
+
+                for (int kb = vectorDepth; kb < kc; kb += TransposeDepth)
+                {
+                    int depth = Math.Min(TransposeDepth, kc - kb);
+                    for (int j = 0; j < columns; j++)
+                    {
+                        float* source = panelSource + j * ldb + kb;
+                        float* target = dst + (nint)kb * nr + j;
+                        for (int k = 0; k < depth; k++) target[(nint)k * nr] = source[k];
+                    }
+                }
+
+                for (int j = columns; j < nr; j++)
+                    for (int k = 0; k < kc; k++) dst[(nint)k * nr + j] = 0f;
+            }
+            else if (columns == nr)
+            {
+                for (int k = 0; k < kc; k++)
+                {
+                    float* source = b + (nint)(k0 + k) * ldb + j0 + jr;
+                    float* panelRow = dst + (nint)k * nr;
+                    TVec.Store(TVec.Load(ref *source, 0), ref *panelRow, 0);
+                    TVec.Store(TVec.Load(ref *source, (nuint)TVec.Count), ref *panelRow, (nuint)TVec.Count);
+                }
+            }
+            else
+            {
+                for (int k = 0; k < kc; k++)
+                {
+                    float* source = b + (nint)(k0 + k) * ldb + j0 + jr;
+                    float* panelRow = dst + (nint)k * nr;
+                    for (int j = 0; j < columns; j++) panelRow[j] = source[j];
+                    for (int j = columns; j < nr; j++) panelRow[j] = 0f;
+                }
+            }
+        }
+    }
+
+    /// <summary>Floats of a packed op(B) of k x n: every KC block holds whole NR panels.</summary>
+    public static long PackedLength<TVec>(int k, int n) where TVec : struct, IVector<TVec> =>
+        (long)k * PaddedColumns<TVec>(n);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int PaddedColumns<TVec>(int n) where TVec : struct, IVector<TVec>
+    {
+        int nr = GemmBlocking.Nr<TVec>();
+        return (n + nr - 1) / nr * nr;
+    }
+}
