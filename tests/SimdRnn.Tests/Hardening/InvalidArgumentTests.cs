@@ -311,6 +311,12 @@ public class InvalidArgumentTests
             return Names(() => Linear.Forward(d.Big, d.Big, d.N, x.Span, w.Span, b.Span, y.Span), "x", "weight", "y");
         });
         yield return new(forward, Overlap, (d, arena) => LinearForward(d, arena, -1, 0, overlapWith: d.Choice % 3));
+        yield return new(forward, Scalar, (d, arena) =>
+        {
+            Memory<float> x = arena.Take(d.M * d.K), w = arena.Take(d.N * d.K), b = arena.Take(d.N), y = arena.Take(d.M * d.N);
+            int threads = d.Choice % 2 == 0 ? 0 : Math.Min(-2, d.Negative);
+            return Names(() => Linear.Forward(d.M, d.K, d.N, x.Span, w.Span, b.Span, y.Span, threads), "maxDegreeOfParallelism");
+        });
 
         // Backward: x (rows x in), weight (out x in), dy (rows x out) in; dx (rows x in), weightGradient (out x in), biasGradient (out) out.
         static Invalid LinearBackward(Draw d, Arena arena, int which, int delta, int? rows = null, int? outputs = null, (int Output, int Other) overlap = default)
@@ -332,6 +338,13 @@ public class InvalidArgumentTests
         yield return new(backward, Length, (d, arena) => LinearBackward(d, arena, d.Choice % 6, d.Choice % 12 < 6 ? d.Short : -d.Short));
         yield return new(backward, Zero, (d, arena) => d.Choice % 2 == 0 ? LinearBackward(d, arena, -1, 0, rows: 0) : LinearBackward(d, arena, -1, 0, outputs: 0));
         yield return new(backward, Negative, (d, arena) => LinearBackward(d, arena, -1, 0, rows: d.Negative));
+        yield return new(backward, Scalar, (d, arena) =>
+        {
+            Memory<float> x = arena.Take(d.M * d.K), w = arena.Take(d.N * d.K), dy = arena.Take(d.M * d.N);
+            Memory<float> dx = arena.Take(d.M * d.K), dw = arena.Take(d.N * d.K), db = arena.Take(d.N);
+            int threads = d.Choice % 2 == 0 ? 0 : Math.Min(-2, d.Negative);
+            return Names(() => Linear.Backward(d.M, d.K, d.N, x.Span, w.Span, dy.Span, dx.Span, dw.Span, db.Span, threads), "maxDegreeOfParallelism");
+        });
         // Every output against every span before it (inputs and earlier outputs).
         yield return new(backward, Overlap, (d, arena) =>
         {
@@ -503,12 +516,15 @@ public class InvalidArgumentTests
             Batch = 1 + d.Seed % 3;
             int state = Stack.Layers * Stack.Directions * Batch * Stack.HiddenSize, c = cell == CellKind.Lstm ? state : 0;
             int xLength = Steps * Batch * Stack.InputSize, yLength = Steps * Batch * Stack.Directions * Stack.HiddenSize;
-            int work = (int)Stack.WorkspaceLength(Steps, Batch);
-            _forwardLengths = [xLength, state, c, yLength, state, c, work];
-            _backwardLengths = [xLength, state, yLength, yLength, state, c, xLength, state, c, work];
+            // Forward runs in training or inference mode, each with its own (exact) workspace length; backward needs training's.
+            Training = d.Choice / 16 % 2 == 0;
+            _forwardLengths = [xLength, state, c, yLength, state, c, (int)Stack.WorkspaceLength(Steps, Batch, Training)];
+            _backwardLengths = [xLength, state, yLength, yLength, state, c, xLength, state, c, (int)Stack.WorkspaceLength(Steps, Batch, training: true)];
         }
 
         public bool Lstm => Stack.Cell == CellKind.Lstm;
+
+        public bool Training { get; }
 
         public int BackwardLength(int which) => _backwardLengths[which];
 
@@ -532,7 +548,7 @@ public class InvalidArgumentTests
 
         /// <summary>The call with the valid parameters unless others are given (<see cref="Null"/> for a null reference).</summary>
         public void Forward(Memory<float>[] s, RecurrentParameters? parameters = null, int? steps = null, int? batch = null) =>
-            Stack.Forward(steps ?? Steps, batch ?? Batch, s[0].Span, s[1].Span, s[2].Span, Pick(parameters, Parameters), s[3].Span, s[4].Span, s[5].Span, s[6].Span, true);
+            Stack.Forward(steps ?? Steps, batch ?? Batch, s[0].Span, s[1].Span, s[2].Span, Pick(parameters, Parameters), s[3].Span, s[4].Span, s[5].Span, s[6].Span, Training);
 
         public void Backward(Memory<float>[] s, RecurrentParameters? parameters = null, RecurrentParameters? gradients = null) =>
             Stack.Backward(Steps, Batch, s[0].Span, s[1].Span, Pick(parameters, Parameters), s[2].Span, s[3].Span, s[4].Span, s[5].Span,

@@ -60,6 +60,19 @@ public class RecurrentStackPropertyTests
         AssertClose(expected.HT, hT.ToArray(), "hT");
         if (lstm) AssertClose(expected.CT!, cT.ToArray(), "cT");
 
+        // Inference runs in its own, smaller workspace (NaN-filled: nothing may be read before it is written) and gives
+        // bitwise the training forward's results.
+        long inferenceLength = stack.WorkspaceLength(c.T, c.N, training: false);
+        Assert.True(inferenceLength < workspace.Length, $"inference workspace {inferenceLength} vs training {workspace.Length}");
+        var inferenceWorkspace = new Guarded((int)inferenceLength);
+        var (yInference, hInference, cInference) = (new float[outputs], new float[states], new float[lstm ? states : 0]);
+        stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, yInference, hInference, cInference,
+            inferenceWorkspace.Span, training: false);
+        inferenceWorkspace.AssertGuardsIntact();
+        Assert.Equal(Bits(y.ToArray()), Bits(yInference));
+        Assert.Equal(Bits(hT.ToArray()), Bits(hInference));
+        Assert.Equal(Bits(cT.ToArray()), Bits(cInference));
+
         RecurrentParameters gradients = stack.CreateParameters();
         var dx = new Guarded(c.T * c.N * c.I);
         var dh0 = new Guarded(states);

@@ -7,8 +7,7 @@ using SimdRnn.Tests.Support;
 namespace SimdRnn.Tests.Training;
 
 /// <summary>
-/// Softmax cross-entropy, Adam, SGD and clipping against the double-precision reference, on the process's path
-/// (the CI legs run every path). Stated bounds, eps = 2^-24: softmax-CE gradient within 8 eps |scale| and the summed
+/// Softmax cross-entropy, Adam, SGD and clipping against the double-precision reference, on every in-process path. Stated bounds, eps = 2^-24: softmax-CE gradient within 8 eps |scale| and the summed
 /// loss within 8 eps (rows + sum |logit - max|); Adam parameters within 8 eps (|p| + lr / (1 - b1^t) |m / denominator|),
 /// moments within 4 eps; norms within 1e-12 relative.
 /// </summary>
@@ -17,9 +16,9 @@ public class TrainingKernelTests
 {
     private const double Eps = 1.0 / (1 << 24);
 
-    public sealed record SoftmaxCase(int Rows, int Classes, float[] Logits, int[] Targets)
+    public sealed record SoftmaxCase(int Rows, int Classes, float[] Logits, int[] Targets, SimdPath Path)
     {
-        public override string ToString() => $"rows {Rows}, classes {Classes}";
+        public override string ToString() => $"{Path}, rows {Rows}, classes {Classes}";
     }
 
     public static class Arbitraries
@@ -29,7 +28,10 @@ public class TrainingKernelTests
              from classes in Gen.OneOf(Gen.Choose(1, 70), Gen.Elements(65, 256, 1000))
              from logits in Gen.Choose(-3_000_000, 3_000_000).Select(v => v / 100_000f).ArrayOf(rows * classes)
              from targets in Gen.Choose(0, classes - 1).ArrayOf(rows)
-             select new SoftmaxCase(rows, classes, logits, targets)).ToArbitrary();
+             from path in Gen.Elements(TestPaths.InProcess.ToArray())
+             select new SoftmaxCase(rows, classes, logits, targets, path)).ToArbitrary();
+
+        public static Arbitrary<SimdPath> Path() => Gen.Elements(TestPaths.InProcess.ToArray()).ToArbitrary();
 
         public static Arbitrary<float[]> Values() => Generators.KernelArray(3000)
             .Select(a => a.Select(v => float.IsFinite(v) ? Math.Clamp(v, -100f, 100f) : 0.5f).ToArray()).ToArbitrary();
@@ -40,7 +42,7 @@ public class TrainingKernelTests
     {
         float scale = 1f / c.Rows;
         var d = new Guarded(c.Logits.Length);
-        double loss = SoftmaxCrossEntropy.ForwardBackward(c.Logits, c.Targets, d.Span, c.Classes, scale);
+        double loss = SoftmaxCrossEntropy.ForwardBackward(c.Path, c.Logits, c.Targets, d.Span, c.Classes, scale);
         d.AssertGuardsIntact();
         (double expectedLoss, double[] expectedD) = ReferenceTraining.SoftmaxCrossEntropy(c.Logits, c.Targets, c.Classes, scale);
         double lossBound = 8 * Eps * (c.Rows + c.Logits.Sum(v => Math.Abs((double)v)) * 2);
@@ -50,7 +52,7 @@ public class TrainingKernelTests
 
         // In place gives the same.
         var inPlace = (float[])c.Logits.Clone();
-        SoftmaxCrossEntropy.ForwardBackward(inPlace, c.Targets, inPlace, c.Classes, scale);
+        SoftmaxCrossEntropy.ForwardBackward(c.Path, inPlace, c.Targets, inPlace, c.Classes, scale);
         Assert.Equal(d.ToArray(), inPlace);
     }
 
@@ -68,7 +70,7 @@ public class TrainingKernelTests
     }
 
     [Property(Arbitrary = [typeof(Arbitraries)], MaxTest = 60)]
-    public void Adam_matches_reference(float[] gradient, PositiveInt stepSeed)
+    public void Adam_matches_reference(float[] gradient, PositiveInt stepSeed, SimdPath path)
     {
         int n = gradient.Length, step = stepSeed.Get % 50 + 1;
         var random = new Random(n);
@@ -76,7 +78,7 @@ public class TrainingKernelTests
         float[] m = Enumerable.Range(0, n).Select(_ => (float)random.NextDouble() * 0.2f - 0.1f).ToArray();
         float[] v = Enumerable.Range(0, n).Select(_ => (float)random.NextDouble() * 0.01f).ToArray();
         var (pg, mg, vg) = (new Guarded(p), new Guarded(m), new Guarded(v));
-        Optimizer.AdamStep(pg.Span, gradient, mg.Span, vg.Span, step, 2e-3f);
+        Optimizer.AdamStep(path, pg.Span, gradient, mg.Span, vg.Span, step, 2e-3f, 0.9f, 0.999f, 1e-8f);
         pg.AssertGuardsIntact();
         mg.AssertGuardsIntact();
         vg.AssertGuardsIntact();
@@ -92,11 +94,11 @@ public class TrainingKernelTests
     }
 
     [Property(Arbitrary = [typeof(Arbitraries)], MaxTest = 60)]
-    public void Sgd_and_clipping_match_reference(float[] a, float[] b)
+    public void Sgd_and_clipping_match_reference(float[] a, float[] b, SimdPath path)
     {
         var p = new Guarded(a);
         float[] g = a.Select((_, i) => i < b.Length ? b[i] : 1f).ToArray();
-        Optimizer.SgdStep(p.Span, g, 0.1f);
+        Optimizer.SgdStep(path, p.Span, g, 0.1f);
         p.AssertGuardsIntact();
         for (int i = 0; i < a.Length; i++)
         {
@@ -107,28 +109,28 @@ public class TrainingKernelTests
         }
 
         var clipped = new Guarded(g);
-        GradientClipping.ClipByValue(clipped.Span, 0.5f);
+        GradientClipping.ClipByValue(path, clipped.Span, 0.5f);
         clipped.AssertGuardsIntact();
         Assert.Equal(g.Select(x => Math.Clamp(x, -0.5f, 0.5f)).ToArray(), clipped.ToArray());
 
         float[] first = (float[])a.Clone(), second = (float[])g.Clone();
         double expectedNorm = ReferenceTraining.GlobalNorm([first, second]);
-        double norm = GradientClipping.ClipByGlobalNorm(new Memory<float>[] { first, second }, 1f);
+        double norm = GradientClipping.ClipByGlobalNorm(path, new Memory<float>[] { first, second }, 1f);
         Assert.True(Math.Abs(norm - expectedNorm) <= 1e-6 * expectedNorm + 1e-30, $"norm {norm:R} vs {expectedNorm:R}");
         double after = ReferenceTraining.GlobalNorm([first, second]);
         Assert.True(expectedNorm <= 1 ? after == expectedNorm : Math.Abs(after - 1) < 1e-5, $"norm after clipping {after:R}");
     }
 
-    [Fact]
-    public void Clipping_reports_a_nan_or_infinite_norm_and_does_not_hide_it()
+    [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
+    public void Clipping_reports_a_nan_or_infinite_norm_and_does_not_hide_it(SimdPath path)
     {
         float[] g = [1, float.NaN, 2];
-        Assert.True(double.IsNaN(GradientClipping.ClipByGlobalNorm(new Memory<float>[] { g }, 1f)));
+        Assert.True(double.IsNaN(GradientClipping.ClipByGlobalNorm(path, new Memory<float>[] { g }, 1f)));
         Assert.True(float.IsNaN(g[1]) && g[0] == 1 && g[2] == 2);
         float[] h = [float.PositiveInfinity, 3];
-        Assert.True(double.IsPositiveInfinity(GradientClipping.ClipByGlobalNorm(new Memory<float>[] { h }, 1f)));
+        Assert.True(double.IsPositiveInfinity(GradientClipping.ClipByGlobalNorm(path, new Memory<float>[] { h }, 1f)));
         float[] v = [float.NaN, 7, -7];
-        GradientClipping.ClipByValue(v, 1);
+        GradientClipping.ClipByValue(path, v, 1);
         Assert.True(float.IsNaN(v[0]) && v[1] == 1 && v[2] == -1);
         Assert.Equal("limit", Assert.Throws<ArgumentOutOfRangeException>(() => GradientClipping.ClipByValue(v, float.NaN)).ParamName);
         Assert.Equal("maxNorm", Assert.Throws<ArgumentOutOfRangeException>(() => GradientClipping.ClipByGlobalNorm(new Memory<float>[] { v }, 0)).ParamName);
