@@ -15,7 +15,7 @@ public class ReadmeExampleTests
 
         float[] x = new float[T * N * I], h0 = new float[N * H], c0 = new float[N * H];   // time-major: x is T x N x I
         float[] y = new float[T * N * H], hT = new float[N * H], cT = new float[N * H];
-        var workspace = new float[lstm.WorkspaceLength(T, N)];        // keep it: later calls allocate nothing
+        var workspace = new float[lstm.WorkspaceLength(T, N, training: true)];  // keep it: later calls allocate nothing
         lstm.Forward(T, N, x, h0, c0, weights, y, hT, cT, workspace, training: true);
 
         float[] dy = new float[y.Length], dhT = new float[N * H], dcT = new float[N * H];  // dL/dy, dL/dhT, dL/dcT
