@@ -13,7 +13,7 @@ internal interface IDirectionLayer
     /// x is T*N x I; y rows have stride <paramref name="ldy"/> (the other direction may interleave); h0, c0, hT and cT
     /// are N x H. A training plan keeps in the workspace what <see cref="Backward"/> needs.
     /// </summary>
-    void Forward(in DirectionPlan plan, DirectionTensors weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+    void Forward(in DirectionPlan plan, DirectionWeights weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         Span<float> y, int ldy, Span<float> hT, Span<float> cT, Span<float> workspace);
 
     /// <summary>
@@ -21,7 +21,7 @@ internal interface IDirectionLayer
     /// the workspace. Writes (or, with <paramref name="accumulateDx"/>, adds) dx (skipped when dx is empty), writes
     /// dh0 / dc0, and adds into the weight and bias gradients.
     /// </summary>
-    void Backward(in DirectionPlan plan, DirectionTensors weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
+    void Backward(in DirectionPlan plan, DirectionWeights weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
         ReadOnlySpan<float> y, int ldy, ReadOnlySpan<float> dy, int lddy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
         Span<float> dx, bool accumulateDx, Span<float> dh0, Span<float> dc0, DirectionTensors gradients, Span<float> workspace);
 }
@@ -37,25 +37,29 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
 
     public CellTraits Cell { get; } = CellTraits.Of<TCell>();
 
-    public void Forward(in DirectionPlan plan, DirectionTensors weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+    public void Forward(in DirectionPlan plan, DirectionWeights weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         Span<float> y, int ldy, Span<float> hT, Span<float> cT, Span<float> workspace)
     {
         DirectionShape s = plan.Shape;
         KernelContext context = plan.Context;
         int gw = s.GateWidth, n = s.Batch, h = s.Hidden;
         Span<float> gates = s.Gates(workspace), cells = s.Cells(workspace), recurrentGates = s.RecurrentGates(workspace);
-        ReadOnlySpan<float> whhT = PackedMatrix.PackInto(context, MatrixOp.Transpose, h, gw, weights.RecurrentWeights, h, s.Packed(workspace));
+        DirectionTensors tensors = weights.Tensors;
+        ReadOnlySpan<float> whhT = weights.RecurrentTransposed(context, h, gw);
 
         // All steps' input projections at once: gates = X W_ih^T.
-        GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, s.Rows, gw, s.Input, 1f, x, s.Input, weights.InputWeights, s.Input,
-            0f, gates, gw);
-        Span<float> bias = TCell.KeepsRecurrentProductApart ? weights.InputBias : s.Bias(workspace);
+        if (weights.PackedInputTransposed.IsEmpty)
+            GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, s.Rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
+                0f, gates, gw);
+        else
+            GemmKernel.MultiplyPacked(context, MatrixOp.None, s.Rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw);
+        Span<float> bias = TCell.KeepsRecurrentProductApart ? tensors.InputBias : s.Bias(workspace);
         if (!TCell.KeepsRecurrentProductApart)
-            for (int j = 0; j < gw; j++) bias[j] = weights.InputBias[j] + weights.RecurrentBias[j];
+            for (int j = 0; j < gw; j++) bias[j] = tensors.InputBias[j] + tensors.RecurrentBias[j];
         if (TCell.HasCellState) c0.CopyTo(cells.Slice(plan.InitialCellSlot * s.State, s.State));
 
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGates, pBias = bias,
-               pRecurrentBias = weights.RecurrentBias, pY = y)
+               pRecurrentBias = tensors.RecurrentBias, pY = y)
         {
             var step = new ForwardStep
             {
@@ -92,7 +96,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         if (TCell.HasCellState) cells.Slice(plan.CellSlot(lastT) * s.State, s.State).CopyTo(cT);
     }
 
-    public void Backward(in DirectionPlan plan, DirectionTensors weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
+    public void Backward(in DirectionPlan plan, DirectionWeights weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
         ReadOnlySpan<float> y, int ldy, ReadOnlySpan<float> dy, int lddy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
         Span<float> dx, bool accumulateDx, Span<float> dh0, Span<float> dc0, DirectionTensors gradients, Span<float> workspace)
     {
@@ -102,7 +106,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         Span<float> gates = s.Gates(workspace), cells = s.Cells(workspace), dh = s.Dh(workspace), dc = s.Dc(workspace);
         // LSTM and RNN share one gradient for both GEMM sides; a cell that keeps the recurrent product apart has its own.
         Span<float> recurrentGradients = TCell.KeepsRecurrentProductApart ? s.RecurrentGates(workspace) : gates;
-        ReadOnlySpan<float> packedWhh = PackedMatrix.PackInto(context, MatrixOp.None, gw, h, weights.RecurrentWeights, h, s.Packed(workspace));
+        ReadOnlySpan<float> packedWhh = weights.Recurrent(context, h, gw);
         dhT.CopyTo(dh);
         if (TCell.HasCellState) dcT.CopyTo(dc);
 
@@ -142,7 +146,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
 
         // dx = dGi W_ih, and the weight gradients as large GEMMs over all T*N rows (beta = 1: accumulate).
         if (!dx.IsEmpty)
-            GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.None, s.Rows, s.Input, gw, 1f, gates, gw, weights.InputWeights, s.Input,
+            GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.None, s.Rows, s.Input, gw, 1f, gates, gw, weights.Tensors.InputWeights, s.Input,
                 accumulateDx ? 1f : 0f, dx, s.Input);
         GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, gw, s.Input, s.Rows, 1f, gates, gw, x, s.Input, 1f,
             gradients.InputWeights, s.Input);

@@ -30,13 +30,9 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
     public long ExtraOffset => CellsOffset + CellsLength;
     public long ExtraLength => Cell.SavesExtraState && Training ? (long)Rows * Hidden : 0;
 
-    // Scratch: W_hh packed for the step products (W_hh^T forward, W_hh backward), the combined bias, the recurrent
-    // product of a step (cells that keep it apart; backward's recurrent-side gradients of every step), dh and dc.
-    public long PackedOffset => ExtraOffset + ExtraLength;
-    public long PackedLength => Training
-        ? Math.Max(PackedMatrix.BufferLength(Hidden, GateWidth), PackedMatrix.BufferLength(GateWidth, Hidden))
-        : PackedMatrix.BufferLength(Hidden, GateWidth);
-    public long BiasOffset => PackedOffset + PackedLength;
+    // Scratch: the combined bias, the recurrent product of a step (cells that keep it apart; backward's recurrent-side
+    // gradients of every step), dh and dc. (W_hh packed for the step products lives once per stack: see StackLayout.)
+    public long BiasOffset => ExtraOffset + ExtraLength;
     public long RecurrentGatesOffset => BiasOffset + GateWidth;
     public long RecurrentGatesLength => !Cell.KeepsRecurrentProductApart ? 0 : Training ? (long)Rows * GateWidth : (long)State * Cell.GateCount;
     public long DhOffset => RecurrentGatesOffset + RecurrentGatesLength;
@@ -45,10 +41,14 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
     public long DcLength => Training && Cell.HasCellState ? State : 0;
     public long WorkspaceLength => DcOffset + DcLength;
 
+    /// <summary>Floats that packing W_hh (and, for training, W_hh^T as well) into a caller's buffer needs.</summary>
+    public long PackedRecurrentLength => Training
+        ? Math.Max(PackedMatrix.BufferLength(Hidden, GateWidth), PackedMatrix.BufferLength(GateWidth, Hidden))
+        : PackedMatrix.BufferLength(Hidden, GateWidth);
+
     public Span<float> Gates(Span<float> workspace) => workspace[..(int)GatesLength];
     public Span<float> Cells(Span<float> workspace) => workspace.Slice((int)CellsOffset, (int)CellsLength);
     public Span<float> Extra(Span<float> workspace) => workspace.Slice((int)ExtraOffset, (int)ExtraLength);
-    public Span<float> Packed(Span<float> workspace) => workspace.Slice((int)PackedOffset, (int)PackedLength);
     public Span<float> Bias(Span<float> workspace) => workspace.Slice((int)BiasOffset, GateWidth);
     public Span<float> RecurrentGates(Span<float> workspace) => workspace.Slice((int)RecurrentGatesOffset, (int)RecurrentGatesLength);
     public Span<float> Dh(Span<float> workspace) => workspace.Slice((int)DhOffset, (int)DhLength);

@@ -104,33 +104,19 @@ public sealed class RecurrentParameters
             $"{layers} layer(s) of I={inputSize}, H={hiddenSize} need {total:0} floats, more than one array holds.");
     }
 
+    /// <summary>I for layer 0, D*H above it.</summary>
+    internal int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * HiddenSize;
+
     /// <summary>The four tensors of one direction of one layer, without a name lookup (the layers' hot path).</summary>
     internal DirectionTensors Direction(int layer, int direction)
     {
         int index = (layer * Directions + direction) * 4;
         int gateWidth = Cell.GateCount() * HiddenSize;
-        int layerInput = layer == 0 ? InputSize : Directions * HiddenSize;
+        int layerInput = LayerInputSize(layer);
         return new DirectionTensors(All.AsSpan(_offsets[index], gateWidth * layerInput), All.AsSpan(_offsets[index + 1], gateWidth * HiddenSize),
             All.AsSpan(_offsets[index + 2], gateWidth), All.AsSpan(_offsets[index + 3], gateWidth));
     }
 
     private (int Offset, int[] Shape) Find(string name) =>
         _tensors.TryGetValue(name ?? throw new ArgumentNullException(nameof(name)), out var entry) ? entry : throw new KeyNotFoundException($"No parameter is named '{name}'; the names are {string.Join(", ", _names)}.");
-}
-
-/// <summary>The four tensors of one direction of one layer.</summary>
-/// <summary>The four tensors of one direction of one layer, as views of <see cref="RecurrentParameters.All"/>.</summary>
-internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<float> recurrentWeights, Span<float> inputBias, Span<float> recurrentBias)
-{
-    /// <summary>W_ih, G*H x I.</summary>
-    public Span<float> InputWeights { get; } = inputWeights;
-
-    /// <summary>W_hh, G*H x H.</summary>
-    public Span<float> RecurrentWeights { get; } = recurrentWeights;
-
-    /// <summary>b_ih, G*H.</summary>
-    public Span<float> InputBias { get; } = inputBias;
-
-    /// <summary>b_hh, G*H.</summary>
-    public Span<float> RecurrentBias { get; } = recurrentBias;
 }

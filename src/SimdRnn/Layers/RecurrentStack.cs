@@ -11,8 +11,8 @@ namespace SimdRnn;
 /// <para>Layout is time-major: x is T x N x I; y is T x N x (D*H) with the directions concatenated (forward, then
 /// reverse) as PyTorch does; h0, hT, c0, cT are (layers*D) x N x H, ordered layer-major (l0, l0 reverse, l1, ...).
 /// c0 / cT / dcT / dc0 are used by LSTM only (pass empty spans otherwise).</para>
-/// <para>The caller brings the workspace (<see cref="WorkspaceLength(int, int, bool)"/> floats; an inference-only caller needs far less than a training one): after the first call forward and backward
-/// allocate nothing. A training forward keeps in it what <see cref="Backward"/> needs, and backward uses it up (the
+/// <para>The caller brings the workspace (<see cref="WorkspaceLength(int, int, bool, bool)"/> floats; an inference-only caller needs far less than a training one): after the first call forward and backward
+/// allocate nothing. A training forward keeps in it what <c>Backward</c> needs, and backward uses it up (the
 /// gate gradients overwrite the saved gates), so each backward follows its own training forward. Backward adds
 /// into the gradients: two forward-backward passes over the same data double them. An instance holds only sizes, so it is safe to use from many threads
 /// with separate workspaces.</para>
@@ -72,17 +72,33 @@ public sealed class RecurrentStack
     /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
     public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
 
-    /// <summary>The workspace, in floats, that a training <see cref="Forward"/> and its <see cref="Backward"/> need for T steps of N rows.</summary>
+    /// <summary>
+    /// Packs <paramref name="parameters"/> once for this stack's kernels: calls with the result pack nothing (an
+    /// inference caller keeps it for as long as the weights do not change; a trainer prepares with
+    /// <paramref name="training"/> and calls <see cref="PreparedWeights.Refresh"/> after each optimizer step).
+    /// </summary>
+    /// <param name="parameters">The weights; the result refers to them.</param>
+    /// <param name="training">Also pack what <see cref="Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/> needs (W_hh for the backward steps).</param>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
+    /// <exception cref="ArgumentException">The parameters have another shape than the stack.</exception>
+    public PreparedWeights Prepare(RecurrentParameters parameters, bool training = false)
+    {
+        ThrowIfOtherShape(parameters, nameof(parameters));
+        return new PreparedWeights(this, parameters, training);
+    }
+
+    /// <summary>The workspace, in floats, that a training <c>Forward</c> and its <c>Backward</c> need for T steps of N rows.</summary>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or T x N rows of the widest tensor would not fit one span.</exception>
     public long WorkspaceLength(int steps, int batch) => WorkspaceLength(steps, batch, training: true);
 
     /// <summary>
     /// The workspace, in floats, for T steps of N rows: with <paramref name="training"/>, what a training
-    /// <see cref="Forward"/> keeps for <see cref="Backward"/> and backward's scratch; without, what an inference forward
-    /// needs, which is much less (one step of state, the layers' and directions' scratch shared).
+    /// <c>Forward</c> keeps for <c>Backward</c> and backward's scratch; without, what an inference forward
+    /// needs, which is much less (one step of state, the layers' and directions' scratch shared). Calls with
+    /// <see cref="PreparedWeights"/> (<paramref name="preparedWeights"/>) need no room to pack W_hh.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or T x N rows of the widest tensor would not fit one span.</exception>
-    public long WorkspaceLength(int steps, int batch, bool training)
+    public long WorkspaceLength(int steps, int batch, bool training, bool preparedWeights = false)
     {
         ValidateSequence(steps, batch);
         // Every per-step and per-layer size below is an int: refuse sequences whose pieces would not fit one (no span could hold them).
@@ -90,13 +106,12 @@ public sealed class RecurrentStack
         if ((double)steps * batch * width > int.MaxValue)
             ThrowHelper.ThrowOutOfRange(steps >= batch ? nameof(steps) : nameof(batch), steps >= batch ? steps : batch,
                 $"T={steps} x N={batch} rows of {width} floats are more than one span can hold.");
-        var layout = new StackLayout(this, steps, batch, training);
-        return layout.Length;
+        return new StackLayout(this, steps, batch, training, preparedWeights).Length;
     }
 
     /// <summary>
     /// Runs the stack over the sequence. With <paramref name="training"/> the workspace keeps what
-    /// <see cref="Backward"/> needs; otherwise (inference) nothing is kept.
+    /// <c>Backward</c> needs; otherwise (inference) nothing is kept.
     /// </summary>
     /// <exception cref="ArgumentException">A span has the wrong length, the parameters have another shape, the workspace is too small,
     /// or an output (y, hT, cT, workspace) shares memory with an input, the parameters or another output.</exception>
@@ -105,7 +120,29 @@ public sealed class RecurrentStack
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         RecurrentParameters parameters, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
     {
-        Validate(steps, batch, parameters, nameof(parameters), workspace, training);
+        ThrowIfOtherShape(parameters, nameof(parameters));
+        RunForward(steps, batch, x, h0, c0, parameters, null, y, hT, cT, workspace, training);
+    }
+
+    /// <summary>
+    /// <see cref="Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, Span{float}, Span{float}, Span{float}, Span{float}, bool)"/>
+    /// with weights packed once by <see cref="Prepare"/>: nothing is packed per call, and the workspace needs no room
+    /// for it (<see cref="WorkspaceLength(int, int, bool, bool)"/> with preparedWeights). Bitwise the same results.
+    /// </summary>
+    /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared by a stack of another shape or path.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
+    public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        PreparedWeights weights, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
+    {
+        ThrowIfNotUsable(weights, nameof(weights), forBackward: false);
+        RunForward(steps, batch, x, h0, c0, weights.Parameters, weights, y, hT, cT, workspace, training);
+    }
+
+    private void RunForward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
+        RecurrentParameters parameters, PreparedWeights? prepared, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
+    {
+        ThrowIfWorkspaceTooSmall(steps, batch, workspace, training, prepared is not null);
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
         ExpectStates(h0, c0, batch, nameof(h0), nameof(c0));
         ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
@@ -114,7 +151,7 @@ public sealed class RecurrentStack
         RecurrentArguments.ThrowIfForwardOverlaps(x, h0, lstm ? c0 : default, parameters.All, y, hT, lstm ? cT : default, workspace);
 
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
-        var layout = new StackLayout(this, steps, batch, training);
+        var layout = new StackLayout(this, steps, batch, training, prepared is not null);
         for (int layer = 0; layer < Layers; layer++)
         {
             ReadOnlySpan<float> input = layer == 0 ? x : layout.LayerOutput(workspace, layer - 1);
@@ -122,15 +159,15 @@ public sealed class RecurrentStack
             for (int direction = 0; direction < Directions; direction++)
             {
                 int s = layer * Directions + direction;
-                _layer.Forward(layout.Plan(Context, layer, direction), parameters.Direction(layer, direction), input, h0.Slice(s * state, state),
-                    lstm ? c0.Slice(s * state, state) : default, output[(direction * HiddenSize)..], outputWidth,
+                _layer.Forward(layout.Plan(Context, layer, direction), Weights(parameters, prepared, layer, direction, layout, workspace), input,
+                    h0.Slice(s * state, state), lstm ? c0.Slice(s * state, state) : default, output[(direction * HiddenSize)..], outputWidth,
                     hT.Slice(s * state, state), lstm ? cT.Slice(s * state, state) : default, layout.DirectionWorkspace(workspace, layer, direction));
             }
         }
     }
 
     /// <summary>
-    /// BPTT after a training <see cref="Forward"/> with the same inputs, outputs and workspace: writes dx, dh0 (and dc0)
+    /// BPTT after a training <c>Forward</c> with the same inputs, outputs and workspace: writes dx, dh0 (and dc0)
     /// and ADDS the weight and bias gradients into <paramref name="gradients"/>.
     /// </summary>
     /// <param name="steps">T, as in the forward.</param>
@@ -156,7 +193,31 @@ public sealed class RecurrentStack
         ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
         Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace)
     {
-        Validate(steps, batch, parameters, nameof(parameters), workspace, training: true);
+        ThrowIfOtherShape(parameters, nameof(parameters));
+        RunBackward(steps, batch, x, h0, parameters, null, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace);
+    }
+
+    /// <summary>
+    /// <see cref="Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/>
+    /// with weights prepared for training by <see cref="Prepare"/>. Bitwise the same results.
+    /// </summary>
+    /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared for inference only, or by a stack of
+    /// another shape or path.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="weights"/> or <paramref name="gradients"/> is null.</exception>
+    public void Backward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, PreparedWeights weights,
+        ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
+        Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace)
+    {
+        ThrowIfNotUsable(weights, nameof(weights), forBackward: true);
+        RunBackward(steps, batch, x, h0, weights.Parameters, weights, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace);
+    }
+
+    private void RunBackward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, RecurrentParameters parameters,
+        PreparedWeights? prepared, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
+        Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace)
+    {
+        ThrowIfWorkspaceTooSmall(steps, batch, workspace, training: true, prepared is not null);
         ArgumentNullException.ThrowIfNull(gradients);
         if (!gradients.HasSameShape(parameters))
             ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers and directions).");
@@ -172,7 +233,7 @@ public sealed class RecurrentStack
             gradients.All, workspace);
 
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
-        var layout = new StackLayout(this, steps, batch, training: true);
+        var layout = new StackLayout(this, steps, batch, training: true, prepared is not null);
         ReadOnlySpan<float> dOutput = dy;
         for (int layer = Layers - 1; layer >= 0; layer--)
         {
@@ -182,8 +243,8 @@ public sealed class RecurrentStack
             for (int direction = 0; direction < Directions; direction++)
             {
                 int s = layer * Directions + direction;
-                _layer.Backward(layout.Plan(Context, layer, direction), parameters.Direction(layer, direction), input, h0.Slice(s * state, state),
-                    output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth,
+                _layer.Backward(layout.Plan(Context, layer, direction), Weights(parameters, prepared, layer, direction, layout, workspace), input,
+                    h0.Slice(s * state, state), output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth,
                     dhT.Slice(s * state, state), lstm ? dcT.Slice(s * state, state) : default, dInput, accumulateDx: direction == 1,
                     dh0.Slice(s * state, state), lstm ? dc0.Slice(s * state, state) : default, gradients.Direction(layer, direction),
                     layout.DirectionWorkspace(workspace, layer, direction));
@@ -192,6 +253,13 @@ public sealed class RecurrentStack
             dOutput = dInput;
         }
     }
+
+    /// <summary>The prepared weights of one direction, or its tensors with the workspace's pack scratch.</summary>
+    private static DirectionWeights Weights(RecurrentParameters parameters, PreparedWeights? prepared, int layer, int direction,
+        in StackLayout layout, Span<float> workspace) =>
+        prepared is not null
+            ? prepared.Direction(layer, direction)
+            : new DirectionWeights(parameters.Direction(layer, direction)) { PackScratch = layout.PackScratch(workspace) };
 
     internal static void ValidateShape(CellKind cell, int inputSize, int hiddenSize, int layers)
     {
@@ -208,19 +276,33 @@ public sealed class RecurrentStack
         if (batch < 1) ThrowHelper.ThrowOutOfRange(nameof(batch), batch, "The batch must have at least one row.");
     }
 
-    private void Validate(int steps, int batch, RecurrentParameters parameters, string parametersName, ReadOnlySpan<float> workspace, bool training)
+    private void ThrowIfOtherShape(RecurrentParameters parameters, string name)
     {
-        ValidateSequence(steps, batch);
-        ArgumentNullException.ThrowIfNull(parameters, parametersName);
+        ArgumentNullException.ThrowIfNull(parameters, name);
         if (parameters.Cell != Cell || parameters.InputSize != InputSize || parameters.HiddenSize != HiddenSize ||
             parameters.Layers != Layers || parameters.Directions != Directions)
-            ThrowHelper.ThrowArgument(parametersName,
-                $"{parametersName} are for {parameters.Cell} I={parameters.InputSize} H={parameters.HiddenSize} layers={parameters.Layers} " +
+            ThrowHelper.ThrowArgument(name,
+                $"{name} are for {parameters.Cell} I={parameters.InputSize} H={parameters.HiddenSize} layers={parameters.Layers} " +
                 $"directions={parameters.Directions}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} directions={Directions}.");
-        long needed = WorkspaceLength(steps, batch, training);
+    }
+
+    private void ThrowIfNotUsable(PreparedWeights weights, string name, bool forBackward)
+    {
+        ArgumentNullException.ThrowIfNull(weights, name);
+        ThrowIfOtherShape(weights.Parameters, name);
+        if (weights.Path != Path)
+            ThrowHelper.ThrowArgument(name, $"{name} were packed for the {weights.Path} path, but the stack runs {Path}.");
+        if (forBackward && !weights.Training)
+            ThrowHelper.ThrowArgument(name, $"{name} were prepared for inference; Backward needs Prepare(parameters, training: true).");
+    }
+
+    private void ThrowIfWorkspaceTooSmall(int steps, int batch, ReadOnlySpan<float> workspace, bool training, bool prepared)
+    {
+        long needed = WorkspaceLength(steps, batch, training, prepared);
         if (workspace.Length < needed)
             ThrowHelper.ThrowArgument("workspace",
-                $"workspace has {workspace.Length} floats but T={steps}, N={batch} {(training ? "training" : "inference")} needs {needed} (see WorkspaceLength).");
+                $"workspace has {workspace.Length} floats but T={steps}, N={batch} {(training ? "training" : "inference")}" +
+                $"{(prepared ? " with prepared weights" : "")} needs {needed} (see WorkspaceLength).");
     }
 
     private static void ExpectLength(ReadOnlySpan<float> span, long expected, string name)

@@ -4,21 +4,23 @@ namespace SimdRnn.Layers;
 
 /// <summary>
 /// The workspace of a whole stack for T steps of N rows: [inner layers' outputs][input-gradient ping-pong][direction
-/// workspaces]. Training keeps every inner layer's output and a workspace per (layer, direction), since backward
-/// needs them all; inference keeps two layer outputs (each layer reads the one before) and one direction workspace
-/// that every layer and direction reuses in turn, and no gradient buffers.
+/// workspaces][pack scratch]. Training keeps every inner layer's output and a workspace per (layer, direction), since
+/// backward needs them all; inference keeps two layer outputs (each layer reads the one before) and one direction
+/// workspace that every layer and direction reuses in turn, and no gradient buffers. The pack scratch (W_hh packed per
+/// call) is shared by all directions, which run one after another, and absent with prepared weights; the directions'
+/// layouts do not depend on it, so a forward and a backward may differ in whether their weights were prepared.
 /// </summary>
 internal readonly struct StackLayout
 {
     private readonly CellTraits _cell;
     private readonly int _input, _hidden, _layers, _directions, _steps, _batch;
-    private readonly bool _training;
+    private readonly bool _training, _preparedWeights;
 
-    public StackLayout(RecurrentStack stack, int steps, int batch, bool training)
+    public StackLayout(RecurrentStack stack, int steps, int batch, bool training, bool preparedWeights)
     {
         _cell = stack.Cell.Traits();
         (_input, _hidden, _layers, _directions) = (stack.InputSize, stack.HiddenSize, stack.Layers, stack.Directions);
-        (_steps, _batch, _training) = (steps, batch, training);
+        (_steps, _batch, _training, _preparedWeights) = (steps, batch, training, preparedWeights);
     }
 
     /// <summary>One layer's output, T x N x D*H (also the size of a layer's input gradient above layer 0).</summary>
@@ -30,7 +32,7 @@ internal readonly struct StackLayout
 
     private long DirectionsOffset => (long)(LayerOutputCount + InputGradientCount) * OutputLength;
 
-    public long Length
+    private long PackScratchOffset
     {
         get
         {
@@ -40,6 +42,14 @@ internal readonly struct StackLayout
             return DirectionsOffset + directions;
         }
     }
+
+    // Every layer packs the same W_hh shape (H x G*H), whatever its input size.
+    private long PackScratchLength => _preparedWeights ? 0 : Shape(0).PackedRecurrentLength;
+
+    public long Length => PackScratchOffset + PackScratchLength;
+
+    /// <summary>Where W_hh is packed per call (empty with prepared weights).</summary>
+    public Span<float> PackScratch(Span<float> workspace) => workspace.Slice((int)PackScratchOffset, (int)PackScratchLength);
 
     public DirectionPlan Plan(in KernelContext context, int layer, int direction) => new(context, Shape(layer), Reverse: direction == 1);
 

@@ -517,14 +517,20 @@ public class InvalidArgumentTests
             int state = Stack.Layers * Stack.Directions * Batch * Stack.HiddenSize, c = cell == CellKind.Lstm ? state : 0;
             int xLength = Steps * Batch * Stack.InputSize, yLength = Steps * Batch * Stack.Directions * Stack.HiddenSize;
             // Forward runs in training or inference mode, each with its own (exact) workspace length; backward needs training's.
+            // Half the calls take prepared weights (their workspaces have no pack scratch).
             Training = d.Choice / 16 % 2 == 0;
-            _forwardLengths = [xLength, state, c, yLength, state, c, (int)Stack.WorkspaceLength(Steps, Batch, Training)];
-            _backwardLengths = [xLength, state, yLength, yLength, state, c, xLength, state, c, (int)Stack.WorkspaceLength(Steps, Batch, training: true)];
+            Prepared = d.Choice / 32 % 2 == 0 ? Stack.Prepare(Parameters, training: true) : null;
+            bool prepared = Prepared is not null;
+            _forwardLengths = [xLength, state, c, yLength, state, c, (int)Stack.WorkspaceLength(Steps, Batch, Training, prepared)];
+            _backwardLengths = [xLength, state, yLength, yLength, state, c, xLength, state, c, (int)Stack.WorkspaceLength(Steps, Batch, true, prepared)];
         }
 
         public bool Lstm => Stack.Cell == CellKind.Lstm;
 
         public bool Training { get; }
+
+        /// <summary>The parameters prepared for training, or null: the calls take the parameters.</summary>
+        public PreparedWeights? Prepared { get; }
 
         public int BackwardLength(int which) => _backwardLengths[which];
 
@@ -547,12 +553,33 @@ public class InvalidArgumentTests
         }
 
         /// <summary>The call with the valid parameters unless others are given (<see cref="Null"/> for a null reference).</summary>
-        public void Forward(Memory<float>[] s, RecurrentParameters? parameters = null, int? steps = null, int? batch = null) =>
-            Stack.Forward(steps ?? Steps, batch ?? Batch, s[0].Span, s[1].Span, s[2].Span, Pick(parameters, Parameters), s[3].Span, s[4].Span, s[5].Span, s[6].Span, Training);
+        /// <summary>The call with the valid parameters (prepared, when this call prepared them) unless others are given.</summary>
+        public void Forward(Memory<float>[] s, RecurrentParameters? parameters = null, int? steps = null, int? batch = null)
+        {
+            if (Prepared is not null && parameters is null)
+                Stack.Forward(steps ?? Steps, batch ?? Batch, s[0].Span, s[1].Span, s[2].Span, Prepared, s[3].Span, s[4].Span, s[5].Span, s[6].Span, Training);
+            else
+                Stack.Forward(steps ?? Steps, batch ?? Batch, s[0].Span, s[1].Span, s[2].Span, Pick(parameters, Parameters), s[3].Span, s[4].Span, s[5].Span,
+                    s[6].Span, Training);
+        }
 
-        public void Backward(Memory<float>[] s, RecurrentParameters? parameters = null, RecurrentParameters? gradients = null) =>
-            Stack.Backward(Steps, Batch, s[0].Span, s[1].Span, Pick(parameters, Parameters), s[2].Span, s[3].Span, s[4].Span, s[5].Span,
-                s[6].Span, s[7].Span, s[8].Span, Pick(gradients, Gradients), s[9].Span);
+        public void Backward(Memory<float>[] s, RecurrentParameters? parameters = null, RecurrentParameters? gradients = null)
+        {
+            if (Prepared is not null && parameters is null)
+                Stack.Backward(Steps, Batch, s[0].Span, s[1].Span, Prepared, s[2].Span, s[3].Span, s[4].Span, s[5].Span,
+                    s[6].Span, s[7].Span, s[8].Span, Pick(gradients, Gradients), s[9].Span);
+            else
+                Stack.Backward(Steps, Batch, s[0].Span, s[1].Span, Pick(parameters, Parameters), s[2].Span, s[3].Span, s[4].Span, s[5].Span,
+                    s[6].Span, s[7].Span, s[8].Span, Pick(gradients, Gradients), s[9].Span);
+        }
+
+        /// <summary>The prepared overloads with weights that cannot serve the call: null, or (backward) prepared for inference only.</summary>
+        public void ForwardWithNullWeights(Memory<float>[] s) =>
+            Stack.Forward(Steps, Batch, s[0].Span, s[1].Span, s[2].Span, (PreparedWeights)null!, s[3].Span, s[4].Span, s[5].Span, s[6].Span, Training);
+
+        public void BackwardWithInferenceWeights(Memory<float>[] s) =>
+            Stack.Backward(Steps, Batch, s[0].Span, s[1].Span, Stack.Prepare(Parameters), s[2].Span, s[3].Span, s[4].Span, s[5].Span,
+                s[6].Span, s[7].Span, s[8].Span, Gradients, s[9].Span);
 
         public static readonly RecurrentParameters Null = new(CellKind.RnnTanh, 1, 1);
 
@@ -591,14 +618,20 @@ public class InvalidArgumentTests
         yield return new(forward, Null, (d, arena) =>
         {
             var (call, s) = StackCall.Valid(d, arena, backward: false);
-            return Names(() => call.Forward(s, parameters: StackCall.Null), "parameters");
+            return d.Seed % 2 == 0 ? Names(() => call.Forward(s, parameters: StackCall.Null), "parameters") : Names(() => call.ForwardWithNullWeights(s), "weights");
         });
         yield return new(forward, Mismatch, (d, arena) =>
         {
             var (call, s) = StackCall.Valid(d, arena, backward: false);
             var other = new RecurrentParameters(call.Stack.Cell, call.Stack.InputSize + 1, call.Stack.HiddenSize, call.Stack.Layers, call.Stack.Directions == 2);
-            return Names(() => call.Forward(s, parameters: other), "parameters");
+            return Pick(d, 3) switch
+            {
+                0 => Names(() => call.Forward(s, parameters: other), "parameters"),
+                1 => Names(() => call.Stack.Prepare(other), "parameters"),
+                _ => Names(() => call.Stack.Prepare(null!), "parameters"),
+            };
         });
+
         // An output (y, hT, cT, workspace) overlapping an input or another output, or an output overlapping the weights.
         yield return new(forward, Overlap, (d, arena) =>
         {
@@ -632,7 +665,8 @@ public class InvalidArgumentTests
                 0 => Names(() => call.Backward(s, parameters: other), "parameters"),
                 1 => Names(() => call.Backward(s, gradients: other), "gradients"),
                 // The gradients are the parameters themselves: backward would add into the weights it reads.
-                _ => Names(() => call.Backward(s, gradients: call.Parameters), "gradients"),
+                _ => d.Seed % 2 == 0 ? Names(() => call.Backward(s, gradients: call.Parameters), "gradients")
+                    : Names(() => call.BackwardWithInferenceWeights(s), "weights"),
             };
         });
         yield return new(backward, Overlap, (d, arena) =>

@@ -53,7 +53,10 @@ public class DirectionLayerTests
         IDirectionLayer layer = c.Cell.Layer();
         var plan = new DirectionPlan(new KernelContext(c.Path, 1), new DirectionShape(layer.Cell, c.T, c.N, c.I, c.H, Training: true), c.Reverse);
         var workspace = new float[plan.Shape.WorkspaceLength];
-        var weights = new DirectionTensors(ToFloat(wih), ToFloat(whh), ToFloat(bih), ToFloat(bhh));
+        var weights = new DirectionWeights(new DirectionTensors(ToFloat(wih), ToFloat(whh), ToFloat(bih), ToFloat(bhh)))
+        {
+            PackScratch = new float[plan.Shape.PackedRecurrentLength],
+        };
         var yFull = new Guarded(c.T * c.N * ldy, fill: 3f);
         var hT = new Guarded(state);
         var cT = new Guarded(state);

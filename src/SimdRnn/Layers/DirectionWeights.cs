@@ -1,0 +1,51 @@
+using SimdRnn.Execution;
+
+namespace SimdRnn.Layers;
+
+/// <summary>
+/// The weights of one direction of one layer as its loops use them: the tensors, and their packed forms when the
+/// caller prepared them (<see cref="PreparedWeights"/>); what is not prepared is packed per call into the stack's
+/// pack scratch (W_hh) or on the fly by the GEMM (W_ih).
+/// </summary>
+internal readonly ref struct DirectionWeights(DirectionTensors tensors)
+{
+    public DirectionTensors Tensors { get; } = tensors;
+
+    /// <summary>W_ih^T packed (I x G*H), or empty.</summary>
+    public ReadOnlySpan<float> PackedInputTransposed { get; init; }
+
+    /// <summary>W_hh^T packed (H x G*H) for the forward steps, or empty.</summary>
+    public ReadOnlySpan<float> PackedRecurrentTransposed { get; init; }
+
+    /// <summary>W_hh packed (G*H x H) for the backward steps, or empty.</summary>
+    public ReadOnlySpan<float> PackedRecurrent { get; init; }
+
+    /// <summary>Where W_hh (or W_hh^T) is packed when it was not prepared.</summary>
+    public Span<float> PackScratch { get; init; }
+
+    /// <summary>W_hh^T packed for the forward steps: the prepared panels, or packed now into the scratch.</summary>
+    public ReadOnlySpan<float> RecurrentTransposed(in KernelContext context, int hidden, int gateWidth) =>
+        !PackedRecurrentTransposed.IsEmpty ? PackedRecurrentTransposed
+            : PackedMatrix.PackInto(context, MatrixOp.Transpose, hidden, gateWidth, Tensors.RecurrentWeights, hidden, PackScratch);
+
+    /// <summary>W_hh packed for the backward steps: the prepared panels, or packed now into the scratch.</summary>
+    public ReadOnlySpan<float> Recurrent(in KernelContext context, int hidden, int gateWidth) =>
+        !PackedRecurrent.IsEmpty ? PackedRecurrent
+            : PackedMatrix.PackInto(context, MatrixOp.None, gateWidth, hidden, Tensors.RecurrentWeights, hidden, PackScratch);
+}
+
+/// <summary>The four tensors of one direction of one layer, as views of <see cref="RecurrentParameters.All"/> (or of gradients of the same shape).</summary>
+internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<float> recurrentWeights, Span<float> inputBias, Span<float> recurrentBias)
+{
+    /// <summary>W_ih, G*H x I.</summary>
+    public Span<float> InputWeights { get; } = inputWeights;
+
+    /// <summary>W_hh, G*H x H.</summary>
+    public Span<float> RecurrentWeights { get; } = recurrentWeights;
+
+    /// <summary>b_ih, G*H.</summary>
+    public Span<float> InputBias { get; } = inputBias;
+
+    /// <summary>b_hh, G*H.</summary>
+    public Span<float> RecurrentBias { get; } = recurrentBias;
+}

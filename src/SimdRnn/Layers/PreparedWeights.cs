@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SimdRnn.Execution;
+using SimdRnn.Layers;
+
+namespace SimdRnn;
+
+/// <summary>
+/// A <see cref="RecurrentStack"/>'s weights packed once into the kernels' panel layout, so that calls with them pack
+/// nothing: W_ih^T and W_hh^T of every layer and direction, and W_hh as well when prepared for training. Made by
+/// <see cref="RecurrentStack.Prepare"/>; pass it to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, Span{float}, Span{float}, Span{float}, Span{float}, bool)"/>
+/// and <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/>.
+/// </summary>
+/// <remarks>
+/// Results are bitwise the same as with the <see cref="RecurrentParameters"/> it was prepared from. It holds packed
+/// copies of the weight matrices and reads the rest (the biases; W_ih in backward) from <see cref="Parameters"/> at each
+/// call, so after changing the parameters (an optimizer step) call <see cref="Refresh"/> before the next call: it
+/// packs into the same memory and allocates nothing. Between refreshes it is read-only, so any number of threads and
+/// calls may share it; refreshing while another thread computes with it is the caller's race.
+/// </remarks>
+public sealed class PreparedWeights
+{
+    // Per (layer, direction): W_ih^T (I x G*H), W_hh^T (H x G*H) and, for training, W_hh (G*H x H), each packed into a
+    // pinned array (the packed panels start at a cache line, at an offset fixed by the array's address).
+    private readonly PackedBuffer[] _buffers;
+    private readonly int _perDirection;
+    private readonly int _gateWidth;
+    private readonly int _threads;
+
+    internal PreparedWeights(RecurrentStack stack, RecurrentParameters parameters, bool training)
+    {
+        Parameters = parameters;
+        Training = training;
+        Path = stack.Path;
+        _threads = stack.MaxDegreeOfParallelism;
+        _gateWidth = parameters.Cell.GateCount() * parameters.HiddenSize;
+        _perDirection = training ? 3 : 2;
+        _buffers = new PackedBuffer[parameters.Layers * parameters.Directions * _perDirection];
+        for (int layer = 0; layer < parameters.Layers; layer++)
+            for (int direction = 0; direction < parameters.Directions; direction++)
+            {
+                int index = (layer * parameters.Directions + direction) * _perDirection;
+                int input = parameters.LayerInputSize(layer), hidden = parameters.HiddenSize;
+                _buffers[index] = new PackedBuffer(input, _gateWidth);
+                _buffers[index + 1] = new PackedBuffer(hidden, _gateWidth);
+                if (training) _buffers[index + 2] = new PackedBuffer(_gateWidth, hidden);
+            }
+
+        Refresh();
+    }
+
+    /// <summary>The parameters these were prepared from (and are refreshed from).</summary>
+    public RecurrentParameters Parameters { get; }
+
+    /// <summary>Whether <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/>
+    /// can use them (they then hold W_hh packed for the backward steps too).</summary>
+    public bool Training { get; }
+
+    /// <summary>The path whose panel layout these hold (the preparing stack's).</summary>
+    internal SimdPath Path { get; }
+
+    /// <summary>Packs <see cref="Parameters"/> again, into the same memory: call it after the parameters changed.</summary>
+    public void Refresh()
+    {
+        var context = KernelContext.Create(_threads, Path);
+        for (int layer = 0; layer < Parameters.Layers; layer++)
+            for (int direction = 0; direction < Parameters.Directions; direction++)
+            {
+                int index = (layer * Parameters.Directions + direction) * _perDirection;
+                DirectionTensors tensors = Parameters.Direction(layer, direction);
+                int input = Parameters.LayerInputSize(layer), hidden = Parameters.HiddenSize;
+                _buffers[index].Pack(context, MatrixOp.Transpose, input, _gateWidth, tensors.InputWeights, input);
+                _buffers[index + 1].Pack(context, MatrixOp.Transpose, hidden, _gateWidth, tensors.RecurrentWeights, hidden);
+                if (Training) _buffers[index + 2].Pack(context, MatrixOp.None, _gateWidth, hidden, tensors.RecurrentWeights, hidden);
+            }
+    }
+
+    /// <summary>The tensors of one direction with their packed forms.</summary>
+    internal DirectionWeights Direction(int layer, int direction)
+    {
+        int index = (layer * Parameters.Directions + direction) * _perDirection;
+        return new DirectionWeights(Parameters.Direction(layer, direction))
+        {
+            PackedInputTransposed = _buffers[index].Panels,
+            PackedRecurrentTransposed = _buffers[index + 1].Panels,
+            PackedRecurrent = Training ? _buffers[index + 2].Panels : default,
+        };
+    }
+
+    private sealed class PackedBuffer(int k, int n)
+    {
+        private readonly float[] _storage = GC.AllocateArray<float>(checked((int)PackedMatrix.BufferLength(k, n)), pinned: true);
+        private int _offset, _length;
+
+        public ReadOnlySpan<float> Panels => _storage.AsSpan(_offset, _length);
+
+        public void Pack(in KernelContext context, MatrixOp op, int rows, int columns, ReadOnlySpan<float> source, int ld)
+        {
+            Span<float> panels = PackedMatrix.PackInto(context, op, rows, columns, source, ld, _storage);
+            _length = panels.Length;
+            // The panels start where the pinned array's first cache line does; the offset never changes.
+            _offset = (int)(Unsafe.ByteOffset(ref _storage[0], ref MemoryMarshal.GetReference(panels)) / sizeof(float));
+        }
+    }
+}
