@@ -1,10 +1,10 @@
 /*
  * onednn_rnn: times oneDNN's RNN primitives (LSTM, linear-before-reset GRU, vanilla tanh RNN)
- * on the RNN problems of ../shared/PROBLEMS.md and prints
+ * on the rnn problems of native-compare/problems.tsv (conventions in PROBLEMS.md) and prints
  * `harness,problem,threads,ms_median,gflops` CSV.
  *
- * Usage: onednn_rnn --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv]
- *        onednn_rnn --list
+ * Usage: onednn_rnn --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv] [--table PATH]
+ *        onednn_rnn --list [--table PATH]
  *
  * One layer, unidirectional (left to right), time-major (src/dst tnc, states ldnc), fp32, on
  * oneDNN's CPU engine. Weights are created in the user layout ldigo and reordered, before
@@ -18,6 +18,7 @@
  *                                 untimed forward_training precedes each timed call
  *                   onednn-train  forward_training + backward in one timed call
  *   infer problems  onednn-infer  forward_inference
+ *   stream problems are refused (not run yet: one step per call, state carried between calls)
  * GFLOP/s with the PROBLEMS.md convention: fwd = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru,
  * 4 lstm), bwd = 2 x fwd, train = 3 x fwd, infer = fwd.
  *
@@ -46,64 +47,48 @@
 #include <unordered_map>
 #include <vector>
 
+#include "problem_table.h"
+
 using namespace dnnl;
 using tag = memory::format_tag;
 using dt = memory::data_type;
 
 namespace {
 
-enum class cell_t { lstm, gru, rnn_tanh };
-
-struct problem_t {
-    const char *id;
-    cell_t cell;
-    int I, H, N, T;
-    bool train; // train: forward_training + backward; else forward_inference
-};
-
-const problem_t PROBLEMS[] = {
-    {"lstm-seed", cell_t::lstm, 65, 128, 32, 50, true},
-    {"rnn-tanh", cell_t::rnn_tanh, 1024, 1024, 32, 50, true},
-    {"lstm-256", cell_t::lstm, 256, 256, 32, 50, true},
-    {"lstm-512", cell_t::lstm, 512, 512, 64, 25, true},
-    {"lstm-1024", cell_t::lstm, 1024, 1024, 64, 25, true},
-    {"gru-512", cell_t::gru, 512, 512, 32, 50, true},
-    {"lstm-512-b1", cell_t::lstm, 512, 512, 1, 25, false},
-    {"lstm-1024-b4", cell_t::lstm, 1024, 1024, 4, 25, false},
-};
-const int NPROBLEMS = (int)(sizeof PROBLEMS / sizeof PROBLEMS[0]);
 const int MIN_ITERS = 10;
 const int MAX_SELECTED = 64;
 
-const char *cell_name(cell_t c)
-{
-    return c == cell_t::lstm ? "lstm" : c == cell_t::gru ? "gru" : "rnn-tanh";
-}
-int gates(cell_t c) { return c == cell_t::lstm ? 4 : c == cell_t::gru ? 3 : 1; }
-int bias_gates(cell_t c) { return c == cell_t::gru ? 4 : gates(c); } // LBR GRU: extra b_hn
+int gates(cell_kind_t c) { return c == CELL_LSTM ? 4 : c == CELL_GRU ? 3 : 1; }
+int bias_gates(cell_kind_t c) { return c == CELL_GRU ? 4 : gates(c); } // LBR GRU: extra b_hn
 
 double fwd_flops(const problem_t &p)
 {
-    return 2.0 * p.T * p.N * gates(p.cell) * (double)p.H * (p.I + p.H);
+    return 2.0 * p.t * p.n * gates(p.cell) * (double)p.h * (p.i + p.h);
 }
 
-void usage(FILE *out)
+bool runnable(const problem_t &p) { return p.kind == KIND_RNN && p.mode != MODE_STREAM; }
+
+/* table: the loaded problems, or nullptr before it is read. */
+void usage(FILE *out, const problem_table_t *table)
 {
     fprintf(out,
-            "usage: onednn_rnn --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv]\n"
-            "       onednn_rnn --list\n"
-            "  --problem ID...  one or more of:");
-    for (int i = 0; i < NPROBLEMS; i++)
-        fprintf(out, " %s", PROBLEMS[i].id);
+            "usage: onednn_rnn --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv] [--table PATH]\n"
+            "       onednn_rnn --list [--table PATH]\n"
+            "  --problem ID...  one or more of the train and infer rnn problems of the table:");
+    for (int i = 0; table != nullptr && i < table->count; i++)
+        if (runnable(table->rows[i]))
+            fprintf(out, " %s", table->rows[i].id);
     fprintf(out,
-            "\n"
+            "%s\n"
             "  --threads N      OpenMP threads (omp_set_num_threads), N >= 1\n"
             "  --iters K        timed calls per problem and harness, K >= %d (default 20)\n"
             "  --warmup W       untimed calls before timing, W >= 1 (default 3)\n"
             "  --csv            print CSV (harness,problem,threads,ms_median,gflops); the default\n"
             "                   output is the same CSV, the flag is accepted for symmetry with simdrnn\n"
-            "  --list           print the problems (id,cell,I,H,N,T,mode) and exit\n",
-            MIN_ITERS);
+            "  --list           print the rnn problems (id,cell,I,H,N,T,mode) and exit\n"
+            "  --table PATH     the problem table (default: problems.tsv in the directory above this\n"
+            "                   executable's, i.e. native-compare/ for build/onednn_rnn)\n",
+            table == nullptr ? " (--help lists them)" : "", MIN_ITERS);
 }
 
 int parse_int(const char *s, const char *what, int min, int *out)
@@ -117,14 +102,6 @@ int parse_int(const char *s, const char *what, int min, int *out)
     }
     *out = (int)v;
     return 0;
-}
-
-const problem_t *find_problem(const char *id)
-{
-    for (int i = 0; i < NPROBLEMS; i++)
-        if (strcmp(PROBLEMS[i].id, id) == 0)
-            return &PROBLEMS[i];
-    return nullptr;
 }
 
 double now_seconds()
@@ -197,21 +174,23 @@ primitive_desc make_fwd_pd(const problem_t &p, const descs_t &d, prop_kind pk, c
 {
     const auto dir = rnn_direction::unidirectional_left2right;
     switch (p.cell) {
-    case cell_t::lstm:
+    case CELL_LSTM:
         return lstm_forward::primitive_desc(
             lstm_forward::desc(pk, dir, d.src_layer, d.src_iter, d.src_iter_c, d.wl_any, d.wi_any,
                                d.bias, d.dst_layer, d.dst_iter, d.dst_iter_c),
             attr, eng);
-    case cell_t::gru:
+    case CELL_GRU:
         return lbr_gru_forward::primitive_desc(
             lbr_gru_forward::desc(pk, dir, d.src_layer, d.src_iter, d.wl_any, d.wi_any, d.bias,
                                   d.dst_layer, d.dst_iter),
             attr, eng);
-    case cell_t::rnn_tanh:
+    case CELL_RNN_TANH:
         return vanilla_rnn_forward::primitive_desc(
             vanilla_rnn_forward::desc(pk, algorithm::eltwise_tanh, dir, d.src_layer, d.src_iter,
                                       d.wl_any, d.wi_any, d.bias, d.dst_layer, d.dst_iter),
             attr, eng);
+    case CELL_NONE: // a gemm row, never selected
+        break;
     }
     abort();
 }
@@ -219,9 +198,11 @@ primitive_desc make_fwd_pd(const problem_t &p, const descs_t &d, prop_kind pk, c
 primitive make_fwd(const problem_t &p, const primitive_desc &pd)
 {
     switch (p.cell) {
-    case cell_t::lstm: return lstm_forward(lstm_forward::primitive_desc(pd.get()));
-    case cell_t::gru: return lbr_gru_forward(lbr_gru_forward::primitive_desc(pd.get()));
-    case cell_t::rnn_tanh: return vanilla_rnn_forward(vanilla_rnn_forward::primitive_desc(pd.get()));
+    case CELL_LSTM: return lstm_forward(lstm_forward::primitive_desc(pd.get()));
+    case CELL_GRU: return lbr_gru_forward(lbr_gru_forward::primitive_desc(pd.get()));
+    case CELL_RNN_TANH: return vanilla_rnn_forward(vanilla_rnn_forward::primitive_desc(pd.get()));
+    case CELL_NONE: // a gemm row, never selected
+        break;
     }
     abort();
 }
@@ -234,26 +215,28 @@ primitive_desc make_bwd_pd(const problem_t &p, const descs_t &d, const primitive
     const auto bk = prop_kind::backward;
     const memory::desc bias_any(d.bias.dims(), dt::f32, tag::any);
     switch (p.cell) {
-    case cell_t::lstm:
+    case CELL_LSTM:
         return lstm_backward::primitive_desc(
             lstm_backward::desc(bk, dir, d.src_layer, d.src_iter, d.src_iter_c, d.wl_any, d.wi_any,
                                 d.bias, d.dst_layer, d.dst_iter, d.dst_iter_c, d.src_layer,
                                 d.src_iter, d.src_iter_c, d.wl_any, d.wi_any, bias_any,
                                 d.dst_layer, d.dst_iter, d.dst_iter_c),
             attr, eng, lstm_forward::primitive_desc(fwd_pd.get()));
-    case cell_t::gru:
+    case CELL_GRU:
         return lbr_gru_backward::primitive_desc(
             lbr_gru_backward::desc(bk, dir, d.src_layer, d.src_iter, d.wl_any, d.wi_any, d.bias,
                                    d.dst_layer, d.dst_iter, d.src_layer, d.src_iter, d.wl_any,
                                    d.wi_any, bias_any, d.dst_layer, d.dst_iter),
             attr, eng, lbr_gru_forward::primitive_desc(fwd_pd.get()));
-    case cell_t::rnn_tanh:
+    case CELL_RNN_TANH:
         return vanilla_rnn_backward::primitive_desc(
             vanilla_rnn_backward::desc(bk, algorithm::eltwise_tanh, dir, d.src_layer, d.src_iter,
                                        d.wl_any, d.wi_any, d.bias, d.dst_layer, d.dst_iter,
                                        d.src_layer, d.src_iter, d.wl_any, d.wi_any, bias_any,
                                        d.dst_layer, d.dst_iter),
             attr, eng, vanilla_rnn_forward::primitive_desc(fwd_pd.get()));
+    case CELL_NONE: // a gemm row, never selected
+        break;
     }
     abort();
 }
@@ -261,9 +244,11 @@ primitive_desc make_bwd_pd(const problem_t &p, const descs_t &d, const primitive
 primitive make_bwd(const problem_t &p, const primitive_desc &pd)
 {
     switch (p.cell) {
-    case cell_t::lstm: return lstm_backward(lstm_backward::primitive_desc(pd.get()));
-    case cell_t::gru: return lbr_gru_backward(lbr_gru_backward::primitive_desc(pd.get()));
-    case cell_t::rnn_tanh: return vanilla_rnn_backward(vanilla_rnn_backward::primitive_desc(pd.get()));
+    case CELL_LSTM: return lstm_backward(lstm_backward::primitive_desc(pd.get()));
+    case CELL_GRU: return lbr_gru_backward(lbr_gru_backward::primitive_desc(pd.get()));
+    case CELL_RNN_TANH: return vanilla_rnn_backward(vanilla_rnn_backward::primitive_desc(pd.get()));
+    case CELL_NONE: // a gemm row, never selected
+        break;
     }
     abort();
 }
@@ -307,9 +292,10 @@ struct row_t {
 /* Runs one problem; returns false if its sanity check failed. */
 bool run_problem(const problem_t &p, int threads, int iters, int warmup, const engine &eng, stream &s)
 {
-    const memory::dim T = p.T, N = p.N, I = p.I, H = p.H, G = gates(p.cell), GB = bias_gates(p.cell);
-    const float wscale = 1.0f / std::sqrt((float)p.H);
-    const bool lstm = p.cell == cell_t::lstm;
+    const memory::dim T = p.t, N = p.n, I = p.i, H = p.h, G = gates(p.cell), GB = bias_gates(p.cell);
+    const float wscale = 1.0f / std::sqrt((float)p.h);
+    const bool lstm = p.cell == CELL_LSTM;
+    const bool train = p.mode == MODE_TRAIN;
 
     descs_t d;
     d.src_layer = {{T, N, I}, dt::f32, tag::tnc};
@@ -336,19 +322,19 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
     primitive_attr attr;
     attr.set_scratchpad_mode(scratchpad_mode::user);
 
-    const prop_kind fk = p.train ? prop_kind::forward_training : prop_kind::forward_inference;
+    const prop_kind fk = train ? prop_kind::forward_training : prop_kind::forward_inference;
     primitive_desc fpd = make_fwd_pd(p, d, fk, eng, attr);
     primitive fwd = make_fwd(p, fpd);
     memory f_wl = reordered(wl_user, arg_md(fpd, DNNL_ARG_WEIGHTS_LAYER), eng, s);
     memory f_wi = reordered(wi_user, arg_md(fpd, DNNL_ARG_WEIGHTS_ITER), eng, s);
     memory f_scratch(fpd.scratchpad_desc(), eng);
-    memory ws = p.train ? memory(fpd.workspace_desc(), eng) : memory();
+    memory ws = train ? memory(fpd.workspace_desc(), eng) : memory();
     fprintf(stderr, "onednn_rnn: %s (%s I=%d H=%d N=%d T=%d, %s): forward impl %s; weights_layer %s; "
                     "weights_iter %s; workspace %zu B, scratchpad %zu B\n",
-            p.id, cell_name(p.cell), p.I, p.H, p.N, p.T, p.train ? "train" : "infer", fpd.impl_info_str(),
+            p.id, problem_cell_name(p.cell), p.i, p.h, p.n, p.t, problem_mode_name(p.mode), fpd.impl_info_str(),
             layout_name(arg_md(fpd, DNNL_ARG_WEIGHTS_LAYER)).c_str(),
             layout_name(arg_md(fpd, DNNL_ARG_WEIGHTS_ITER)).c_str(),
-            p.train ? fpd.workspace_desc().get_size() : (size_t)0, fpd.scratchpad_desc().get_size());
+            train ? fpd.workspace_desc().get_size() : (size_t)0, fpd.scratchpad_desc().get_size());
 
     std::unordered_map<int, memory> fargs = {
         {DNNL_ARG_SRC_LAYER, x}, {DNNL_ARG_SRC_ITER, h0}, {DNNL_ARG_WEIGHTS_LAYER, f_wl},
@@ -358,7 +344,7 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
         fargs[DNNL_ARG_SRC_ITER_C] = c0;
         fargs[DNNL_ARG_DST_ITER_C] = cT;
     }
-    if (p.train)
+    if (train)
         fargs[DNNL_ARG_WORKSPACE] = ws;
 
     auto run_fwd = [&] {
@@ -384,7 +370,7 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
     };
     auto nothing = [] {};
 
-    if (!p.train) {
+    if (!train) {
         for (int w = 0; w < warmup; w++)
             run_fwd();
         if (!check_memory(p, "dst_layer", y) || !check_memory(p, "dst_iter", hT))
@@ -491,38 +477,37 @@ const char *isa_name(cpu_isa isa)
 
 int main(int argc, char **argv)
 {
-    std::vector<const problem_t *> selected;
+    std::vector<const char *> ids;
+    const char *table_path = nullptr;
     int threads = 0, iters = 20, warmup = 3;
+    bool help = false, list = false;
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--problem") == 0) {
-            size_t before = selected.size();
+            size_t before = ids.size();
             while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
-                const char *id = argv[++i];
-                const problem_t *p = find_problem(id);
-                if (p == nullptr) {
-                    fprintf(stderr, "onednn_rnn: unknown problem '%s'\n", id);
-                    usage(stderr);
-                    return 2;
-                }
-                if ((int)selected.size() == MAX_SELECTED) {
+                if ((int)ids.size() == MAX_SELECTED) {
                     fprintf(stderr, "onednn_rnn: more than %d problems given\n", MAX_SELECTED);
                     return 2;
                 }
-                selected.push_back(p);
+                ids.push_back(argv[++i]);
             }
-            if (selected.size() == before) {
+            if (ids.size() == before) {
                 fprintf(stderr, "onednn_rnn: --problem needs at least one ID\n");
                 return 2;
             }
         } else if (strcmp(arg, "--threads") == 0 || strcmp(arg, "--iters") == 0 ||
-                   strcmp(arg, "--warmup") == 0) {
+                   strcmp(arg, "--warmup") == 0 || strcmp(arg, "--table") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "onednn_rnn: %s needs a value\n", arg);
                 return 2;
             }
             const char *v = argv[++i];
+            if (strcmp(arg, "--table") == 0) {
+                table_path = v;
+                continue;
+            }
             int rc = strcmp(arg, "--threads") == 0 ? parse_int(v, "thread count", 1, &threads)
                      : strcmp(arg, "--iters") == 0 ? parse_int(v, "iteration count", MIN_ITERS, &iters)
                                                    : parse_int(v, "warm-up count", 1, &warmup);
@@ -531,26 +516,53 @@ int main(int argc, char **argv)
         } else if (strcmp(arg, "--csv") == 0) {
             /* CSV is the only output format. */
         } else if (strcmp(arg, "--list") == 0) {
-            printf("id,cell,I,H,N,T,mode\n");
-            for (int k = 0; k < NPROBLEMS; k++) {
-                const problem_t &p = PROBLEMS[k];
-                printf("%s,%s,%d,%d,%d,%d,%s\n", p.id, cell_name(p.cell), p.I, p.H, p.N, p.T,
-                       p.train ? "train" : "infer");
-            }
-            return 0;
+            list = true;
         } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            return 0;
+            help = true;
         } else {
             fprintf(stderr, "onednn_rnn: unknown argument '%s'\n", arg);
-            usage(stderr);
+            usage(stderr, nullptr);
             return 2;
         }
     }
-    if (selected.empty() || threads == 0) {
-        fprintf(stderr, "onednn_rnn: --problem and --threads are required\n");
-        usage(stderr);
+    // The table after the arguments: --table may come last, and --help and --list show its problems.
+    problem_table_t table;
+    if (problem_table_load("onednn_rnn", table_path, &table) != 0)
         return 2;
+    if (help) {
+        usage(stdout, &table);
+        return 0;
+    }
+    if (list) {
+        printf("id,cell,I,H,N,T,mode\n");
+        for (int k = 0; k < table.count; k++) {
+            const problem_t &p = table.rows[k];
+            if (p.kind == KIND_RNN)
+                printf("%s,%s,%d,%d,%d,%d,%s\n", p.id, problem_cell_name(p.cell), p.i, p.h, p.n, p.t,
+                       problem_mode_name(p.mode));
+        }
+        return 0;
+    }
+    if (ids.empty() || threads == 0) {
+        fprintf(stderr, "onednn_rnn: --problem and --threads are required\n");
+        usage(stderr, &table);
+        return 2;
+    }
+    std::vector<const problem_t *> selected;
+    for (const char *id : ids) {
+        const problem_t *p = problem_table_find(&table, id);
+        if (p == nullptr || !runnable(*p)) {
+            if (p == nullptr)
+                fprintf(stderr, "onednn_rnn: unknown problem '%s'\n", id);
+            else if (p->kind != KIND_RNN)
+                fprintf(stderr, "onednn_rnn: '%s' is not an rnn problem\n", id);
+            else
+                fprintf(stderr, "onednn_rnn: '%s' is a stream problem (one step per call, state carried "
+                                "between calls), which this harness does not run yet\n", id);
+            usage(stderr, &table);
+            return 2;
+        }
+        selected.push_back(p);
     }
 
     // Threads first: oneDNN sizes its kernels' work split when primitives are created.

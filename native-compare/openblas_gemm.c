@@ -1,11 +1,14 @@
 /*
- * openblas_gemm: times row-major cblas_sgemm (OpenBLAS) on the GEMM problems of
- * ../shared/PROBLEMS.md and prints `harness,problem,threads,ms_median,gflops` CSV.
+ * openblas_gemm: times row-major cblas_sgemm (OpenBLAS) on the gemm problems of
+ * native-compare/problems.tsv (conventions in PROBLEMS.md) and prints
+ * `harness,problem,threads,ms_median,gflops` CSV.
  *
  * Usage: openblas_gemm --problem ID [ID...] --threads N [--iters K] [--warmup W] [--gemv] [--csv]
+ *                      [--table PATH]
  *
  * Each problem: C[M,N] = alpha * op(A) * B + beta * C, alpha = 1, beta = 0, fp32,
- * inputs uniform in [-1, 1] (fixed seed). op(A) = A^T (A stored K x M) for dweight-512.
+ * inputs uniform in [-1, 1] (fixed seed). op(A) = A^T (A stored K x M) where the table's
+ * a_transposed says yes (dweight-512).
  * W warm-up calls, then K timed calls (CLOCK_MONOTONIC); the median is reported and
  * GFLOP/s = 2*M*N*K / median seconds. A few entries of C are checked against a
  * double-precision dot product so that a mis-set transpose or stride cannot go unnoticed.
@@ -24,46 +27,38 @@
 #include <string.h>
 #include <time.h>
 
+#include "problem_table.h"
+
 /* Declared by OpenBLAS's cblas.h; repeated here so that a netlib cblas.h cannot hide them. */
 extern void openblas_set_num_threads(int num_threads);
 extern int openblas_get_num_threads(void);
 extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);
 
-typedef struct {
-    const char *id;
-    int m, n, k;
-    int trans_a; /* 1: A is stored K x M and used transposed */
-} problem_t;
-
-static const problem_t PROBLEMS[] = {
-    {"sq-1024", 1024, 1024, 1024, 0},
-    {"sq-2048", 2048, 2048, 2048, 0},
-    {"recur-512", 64, 2048, 512, 0},
-    {"inproj-512", 1600, 2048, 512, 0},
-    {"dweight-512", 512, 2048, 1600, 1},
-    {"skinny-1", 1, 4096, 1024, 0},
-};
-#define NPROBLEMS ((int)(sizeof PROBLEMS / sizeof PROBLEMS[0]))
 #define MAX_SELECTED 64
 #define MIN_ITERS 10
 
-static void usage(FILE *out)
+/* table: the loaded problems, or NULL before it is read. */
+static void usage(FILE *out, const problem_table_t *table)
 {
     fprintf(out,
             "usage: openblas_gemm --problem ID [ID...] --threads N [--iters K] [--warmup W] [--gemv] [--csv]\n"
-            "  --problem ID...  one or more of:");
-    for (int i = 0; i < NPROBLEMS; i++)
-        fprintf(out, " %s", PROBLEMS[i].id);
+            "                     [--table PATH]\n"
+            "  --problem ID...  one or more of the gemm problems of the table:");
+    for (int i = 0; table != NULL && i < table->count; i++)
+        if (table->rows[i].kind == KIND_GEMM)
+            fprintf(out, " %s", table->rows[i].id);
     fprintf(out,
-            "\n"
+            "%s\n"
             "  --threads N      OpenBLAS threads (openblas_set_num_threads), N >= 1\n"
             "  --iters K        timed calls per problem, K >= %d (default 20)\n"
             "  --warmup W       untimed calls before timing, W >= 1 (default 3)\n"
             "  --gemv           time cblas_sgemv (harness openblas-sgemv); M = 1 problems only\n"
             "  --csv            print CSV (harness,problem,threads,ms_median,gflops); the default\n"
-            "                   output is the same CSV, the flag is accepted for symmetry with simdrnn\n",
-            MIN_ITERS);
+            "                   output is the same CSV, the flag is accepted for symmetry with simdrnn\n"
+            "  --table PATH     the problem table (default: problems.tsv in the directory above this\n"
+            "                   executable's, i.e. native-compare/ for build/openblas_gemm)\n",
+            table == NULL ? " (--help lists them)" : "", MIN_ITERS);
 }
 
 static int parse_int(const char *s, const char *what, int min, int *out)
@@ -77,14 +72,6 @@ static int parse_int(const char *s, const char *what, int min, int *out)
     }
     *out = (int)v;
     return 0;
-}
-
-static const problem_t *find_problem(const char *id)
-{
-    for (int i = 0; i < NPROBLEMS; i++)
-        if (strcmp(PROBLEMS[i].id, id) == 0)
-            return &PROBLEMS[i];
-    return NULL;
 }
 
 static double now_seconds(void)
@@ -136,8 +123,8 @@ static void run_gemm(const problem_t *p, const float *a, const float *b, float *
         cblas_sgemv(CblasRowMajor, CblasTrans, p->k, p->n, 1.0f, b, p->n, a, 1, 0.0f, c, 1);
         return;
     }
-    const int lda = p->trans_a ? p->m : p->k; /* A is K x M when transposed, else M x K */
-    cblas_sgemm(CblasRowMajor, p->trans_a ? CblasTrans : CblasNoTrans, CblasNoTrans,
+    const int lda = p->a_transposed ? p->m : p->k; /* A is K x M when transposed, else M x K */
+    cblas_sgemm(CblasRowMajor, p->a_transposed ? CblasTrans : CblasNoTrans, CblasNoTrans,
                 p->m, p->n, p->k, 1.0f, a, lda, b, p->n, 0.0f, c, p->n);
 }
 
@@ -149,7 +136,7 @@ static int check_result(const problem_t *p, const float *a, const float *b, cons
         int j = (int)((unsigned)(s * 104729 + 13) % (unsigned)p->n);
         double ref = 0.0, mag = 0.0;
         for (int l = 0; l < p->k; l++) {
-            double av = p->trans_a ? a[(size_t)l * p->m + i] : a[(size_t)i * p->k + l];
+            double av = p->a_transposed ? a[(size_t)l * p->m + i] : a[(size_t)i * p->k + l];
             double bv = b[(size_t)l * p->n + j];
             ref += av * bv;
             mag += fabs(av * bv);
@@ -167,38 +154,37 @@ static int check_result(const problem_t *p, const float *a, const float *b, cons
 
 int main(int argc, char **argv)
 {
+    const char *ids[MAX_SELECTED];
     const problem_t *selected[MAX_SELECTED];
-    int nselected = 0, threads = 0, iters = 20, warmup = 3;
+    const char *table_path = NULL;
+    int nselected = 0, threads = 0, iters = 20, warmup = 3, help = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "--problem") == 0) {
             int before = nselected;
             while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) {
-                const char *id = argv[++i];
-                const problem_t *p = find_problem(id);
-                if (p == NULL) {
-                    fprintf(stderr, "openblas_gemm: unknown problem '%s'\n", id);
-                    usage(stderr);
-                    return 2;
-                }
                 if (nselected == MAX_SELECTED) {
                     fprintf(stderr, "openblas_gemm: more than %d problems given\n", MAX_SELECTED);
                     return 2;
                 }
-                selected[nselected++] = p;
+                ids[nselected++] = argv[++i];
             }
             if (nselected == before) {
                 fprintf(stderr, "openblas_gemm: --problem needs at least one ID\n");
                 return 2;
             }
         } else if (strcmp(arg, "--threads") == 0 || strcmp(arg, "--iters") == 0 ||
-                   strcmp(arg, "--warmup") == 0) {
+                   strcmp(arg, "--warmup") == 0 || strcmp(arg, "--table") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "openblas_gemm: %s needs a value\n", arg);
                 return 2;
             }
             const char *v = argv[++i];
+            if (strcmp(arg, "--table") == 0) {
+                table_path = v;
+                continue;
+            }
             int rc = strcmp(arg, "--threads") == 0 ? parse_int(v, "thread count", 1, &threads)
                      : strcmp(arg, "--iters") == 0 ? parse_int(v, "iteration count", MIN_ITERS, &iters)
                                                    : parse_int(v, "warm-up count", 1, &warmup);
@@ -209,18 +195,34 @@ int main(int argc, char **argv)
         } else if (strcmp(arg, "--csv") == 0) {
             /* CSV is the only output format. */
         } else if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-            usage(stdout);
-            return 0;
+            help = 1;
         } else {
             fprintf(stderr, "openblas_gemm: unknown argument '%s'\n", arg);
-            usage(stderr);
+            usage(stderr, NULL);
             return 2;
         }
     }
+    /* The table after the arguments: --table may come last, and --help lists its problems. */
+    problem_table_t table;
+    if (problem_table_load("openblas_gemm", table_path, &table) != 0)
+        return 2;
+    if (help) {
+        usage(stdout, &table);
+        return 0;
+    }
     if (nselected == 0 || threads == 0) {
         fprintf(stderr, "openblas_gemm: --problem and --threads are required\n");
-        usage(stderr);
+        usage(stderr, &table);
         return 2;
+    }
+    for (int s = 0; s < nselected; s++) {
+        selected[s] = problem_table_find(&table, ids[s]);
+        if (selected[s] == NULL || selected[s]->kind != KIND_GEMM) {
+            fprintf(stderr, selected[s] ? "openblas_gemm: '%s' is not a gemm problem\n"
+                                        : "openblas_gemm: unknown problem '%s'\n", ids[s]);
+            usage(stderr, &table);
+            return 2;
+        }
     }
 
     for (int s = 0; use_gemv && s < nselected; s++) {
@@ -275,5 +277,6 @@ int main(int argc, char **argv)
         free(c);
     }
     free(times);
+    free(table.rows);
     return 0;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# native-compare/run.sh: SimdRnn against native libraries on the problems of PROBLEMS.md.
+# native-compare/run.sh: SimdRnn against native libraries on the problems of problems.tsv
+# (conventions in PROBLEMS.md).
 # Installs what it needs, builds the harnesses, runs them one after another (never in
 # parallel) for each thread count and prints a markdown table; see README.md.
 set -euo pipefail
@@ -7,11 +8,24 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 
-GEMM_PROBLEMS="sq-1024 sq-2048 recur-512 inproj-512 dweight-512 skinny-1"
-GEMV_PROBLEMS="skinny-1" # M = 1: also timed with cblas_sgemv (OpenBLAS 0.3.21 sgemm has no GEMV path)
-RNN_TRAIN_PROBLEMS="lstm-seed rnn-tanh lstm-256 lstm-512 lstm-1024 gru-512"
-RNN_INFER_PROBLEMS="lstm-512-b1 lstm-1024-b4"
+# The problem lists come from the one table every harness reads; the harnesses check its rows
+# strictly, this script only that it is the table it expects (awk: no dependency before installs).
+problem_table=$here/problems.tsv
+table_header=$(printf 'id\tkind\tcell\tI\tH\tN\tT\tmode\tM\tK\ta_transposed\torigin')
+[ -r "$problem_table" ] || { echo "run.sh: cannot read $problem_table" >&2; exit 2; }
+[ "$(head -1 "$problem_table")" = "$table_header" ] ||
+    { echo "run.sh: $problem_table does not start with the header: $table_header" >&2; exit 2; }
+# table_ids AWK-CONDITION: the ids of the rows that satisfy it, in table order ($2 kind, $8 mode, $9 M).
+table_ids() { awk -F'\t' "NR > 1 && ($1) { printf \"%s%s\", sep, \$1; sep = \" \" }" "$problem_table"; }
+GEMM_PROBLEMS=$(table_ids '$2 == "gemm"')
+GEMV_PROBLEMS=$(table_ids '$2 == "gemm" && $9 == 1') # M = 1: also timed with cblas_sgemv (OpenBLAS 0.3.21 sgemm has no GEMV path)
+RNN_TRAIN_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "train"')
+RNN_INFER_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "infer"')
+RNN_STREAM_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "stream"') # listed, but no harness runs them yet
 RNN_PROBLEMS="$RNN_TRAIN_PROBLEMS $RNN_INFER_PROBLEMS"
+
+# in_list ID "LIST": whether ID is a word of LIST.
+in_list() { case " $2 " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 SUITES="gemm rnn train" # suites that exist; `all` runs the benchmark suites gemm and rnn
 
 usage() {
@@ -19,9 +33,11 @@ usage() {
 usage: native-compare/run.sh [options]
   --suite S              gemm | rnn | train | all (default gemm; all = gemm and rnn)
   --threads "1 2"        thread counts to run (default "1 2"; gemm and rnn)
-  --problems "ID ..."    problem IDs of the suite(s) run (default: all of them)
+  --problems "ID ..."    problem IDs of the suite(s) run (default: all of them), from
+                         native-compare/problems.tsv:
                            gemm: $GEMM_PROBLEMS
                            rnn:  $RNN_PROBLEMS
+                           (mode stream, not run yet: $RNN_STREAM_PROBLEMS)
   --iters K              timed calls per problem and harness, K >= 10 (default 20)
   --openblas-coretype C  run OpenBLAS with OPENBLAS_CORETYPE=C (default: unset, i.e. the
                          kernels OpenBLAS detects for this CPU)
@@ -86,6 +102,8 @@ suite_problems() {
 if [ -n "$problems" ]; then
     [ "$run_suites" != train ] || die "--problems does not apply to the train suite"
     for id in $problems; do
+        ! in_list "$id" "$RNN_STREAM_PROBLEMS" ||
+            die "problem '$id' is mode stream (one step per call, state carried), which no harness runs yet"
         found=0
         for s in $run_suites; do
             case " $(suite_problems "$s") " in *" $id "*) found=1 ;; esac
@@ -294,12 +312,13 @@ run_suite_gemm() {
             f="$out/$id-t$t"
             log "threads $t, $id: openblas"
             run_harness openblas "$f-openblas" 1 "$raw" "${openblas_env[@]}" "$here/build/openblas_gemm" \
-                --problem "$id" --threads "$t" --iters "$iters" --csv
+                --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
             case " $gemv_ids " in
                 *" $id "*)
                     log "threads $t, $id: openblas sgemv"
                     run_harness openblas-sgemv "$f-openblas-sgemv" 1 "$raw" "${openblas_env[@]}" \
-                        "$here/build/openblas_gemm" --gemv --problem "$id" --threads "$t" --iters "$iters" --csv ;;
+                        "$here/build/openblas_gemm" --table "$problem_table" --gemv --problem "$id" --threads "$t" \
+                        --iters "$iters" --csv ;;
             esac
             [ -n "$simdrnn_bin" ] || continue
             log "threads $t, $id: simdrnn"
@@ -341,9 +360,6 @@ build_onednn_harness() {
         "$here/onednn_rnn.cpp" -ldnnl
 }
 
-# in_list ID "LIST": whether ID is a word of LIST.
-in_list() { case " $2 " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
-
 run_suite_rnn() {
     local ids id
     ids=$(selected_problems rnn)
@@ -373,11 +389,11 @@ run_suite_rnn() {
             f="$out/$id-t$t"
             log "threads $t, $id: onednn"
             run_harness 'onednn-(fwd|bwd|train|infer)' "$f-onednn" 1 "$raw" env "${omp_env[@]}" OMP_NUM_THREADS="$t" \
-                "$here/build/onednn_rnn" --problem "$id" --threads "$t" --iters "$iters" --csv
+                "$here/build/onednn_rnn" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
             log "threads $t, $id: torch"
             run_harness 'torch-(fwd|bwd|train|infer)' "$f-torch" 1 "$raw" "${torch_env[@]}" \
-                OMP_NUM_THREADS="$t" "$python" "$here/torch_rnn.py" --problem "$id" --threads "$t" \
-                --iters "$iters" --csv
+                OMP_NUM_THREADS="$t" "$python" "$here/torch_rnn.py" --table "$problem_table" --problem "$id" \
+                --threads "$t" --iters "$iters" --csv
             [ -n "$simdrnn_bin" ] || continue
             log "threads $t, $id: simdrnn"
             if run_harness 'simdrnn-(fwd|bwd|train|infer)' "$f-simdrnn" 0 "$raw" "$simdrnn_bin" bench \
@@ -406,7 +422,7 @@ run_suite_rnn() {
         echo
         machine_line
         echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Median of $iters timed calls after warm-up. GFLOP/s with the"
-        echo "PROBLEMS.md convention: forward = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm), backward = 2x, train = 3x forward."
+        echo "native-compare/PROBLEMS.md convention: forward = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm), backward = 2x, train = 3x forward."
         echo "${onednn_info:-oneDNN: unknown version} (Debian libdnnl-dev $(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null || echo '?'), OpenMP);"
         echo "weights reordered into oneDNN's preferred layout (format_tag::any) outside the timed region."
         echo "oneDNN implementations (\`ref\` = the ref_rnn driver, its matrix products by oneDNN's jit AVX-512 sgemm; \`brgemm\` = AVX-512 brgemm kernels, forward_inference only in 2.6): ${impls:-unknown}."

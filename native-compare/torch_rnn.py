@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""torch_rnn: times PyTorch's CPU RNN layers on the RNN problems of ../shared/PROBLEMS.md and
-prints `harness,problem,threads,ms_median,gflops` CSV (the same CLI and CSV as onednn_rnn).
+"""torch_rnn: times PyTorch's CPU RNN layers on the rnn problems of native-compare/problems.tsv
+(conventions in PROBLEMS.md) and prints `harness,problem,threads,ms_median,gflops` CSV (the same
+CLI and CSV as onednn_rnn).
 
-usage: torch_rnn.py --problem ID [ID ...] --threads N [--iters K] [--warmup W] [--csv]
-       torch_rnn.py --list
+usage: torch_rnn.py --problem ID [ID ...] --threads N [--iters K] [--warmup W] [--csv] [--table PATH]
+       torch_rnn.py --list [--table PATH]
 
 Run with Debian's /usr/bin/python3 and python3-torch (1.13). One layer, unidirectional,
 time-major (T x N x I), fp32: torch.nn.LSTM, torch.nn.GRU (PyTorch's GRU is the
@@ -18,6 +19,7 @@ Rows, per problem (median of K timed calls after W warm-up calls each):
                                before it
                   torch-train  forward + y.backward(dy) in one timed call
   infer problems  torch-infer  forward under torch.inference_mode()
+  stream problems are refused (not run yet: one step per call, state carried between calls)
 GFLOP/s with the PROBLEMS.md convention: fwd = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm),
 bwd = 2 x fwd, train = 3 x fwd, infer = fwd.
 
@@ -29,6 +31,7 @@ counts go to stderr; stdout carries only the CSV. Each problem is checked once (
 gradients finite and not all zero); a failure exits with status 1. Bad arguments: exit 2.
 """
 import argparse
+import csv
 import ctypes
 import os
 import statistics
@@ -37,19 +40,82 @@ import time
 
 import torch
 
-# id: (cell, I, H, N, T, train)
-PROBLEMS = {
-    "lstm-seed": ("lstm", 65, 128, 32, 50, True),
-    "rnn-tanh": ("rnn-tanh", 1024, 1024, 32, 50, True),
-    "lstm-256": ("lstm", 256, 256, 32, 50, True),
-    "lstm-512": ("lstm", 512, 512, 64, 25, True),
-    "lstm-1024": ("lstm", 1024, 1024, 64, 25, True),
-    "gru-512": ("gru", 512, 512, 32, 50, True),
-    "lstm-512-b1": ("lstm", 512, 512, 1, 25, False),
-    "lstm-1024-b4": ("lstm", 1024, 1024, 4, 25, False),
-}
+DEFAULT_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "problems.tsv")
+TABLE_HEADER = ["id", "kind", "cell", "I", "H", "N", "T", "mode", "M", "K", "a_transposed", "origin"]
 GATES = {"lstm": 4, "gru": 3, "rnn-tanh": 1}
+MODES = ("train", "infer", "stream")
 MIN_ITERS = 10
+
+
+class TableError(Exception):
+    pass
+
+
+def table_size(field, used):
+    """A positive integer where the row's kind uses the column, else '-' (returned as None)."""
+    if not used:
+        if field != "-":
+            raise ValueError
+        return None
+    if not (field.isascii() and field.isdigit() and field[0] != "0" and int(field) <= 1000000):
+        raise ValueError
+    return int(field)
+
+
+def read_rnn_problems(path):
+    """The rnn rows of the problem table as {id: (cell, I, H, N, T, mode)} in file order. Every row is
+    checked as strictly as openblas_gemm and onednn_rnn do (problem_table.h); a bad one raises TableError
+    naming its line and id."""
+    try:
+        with open(path, newline="") as f:
+            text = f.read()
+    except OSError as e:
+        raise TableError(f"cannot read the problem table {path}: {e.strerror}") from None
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()  # the newline that ends the last row
+    if not lines or lines[0] != "\t".join(TABLE_HEADER):
+        raise TableError(f"{path}:1: the header must be the tab-separated columns: {' '.join(TABLE_HEADER)}")
+    problems, ids = {}, set()
+    for number, line in enumerate(lines[1:], start=2):
+        row = next(csv.reader([line], delimiter="\t", quoting=csv.QUOTE_NONE), [])
+        pid = row[0] if row else ""
+
+        def bad(why):
+            return TableError(f"{path}:{number} ({pid}): {why}")
+
+        if not row:
+            raise bad("empty line")
+        if "\r" in line:
+            raise bad("a carriage return (the table has LF line ends)")
+        if len(row) != len(TABLE_HEADER):
+            raise bad(f"{len(row)} tab-separated fields, not {len(TABLE_HEADER)}")
+        _, kind, cell, i, h, n, t, mode, m, k, a_transposed, origin = row
+        if not pid or pid in ids:
+            raise bad("empty or duplicate id")
+        ids.add(pid)
+        if kind not in ("rnn", "gemm"):
+            raise bad("unknown kind (rnn, gemm)")
+        rnn = kind == "rnn"
+        if rnn and cell not in GATES:
+            raise bad("unknown cell (lstm, gru, rnn-tanh)")
+        if rnn and mode not in MODES:
+            raise bad("unknown mode (train, infer, stream)")
+        if not rnn and (cell, mode, a_transposed in ("yes", "no")) != ("-", "-", True):
+            raise bad("a gemm problem has cell and mode '-' and a_transposed yes or no")
+        if rnn and a_transposed != "-":
+            raise bad("an rnn problem has no a_transposed ('-')")
+        try:
+            sizes = [table_size(v, rnn) for v in (i, h, t)] + [table_size(n, True)] + \
+                [table_size(v, not rnn) for v in (m, k)]
+        except ValueError:
+            raise bad("I, H, N, T must be integers in [1, 1000000] and M, K '-'" if rnn else
+                      "M, N, K must be integers in [1, 1000000] and I, H, T '-'") from None
+        if not origin:
+            raise bad("empty origin")
+        if rnn:
+            problems[pid] = (cell, sizes[0], sizes[1], sizes[3], sizes[2], mode)
+    return problems
 
 
 def err(msg):
@@ -68,10 +134,17 @@ def int_at_least(minimum):
     return parse
 
 
-def problem_id(s):
-    if s not in PROBLEMS:
-        raise argparse.ArgumentTypeError(f"unknown problem '{s}' (known: {' '.join(PROBLEMS)})")
-    return s
+def problem_id(problems):
+    runnable = [pid for pid, problem in problems.items() if problem[5] != "stream"]
+
+    def parse(s):
+        if s not in problems:
+            raise argparse.ArgumentTypeError(f"unknown problem '{s}' (known: {' '.join(runnable)})")
+        if s not in runnable:
+            raise argparse.ArgumentTypeError(f"'{s}' is a stream problem (one step per call, state carried "
+                                             "between calls), which this harness does not run yet")
+        return s
+    return parse, runnable
 
 
 def openblas_lib():
@@ -139,8 +212,8 @@ def uniform(*shape, requires_grad=False):
     return (torch.rand(*shape) * 2 - 1).requires_grad_(requires_grad)
 
 
-def run_problem(pid, threads, iters, warmup):
-    cell, i, h, n, t, train = PROBLEMS[pid]
+def run_problem(problem, pid, threads, iters, warmup):
+    cell, i, h, n, t, mode = problem
     torch.manual_seed(1234)
     if cell == "lstm":
         layer = torch.nn.LSTM(i, h, num_layers=1)
@@ -153,7 +226,7 @@ def run_problem(pid, threads, iters, warmup):
     f = fwd_flops(cell, i, h, n, t)
     rows = []
 
-    if not train:
+    if mode == "infer":
         x = uniform(t, n, i)
         hx = (uniform(1, n, h), uniform(1, n, h)) if lstm else uniform(1, n, h)
         out = {}
@@ -225,26 +298,36 @@ def run_problem(pid, threads, iters, warmup):
 
 
 def main():
-    if "--list" in sys.argv[1:]:
-        if len(sys.argv) != 2:
-            err("--list takes no other argument")
-            return 2
-        print("id,cell,I,H,N,T,mode")
-        for pid, (cell, i, h, n, t, train) in PROBLEMS.items():
-            print(f"{pid},{cell},{i},{h},{n},{t},{'train' if train else 'infer'}")
-        return 0
+    # The table first (--table may be anywhere), so that the help and the checks of --problem know its ids.
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--table", default=DEFAULT_TABLE)
+    try:
+        problems = read_rnn_problems(pre.parse_known_args()[0].table)
+    except TableError as e:
+        err(str(e))
+        return 2
+    parse_id, runnable = problem_id(problems)
     ap = argparse.ArgumentParser(prog="torch_rnn.py", description="PyTorch CPU RNN timings as CSV")
-    ap.add_argument("--problem", nargs="+", type=problem_id, required=True, metavar="ID",
-                    help="one or more of: " + " ".join(PROBLEMS))
-    ap.add_argument("--threads", type=int_at_least(1), required=True, metavar="N")
+    ap.add_argument("--problem", nargs="+", type=parse_id, metavar="ID",
+                    help="one or more of the train and infer rnn problems of the table: " + " ".join(runnable))
+    ap.add_argument("--threads", type=int_at_least(1), metavar="N")
     ap.add_argument("--iters", type=int_at_least(MIN_ITERS), default=20, metavar="K",
                     help=f"timed calls per problem and harness, K >= {MIN_ITERS} (default 20)")
     ap.add_argument("--warmup", type=int_at_least(1), default=3, metavar="W",
                     help="untimed calls before timing (default 3)")
     ap.add_argument("--csv", action="store_true",
                     help="print CSV (the only output format; accepted for symmetry with simdrnn)")
-    ap.add_argument("--list", action="store_true", help="print the problems and exit")
+    ap.add_argument("--list", action="store_true", help="print the rnn problems (id,cell,I,H,N,T,mode) and exit")
+    ap.add_argument("--table", default=DEFAULT_TABLE, metavar="PATH",
+                    help="the problem table (default: problems.tsv next to this script)")
     args = ap.parse_args()
+    if args.list:
+        print("id,cell,I,H,N,T,mode")
+        for pid, problem in problems.items():
+            print(",".join(map(str, (pid,) + problem)))
+        return 0
+    if args.problem is None or args.threads is None:
+        ap.error("--problem and --threads are required")
 
     torch.set_num_threads(args.threads)
     try:
@@ -268,7 +351,7 @@ def main():
 
     print("harness,problem,threads,ms_median,gflops", flush=True)
     for pid in args.problem:
-        rows = run_problem(pid, args.threads, args.iters, args.warmup)
+        rows = run_problem(problems[pid], pid, args.threads, args.iters, args.warmup)
         if rows is None:
             err(f"{pid}: sanity check failed")
             return 1

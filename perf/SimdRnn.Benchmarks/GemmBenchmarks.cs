@@ -3,7 +3,7 @@ using SimdRnn.Cli;
 
 namespace SimdRnn.Benchmarks;
 
-/// <summary>SGEMM on the GEMM problems of PROBLEMS.md at 1 and 2 threads (alpha = 1, beta = 0).</summary>
+/// <summary>SGEMM on the gemm problems of native-compare/problems.tsv at 1 and 2 threads (alpha = 1, beta = 0).</summary>
 [MemoryDiagnoser]
 public class GemmBenchmarks
 {

@@ -4,11 +4,12 @@ using System.Globalization;
 namespace SimdRnn.Cli;
 
 /// <summary>
-/// <c>simdrnn bench --problem ID... --threads N [--iters K] [--warmup W] --csv</c>: times the problems of PROBLEMS.md
-/// and prints <c>harness,problem,threads,ms_median,gflops</c> CSV, the same form as native-compare's harnesses:
-/// <c>simdrnn-gemm</c> for GEMM problems; <c>simdrnn-fwd</c>, <c>simdrnn-bwd</c>, <c>simdrnn-train</c> for RNN train
-/// problems and <c>simdrnn-infer</c> for inference ones. Median of K timed calls after W warm-up calls; GFLOP/s
-/// counts the GEMM flops (PROBLEMS.md's convention) over the median time.
+/// <c>simdrnn bench --problem ID... --threads N [--iters K] [--warmup W] --csv</c>: times the problems of
+/// native-compare/problems.tsv (embedded) and prints <c>harness,problem,threads,ms_median,gflops</c> CSV, the same form
+/// as native-compare's harnesses: <c>simdrnn-gemm</c> for GEMM problems; <c>simdrnn-fwd</c>, <c>simdrnn-bwd</c>,
+/// <c>simdrnn-train</c> for RNN train problems and <c>simdrnn-infer</c> for inference ones. Median of K timed calls
+/// after W warm-up calls; GFLOP/s counts the GEMM flops (native-compare/PROBLEMS.md's convention) over the median time.
+/// Stream problems are listed but not run yet: asking for one is an error, and the default (all) skips them.
 /// </summary>
 internal static class BenchCommand
 {
@@ -16,7 +17,8 @@ internal static class BenchCommand
 
     private const string Usage = """
         usage: simdrnn bench --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv]
-          --problem ID...  problems of PROBLEMS.md (default: all): {0}
+          --problem ID...  problems of native-compare/problems.tsv (default: all it can run): {0}
+                           listed, not run yet: {1}
           --threads N      degree of parallelism (default 1)
           --iters K        timed calls per problem, K >= 10 (default 20)
           --warmup W       untimed calls first, W >= 1 (default 3)
@@ -26,7 +28,7 @@ internal static class BenchCommand
     /// <summary>Runs the command on the arguments after the word <c>bench</c>; returns the exit code (2 = usage error).</summary>
     public static int Run(string[] args)
     {
-        var problems = new List<(string Id, Func<int, IReadOnlyList<BenchCase>> Cases)>();
+        var problems = new List<BenchProblem>();
         int threads = 1, iterations = 20, warmup = 3;
         for (int i = 0; i < args.Length; i++)
         {
@@ -36,7 +38,8 @@ internal static class BenchCommand
                     for (; i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal); i++)
                     {
                         var problem = AllProblems.FirstOrDefault(p => p.Id == args[i + 1]);
-                        if (problem.Id is null) return Fail($"unknown problem '{args[i + 1]}'");
+                        if (problem is null) return Fail($"unknown problem '{args[i + 1]}'");
+                        if (problem.NotRunnableReason is { } reason) return Fail($"cannot run '{problem.Id}': {reason}");
                         problems.Add(problem);
                     }
 
@@ -47,14 +50,24 @@ internal static class BenchCommand
                 case "--csv":
                     break;
                 case "-h" or "--help":
-                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Usage, string.Join(' ', AllProblems.Select(p => p.Id))));
+                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Usage,
+                        string.Join(' ', AllProblems.Where(p => p.NotRunnableReason is null).Select(p => p.Id)),
+                        string.Join(' ', AllProblems.Where(p => p.NotRunnableReason is not null).Select(p => p.Id))));
                     return 0;
                 default:
                     return Fail($"bad argument '{args[i]}'" + (i + 1 < args.Length ? $" '{args[i + 1]}'" : ""));
             }
         }
 
-        if (problems.Count == 0) problems.AddRange(AllProblems);
+        if (problems.Count == 0)
+        {
+            foreach (BenchProblem problem in AllProblems)
+            {
+                if (problem.NotRunnableReason is { } reason) Console.Error.WriteLine($"simdrnn bench: skipping {problem.Id}: {reason}");
+                else problems.Add(problem);
+            }
+        }
+
         Console.WriteLine("harness,problem,threads,ms_median,gflops");
         foreach (var problem in problems)
         {
@@ -69,9 +82,12 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static IEnumerable<(string Id, Func<int, IReadOnlyList<BenchCase>> Cases)> AllProblems =>
-        GemmProblem.All.Select(p => (p.Id, (Func<int, IReadOnlyList<BenchCase>>)p.Cases))
-            .Concat(RnnProblem.All.Select(p => (p.Id, (Func<int, IReadOnlyList<BenchCase>>)p.Cases)));
+    private static IEnumerable<BenchProblem> AllProblems =>
+        GemmProblem.All.Select(p => new BenchProblem(p.Id, null, p.Cases))
+            .Concat(RnnProblem.All.Select(p => new BenchProblem(p.Id, p.NotRunnableReason, p.Cases)));
+
+    /// <summary>A GEMM or RNN problem as the command sees it: its id, why it cannot run (if so) and its timed calls.</summary>
+    private sealed record BenchProblem(string Id, string? NotRunnableReason, Func<int, IReadOnlyList<BenchCase>> Cases);
 
     private static double MedianSeconds(BenchCase benchCase, int warmup, int iterations)
     {

@@ -1,21 +1,12 @@
 namespace SimdRnn.Cli;
 
 /// <summary>
-/// One GEMM problem of ../shared/PROBLEMS.md: C[M,N] = op(A) * B with alpha = 1, beta = 0, row-major, dense.
-/// This file is the one table of them; perf/SimdRnn.Benchmarks links it.
+/// One gemm row of native-compare/problems.tsv: C[M,N] = op(A) * B with alpha = 1, beta = 0, row-major, dense; op(A)
+/// = A^T (A stored K x M) where the table says a_transposed. perf/SimdRnn.Benchmarks links this file.
 /// </summary>
-internal sealed record GemmProblem(string Id, int M, int N, int K, MatrixOp OpA)
+internal sealed record GemmProblem(string Id, int M, int N, int K, MatrixOp OpA, string Origin)
 {
-    public static IReadOnlyList<GemmProblem> All { get; } =
-    [
-        new("sq-1024", 1024, 1024, 1024, MatrixOp.None),
-        new("sq-2048", 2048, 2048, 2048, MatrixOp.None),
-        new("recur-512", 64, 2048, 512, MatrixOp.None),
-        new("inproj-512", 1600, 2048, 512, MatrixOp.None),
-        // The weight gradient dG^T X: A is given transposed (stored K x M).
-        new("dweight-512", 512, 2048, 1600, MatrixOp.Transpose),
-        new("skinny-1", 1, 4096, 1024, MatrixOp.None),
-    ];
+    public static IReadOnlyList<GemmProblem> All => ProblemTable.Embedded.Gemm;
 
     public double Flops => 2.0 * M * N * K;
 

@@ -10,7 +10,7 @@ internal static class Program
           info      the CPU features and the SIMD path SimdRnn's kernels take here
           sample    --load model.safetensors [--prime "ROMEO:"] [--length 500] [--temperature 1] [--seed 1]
           gradient-flow [--cell rnn,lstm,gru] [--steps 200] [--hidden 64] [--plot gradient-flow.svg]
-          bench     --problem ID... --threads N [--iters K] --csv: GEMM and RNN problems of PROBLEMS.md as CSV
+          bench     --problem ID... --threads N [--iters K] --csv: the problems of native-compare/problems.tsv as CSV
           train     train a character-level language model on the bundled corpus (or --text FILE)
                     [--cell lstm|gru|rnn|rnn-relu] [--layers 2] [--hidden 320] [--seq-len 100] [--batch 32]
                     [--lr 0.002] [--lr-final 0.1 (cosine decay to lr x this)] [--clip 5] [--dropout 0] [--minutes 4.5] [--steps S] [--seed 1] [--save model.safetensors] [--plot loss.svg]

@@ -1,32 +1,39 @@
 namespace SimdRnn.Cli;
 
-/// <summary>
-/// One RNN problem of ../shared/PROBLEMS.md: one layer, unidirectional, time-major, fp32. Train problems are timed
-/// as forward (training mode), backward alone and both; infer problems as forward inference.
-/// This file is the one table of them.
-/// </summary>
-internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidden, int Batch, int Steps, bool Train)
+/// <summary>What an RNN problem times (native-compare/PROBLEMS.md).</summary>
+internal enum RnnMode
 {
-    public static IReadOnlyList<RnnProblem> All { get; } =
-    [
-        new("lstm-seed", CellKind.Lstm, 65, 128, 32, 50, Train: true),
-        new("rnn-tanh", CellKind.RnnTanh, 1024, 1024, 32, 50, Train: true),
-        new("lstm-256", CellKind.Lstm, 256, 256, 32, 50, Train: true),
-        new("lstm-512", CellKind.Lstm, 512, 512, 64, 25, Train: true),
-        new("lstm-1024", CellKind.Lstm, 1024, 1024, 64, 25, Train: true),
-        new("gru-512", CellKind.Gru, 512, 512, 32, 50, Train: true),
-        new("lstm-512-b1", CellKind.Lstm, 512, 512, 1, 25, Train: false),
-        new("lstm-1024-b4", CellKind.Lstm, 1024, 1024, 4, 25, Train: false),
-    ];
+    /// <summary>Forward in training mode, backward alone, and both.</summary>
+    Train,
+
+    /// <summary>Forward inference.</summary>
+    Infer,
+
+    /// <summary>Inference one step per call on prepared weights, state carried between calls: not runnable yet.</summary>
+    Stream,
+}
+
+/// <summary>
+/// One rnn row of native-compare/problems.tsv: one layer, unidirectional, time-major, fp32.
+/// </summary>
+internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidden, int Batch, int Steps, RnnMode Mode, string Origin)
+{
+    public static IReadOnlyList<RnnProblem> All => ProblemTable.Embedded.Rnn;
+
+    /// <summary>Why <see cref="Cases"/> cannot time this problem yet, or null if it can.</summary>
+    public string? NotRunnableReason => Mode == RnnMode.Stream
+        ? "mode stream (one step per call on prepared weights, state carried between calls) is not supported yet"
+        : null;
 
     public static RnnProblem? Find(string id) => All.FirstOrDefault(problem => problem.Id == id);
 
-    /// <summary>The timed calls: fwd, bwd and train (= fwd + bwd) for train problems, infer otherwise.</summary>
+    /// <summary>The timed calls: fwd, bwd and train (= fwd + bwd) for train problems, infer for infer problems.</summary>
     public IReadOnlyList<BenchCase> Cases(int threads)
     {
+        if (NotRunnableReason is { } reason) throw new NotSupportedException($"{Id}: {reason}");
         var operands = new RnnOperandSet(this, threads);
         double forwardFlops = operands.ForwardFlops;
-        if (!Train) return [new("simdrnn-infer", forwardFlops, () => operands.Forward(training: false))];
+        if (Mode == RnnMode.Infer) return [new("simdrnn-infer", forwardFlops, () => operands.Forward(training: false))];
         return
         [
             new("simdrnn-fwd", forwardFlops, () => operands.Forward(training: true)),

@@ -98,4 +98,56 @@ public class CliPieceTests
         Assert.Equal(3, lines[0].Attribute("points")!.Value.Split(' ').Length);
         Assert.Contains("gradient &lt;flow&gt;", svg);
     }
+
+    [Fact]
+    public void Embedded_problem_table_has_every_problem_with_its_sizes()
+    {
+        ProblemTable table = ProblemTable.Embedded;
+        Assert.Equal(["sq-1024", "sq-2048", "recur-512", "inproj-512", "dweight-512", "skinny-1"], table.Gemm.Select(p => p.Id));
+        Assert.Equal(
+            ["lstm-seed", "rnn-tanh", "lstm-256", "lstm-512", "lstm-1024", "gru-512", "lstm-512-b1", "lstm-1024-b4",
+                "lstm-seed-infer", "gru-512-infer", "lstm-512-b64", "lstm-512-t1"],
+            table.Rnn.Select(p => p.Id));
+        Assert.Equal(new GemmProblem("dweight-512", 512, 2048, 1600, MatrixOp.Transpose,
+            "weight gradient A^T*B over T*N (A given transposed)"), GemmProblem.Find("dweight-512"));
+        Assert.Equal(new RnnProblem("lstm-seed", CellKind.Lstm, 65, 128, 32, 50, RnnMode.Train,
+            "seed LSTM char model (D=vocab 65, H=128)"), RnnProblem.Find("lstm-seed"));
+        Assert.Equal(new RnnProblem("gru-512-infer", CellKind.Gru, 512, 512, 32, 50, RnnMode.Infer, "batched GRU serving"),
+            RnnProblem.Find("gru-512-infer"));
+        RnnProblem stream = RnnProblem.Find("lstm-512-t1")!;
+        Assert.Equal((1, 1, RnnMode.Stream), (stream.Batch, stream.Steps, stream.Mode));
+        Assert.NotNull(stream.NotRunnableReason);
+        Assert.Throws<NotSupportedException>(() => stream.Cases(1));
+    }
+
+    [Theory]
+    [InlineData("x\trnn\tlstm2\t1\t2\t3\t4\ttrain\t-\t-\t-\to", "unknown cell")]
+    [InlineData("x\trnn\tlstm\t1\t2\t3\t4\tserve\t-\t-\t-\to", "unknown mode")]
+    [InlineData("x\trnn\tlstm\t1\t2\t3\t4\ttrain\t-\t-\t-", "11 tab-separated fields")]
+    [InlineData("x\trnn\tlstm\t0\t2\t3\t4\ttrain\t-\t-\t-\to", "I, H, N, T must be")]
+    [InlineData("x\trnn\tlstm\t1\t2\t3\t4\ttrain\t5\t-\t-\to", "I, H, N, T must be")]
+    [InlineData("x\tgemm\t-\t-\t-\t3\t-\t-\t5\t06\tno\to", "M, N, K must be")]
+    [InlineData("x\tgemm\t-\t-\t-\t3\t-\t-\t5\t6\tmaybe\to", "a_transposed must be yes or no")]
+    [InlineData("x\tgemm\t-\t-\t-\t3\t-\t-\t5\t6\tno\t", "empty origin")]
+    [InlineData("x\tconv\t-\t-\t-\t3\t-\t-\t5\t6\tno\to", "unknown kind")]
+    [InlineData("x\tgemm\t-\t-\t-\t3\t-\t-\t5\t6\tno\to\r", "carriage return")]
+    public void Malformed_problem_row_is_refused_naming_its_line_and_id(string row, string expected)
+    {
+        const string good = "ok\tgemm\t-\t-\t-\t8\t-\t-\t8\t8\tno\tfine\n";
+        string text = ProblemTable.Header + "\n" + good + row + "\n";
+        Assert.Single(ProblemTable.Parse(ProblemTable.Header + "\n" + good, "t.tsv").Gemm);
+        string message = Assert.Throws<InvalidDataException>(() => ProblemTable.Parse(text, "t.tsv")).Message;
+        Assert.StartsWith("t.tsv:3 (x): ", message);
+        Assert.Contains(expected, message);
+    }
+
+    [Fact]
+    public void Problem_table_needs_its_header_and_unique_ids()
+    {
+        const string row = "a\tgemm\t-\t-\t-\t8\t-\t-\t8\t8\tno\tfine\n";
+        Assert.StartsWith("t.tsv:1: the header", Assert.Throws<InvalidDataException>(() => ProblemTable.Parse("id\tkind\n" + row, "t.tsv")).Message);
+        Assert.Equal("t.tsv:3 (a): empty or duplicate id",
+            Assert.Throws<InvalidDataException>(() => ProblemTable.Parse(ProblemTable.Header + "\n" + row + row, "t.tsv")).Message);
+        Assert.Contains("no problems", Assert.Throws<InvalidDataException>(() => ProblemTable.Parse(ProblemTable.Header + "\n", "t.tsv")).Message);
+    }
 }
