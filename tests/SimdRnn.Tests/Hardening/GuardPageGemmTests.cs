@@ -56,8 +56,9 @@ public class GuardPageGemmTests
     }
 
     /// <summary>
-    /// Pack (whole) and PackInto (a guarded buffer of exactly BufferLength) read only B; the packed product reads only the
-    /// packed panels, copied to a buffer that ends (or starts) exactly where they do; and it equals the unpacked product.
+    /// Pack and PackInto (into a guarded buffer of exactly BufferLength) read only B; the product with the PackedMatrix
+    /// touches only A and C; the product with PackInto's panels, copied to a buffer that ends (or starts) exactly where
+    /// they do, reads only those; both equal the unpacked product.
     /// </summary>
     [Theory, MemberData(nameof(GuardPageCases.PathsAndSides), MemberType = typeof(GuardPageCases))]
     public void Packs_and_packed_products_stay_inside_exact_buffers(SimdPath path, GuardSide side)
@@ -69,17 +70,20 @@ public class GuardPageGemmTests
             float[][] operands = Operands(s);
             float[][] results = GuardedCall.AssertMatchesArrays(side, $"{path} {s}", b =>
                 {
-                    PackedMatrix.Pack(s.OpB, s.K, s.N, b[1], ldb, path).Span.CopyTo(b[3]);
+                    PackedMatrix whole = PackedMatrix.Pack(s.OpB, s.K, s.N, b[1], ldb, path);
+                    whole.Span.CopyTo(b[3]);
+                    SimdRnn.Gemm.Multiply(s.OpA, s.M, Alpha, b[0], lda, whole, s.Beta, b[6], s.N, s.Threads);
                     PackedMatrix.PackInto(s.OpB, s.K, s.N, b[1], ldb, b[4], path, s.Threads).CopyTo(b[5]);
                     SimdRnn.Gemm.Multiply(s.OpA, s.M, s.N, s.K, Alpha, b[0], lda, b[5], s.Beta, b[2], s.N, s.Threads, path);
                 },
                 operands[0], operands[1], operands[2], new float[packedLength],
-                CallBuffer.Scratch((int)PackedMatrix.BufferLength(s.K, s.N)), new float[packedLength]);
+                CallBuffer.Scratch((int)PackedMatrix.BufferLength(s.K, s.N)), new float[packedLength], operands[2]);
 
             GuardedCall.AssertBitwiseEqual(results[3], results[5], $"{path} {s}: PackInto vs Pack");
             float[] unpacked = (float[])operands[2].Clone();
             SimdRnn.Gemm.Multiply(s.OpA, s.OpB, s.M, s.N, s.K, Alpha, operands[0], lda, operands[1], ldb, s.Beta, unpacked, s.N, 1, path);
-            GuardedCall.AssertBitwiseEqual(unpacked, results[2], $"{path} {s}: packed vs unpacked product");
+            GuardedCall.AssertBitwiseEqual(unpacked, results[2], $"{path} {s}: product with the packed span vs unpacked");
+            GuardedCall.AssertBitwiseEqual(unpacked, results[6], $"{path} {s}: product with the PackedMatrix vs unpacked");
         }
     }
 

@@ -79,7 +79,9 @@ public class GuardPageInternalKernelTests
         foreach (CellShape s in CellShapes())
         {
             // Values in (0, 1): valid activated gates for the backward passes, ordinary inputs for the forward ones.
-            CallBuffer[] buffers = pass.Lengths(s).Select((length, i) => (CallBuffer)GuardedCall.Values(length, seed: i).Select(v => 0.5f + v / 2.01f).ToArray()).ToArray();
+            CallBuffer[] buffers = pass.Lengths(s)
+                .Select((length, i) => (CallBuffer)GuardedCall.Values(length, seed: i).Select(v => 0.5f + v / 2.01f).ToArray())
+                .ToArray();
             GuardedCall.AssertMatchesArrays(side, $"{pass} {path} {s}", b => pass.Run(b, s, path), buffers);
         }
     }
