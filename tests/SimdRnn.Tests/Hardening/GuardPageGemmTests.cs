@@ -1,3 +1,5 @@
+using SimdRnn.Execution;
+using SimdRnn.Sgemm;
 using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Tests.Hardening;
@@ -73,8 +75,8 @@ public class GuardPageGemmTests
                     PackedMatrix whole = PackedMatrix.Pack(s.OpB, s.K, s.N, b[1], ldb, path);
                     whole.Span.CopyTo(b[3]);
                     SimdRnn.Gemm.Multiply(s.OpA, s.M, Alpha, b[0], lda, whole, s.Beta, b[6], s.N, s.Threads);
-                    PackedMatrix.PackInto(s.OpB, s.K, s.N, b[1], ldb, b[4], path, s.Threads).CopyTo(b[5]);
-                    SimdRnn.Gemm.Multiply(s.OpA, s.M, s.N, s.K, Alpha, b[0], lda, b[5], s.Beta, b[2], s.N, s.Threads, path);
+                    PackedMatrix.PackInto(new KernelContext(path, s.Threads), s.OpB, s.K, s.N, b[1], ldb, b[4]).CopyTo(b[5]);
+                    GemmKernel.MultiplyPacked(new KernelContext(path, s.Threads), s.OpA, s.M, s.N, s.K, Alpha, b[0], lda, b[5], s.Beta, b[2], s.N);
                 },
                 operands[0], operands[1], operands[2], new float[packedLength],
                 CallBuffer.Scratch((int)PackedMatrix.BufferLength(s.K, s.N)), new float[packedLength], operands[2]);

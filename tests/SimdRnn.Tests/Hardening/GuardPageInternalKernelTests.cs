@@ -1,5 +1,6 @@
-using SimdRnn.Cells;
-using SimdRnn.Internal;
+using SimdRnn.Execution;
+using SimdRnn.Sgemm;
+using SimdRnn.Tests.Cells;
 using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Tests.Hardening;
@@ -7,7 +8,7 @@ namespace SimdRnn.Tests.Hardening;
 /// <summary>
 /// The internal row kernels called directly on spans of exactly the length their shape needs (strided rows end at the
 /// last row's last column), each with an inaccessible page right after (or before) it, on every path.
-/// Kept apart from the public-API guard tests: these signatures change with the kernels.
+/// The cell passes run through the tests' CellSteps, which fills the step operands as the layers do.
 /// </summary>
 [Trait("Category", "Kernel")]
 public class GuardPageInternalKernelTests
@@ -31,21 +32,21 @@ public class GuardPageInternalKernelTests
     private static readonly CellPass[] Passes =
     [
         new("LstmCell.Forward", s => [s.Matrix(4), 4 * s.Hidden, s.Matrix(), s.Matrix(), s.Strided],
-            (b, s, path) => LstmCell.Forward(b[0], b[1], b[2], b[3], b[4], s.Ld, s.Rows, s.Hidden, s.Save, path, s.Threads)),
+            (b, s, path) => CellSteps.LstmForward(b[0], b[1], b[2], b[3], b[4], s.Ld, s.Rows, s.Hidden, s.Save, path, s.Threads)),
         new("LstmCell.Backward", s => [s.Matrix(4), s.Matrix(), s.Matrix(), s.Strided, s.Matrix(), s.Matrix()],
-            (b, s, path) => LstmCell.Backward(b[0], b[1], b[2], b[3], s.Ld, b[4], b[5], s.Rows, s.Hidden, path, s.Threads)),
+            (b, s, path) => CellSteps.LstmBackward(b[0], b[1], b[2], b[3], s.Ld, b[4], b[5], s.Rows, s.Hidden, path, s.Threads)),
         new("GruCell.Forward", s => [s.Matrix(3), s.Matrix(3), 3 * s.Hidden, 3 * s.Hidden, s.Strided, s.Strided, s.Save ? s.Matrix() : 0],
-            (b, s, path) => GruCell.Forward(b[0], b[1], b[2], b[3], b[4], s.Ld, b[5], s.Ld, b[6], s.Rows, s.Hidden, s.Save, path, s.Threads)),
+            (b, s, path) => CellSteps.GruForward(b[0], b[1], b[2], b[3], b[4], s.Ld, b[5], s.Ld, b[6], s.Rows, s.Hidden, s.Save, path, s.Threads)),
         new("GruCell.Backward", s => [s.Matrix(3), s.Matrix(), s.Strided, s.Strided, s.Matrix(), s.Matrix(3), s.Matrix()],
-            (b, s, path) => GruCell.Backward(b[0], b[1], b[2], s.Ld, b[3], s.Ld, b[4], b[5], b[6], s.Rows, s.Hidden, path, s.Threads)),
+            (b, s, path) => CellSteps.GruBackward(b[0], b[1], b[2], s.Ld, b[3], s.Ld, b[4], b[5], b[6], s.Rows, s.Hidden, path, s.Threads)),
         new("RnnCell.Forward tanh", s => [s.Matrix(), s.Hidden, s.Strided],
-            (b, s, path) => RnnCell.Forward(b[0], b[1], b[2], s.Ld, s.Rows, s.Hidden, RnnActivation.Tanh, path, s.Threads)),
+            (b, s, path) => CellSteps.RnnForward(b[0], b[1], b[2], s.Ld, s.Rows, s.Hidden, relu: false, path, s.Threads)),
         new("RnnCell.Forward relu", s => [s.Matrix(), s.Hidden, s.Strided],
-            (b, s, path) => RnnCell.Forward(b[0], b[1], b[2], s.Ld, s.Rows, s.Hidden, RnnActivation.Relu, path, s.Threads)),
+            (b, s, path) => CellSteps.RnnForward(b[0], b[1], b[2], s.Ld, s.Rows, s.Hidden, relu: true, path, s.Threads)),
         new("RnnCell.Backward tanh", s => [s.Strided, s.Strided, s.Matrix(), s.Matrix()],
-            (b, s, path) => RnnCell.Backward(b[0], s.Ld, b[1], s.Ld, b[2], b[3], s.Rows, s.Hidden, RnnActivation.Tanh, path, s.Threads)),
+            (b, s, path) => CellSteps.RnnBackward(b[0], s.Ld, b[1], s.Ld, b[2], b[3], s.Rows, s.Hidden, relu: false, path, s.Threads)),
         new("RnnCell.Backward relu", s => [s.Strided, s.Strided, s.Matrix(), s.Matrix()],
-            (b, s, path) => RnnCell.Backward(b[0], s.Ld, b[1], s.Ld, b[2], b[3], s.Rows, s.Hidden, RnnActivation.Relu, path, s.Threads)),
+            (b, s, path) => CellSteps.RnnBackward(b[0], s.Ld, b[1], s.Ld, b[2], b[3], s.Rows, s.Hidden, relu: true, path, s.Threads)),
     ];
 
     /// <summary>Rows 1..3 with every hidden tail, contiguous or strided rows; then rows x hidden >= 2 x 8192 on two threads.</summary>
@@ -92,6 +93,6 @@ public class GuardPageInternalKernelTests
         foreach (int rows in new[] { 0, 1, 2, 5 })
             foreach (int columns in GuardPageCases.Lengths)
                 GuardedCall.AssertMatchesArrays(side, $"ColumnSums {path} rows {rows} columns {columns}",
-                    b => ColumnSums.AddTo(b[0], rows, columns, b[1], path), GuardedCall.Values(rows * columns), GuardedCall.Values(columns, seed: -1));
+                    b => ColumnSums.AddTo(new KernelContext(path, 1), b[0], rows, columns, b[1]), GuardedCall.Values(rows * columns), GuardedCall.Values(columns, seed: -1));
     }
 }

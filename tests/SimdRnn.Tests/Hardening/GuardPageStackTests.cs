@@ -3,17 +3,19 @@ using SimdRnn.Tests.Support;
 namespace SimdRnn.Tests.Hardening;
 
 /// <summary>
-/// The whole stack (inference forward, training forward, backward) with every tensor it takes and the workspace, of
-/// exactly <see cref="RecurrentStack.WorkspaceLength"/> floats, each in its own buffer with an inaccessible page right
-/// after (or before) it, on every path. The gradients live in the managed <see cref="RecurrentParameters"/>.
+/// The whole stack (inference forward, training forward, backward; with parameters or prepared weights) with every tensor
+/// it takes and the workspaces, of exactly <see cref="RecurrentStack.WorkspaceLength(int, int, bool, bool)"/> floats for
+/// inference and for training, each in its own buffer with an inaccessible page right after (or before) it, on every
+/// path. The gradients live in the managed <see cref="RecurrentParameters"/>.
 /// </summary>
 [Trait("Category", "Kernel")]
 public class GuardPageStackTests
 {
-    public sealed record Shape(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, bool InputGradient, int Threads)
+    public sealed record Shape(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, bool InputGradient, int Threads,
+        bool Prepared = false)
     {
         public override string ToString() =>
-            $"{Cell} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} dx={InputGradient} threads={Threads}";
+            $"{Cell} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} dx={InputGradient} threads={Threads} prepared={Prepared}";
     }
 
     /// <summary>Each cell with H = 1..17 (every tail of every width), the other sizes and the layout taking turns.</summary>
@@ -22,7 +24,7 @@ public class GuardPageStackTests
         foreach (CellKind cell in Enum.GetValues<CellKind>())
             for (int h = 1; h <= 17; h++)
                 yield return new Shape(cell, Layers: 1 + h % 2, Bidirectional: h / 2 % 2 == 1, T: 1 + h % 3, N: 1 + (h + (int)cell) % 4,
-                    I: 1 + h * 7 % 19, h, InputGradient: h % 5 != 4, Threads: 1);
+                    I: 1 + h * 7 % 19, h, InputGradient: h % 5 != 4, Threads: 1, Prepared: h % 3 == 1);
 
         // N x H >= 2 x 8192 and 2 N H H >= 2 x 2^21: the cell passes and the step products split over two threads.
         yield return new Shape(CellKind.RnnTanh, 1, true, 2, 128, 5, 129, true, 2);
@@ -39,19 +41,31 @@ public class GuardPageStackTests
             int inputs = s.T * s.N * s.I, outputs = s.T * s.N * stack.Directions * s.H, states = s.Layers * stack.Directions * s.N * s.H;
             int cells = s.Cell == CellKind.Lstm ? states : 0;
 
+            PreparedWeights? prepared = s.Prepared ? stack.Prepare(parameters, training: true) : null;
             GuardedCall.AssertMatchesArrays(side, $"{path} {s}", b =>
                 {
-                    stack.Forward(s.T, s.N, b[0], b[1], b[2], parameters, b[3], b[4], b[5], b[12], training: false);
-                    stack.Forward(s.T, s.N, b[0], b[1], b[2], parameters, b[3], b[4], b[5], b[12], training: true);
                     RecurrentParameters gradients = stack.CreateParameters();
-                    stack.Backward(s.T, s.N, b[0], b[1], parameters, b[3], b[6], b[7], b[8], b[9], b[10], b[11], gradients, b[12]);
+                    if (prepared is null)
+                    {
+                        stack.Forward(s.T, s.N, b[0], b[1], b[2], parameters, b[3], b[4], b[5], b[14], training: false);
+                        stack.Forward(s.T, s.N, b[0], b[1], b[2], parameters, b[3], b[4], b[5], b[12], training: true);
+                        stack.Backward(s.T, s.N, b[0], b[1], parameters, b[3], b[6], b[7], b[8], b[9], b[10], b[11], gradients, b[12]);
+                    }
+                    else
+                    {
+                        stack.Forward(s.T, s.N, b[0], b[1], b[2], prepared, b[3], b[4], b[5], b[14], training: false);
+                        stack.Forward(s.T, s.N, b[0], b[1], b[2], prepared, b[3], b[4], b[5], b[12], training: true);
+                        stack.Backward(s.T, s.N, b[0], b[1], prepared, b[3], b[6], b[7], b[8], b[9], b[10], b[11], gradients, b[12]);
+                    }
+
                     gradients.All.CopyTo(b[13]);
                 },
                 GuardedCall.Values(inputs, seed: 1), GuardedCall.Values(states, seed: 2), GuardedCall.Values(cells, seed: 3), // x, h0, c0
                 new float[outputs], new float[states], new float[cells], // y, hT, cT
                 GuardedCall.Values(outputs, seed: 4), GuardedCall.Values(states, seed: 5), GuardedCall.Values(cells, seed: 6), // dy, dhT, dcT
                 new float[s.InputGradient ? inputs : 0], new float[states], new float[cells], // dx, dh0, dc0
-                CallBuffer.Scratch((int)stack.WorkspaceLength(s.T, s.N)), new float[parameters.All.Length]); // workspace, gradients
+                CallBuffer.Scratch((int)stack.WorkspaceLength(s.T, s.N, training: true, s.Prepared)), new float[parameters.All.Length], // workspace, gradients
+                CallBuffer.Scratch((int)stack.WorkspaceLength(s.T, s.N, training: false, s.Prepared))); // inference workspace
         }
     }
 }
