@@ -200,7 +200,7 @@ public class RecurrentStackPropertyTests
         Assert.Equal(Bits(Run(withDx: true)), Bits(Run(withDx: false)));
     }
 
-    private static int[] Bits(float[] values) => SimdRnn.Tests.Gemm.GemmPropertyTests.Bitwise(values);
+    private static int[] Bits(float[] values) => SimdRnn.Tests.Sgemm.GemmPropertyTests.Bitwise(values);
 
     private static float[] ToFloat(double[] values) => values.Select(v => (float)v).ToArray();
 

@@ -3,7 +3,7 @@ using FsCheck.Fluent;
 using SimdRnn.Reference;
 using SimdRnn.Tests.Support;
 
-namespace SimdRnn.Tests.Gemm;
+namespace SimdRnn.Tests.Sgemm;
 
 /// <summary>
 /// One random product C = alpha * op(A) * op(B) + beta * C with leading-dimension padding. The values come from

@@ -1,6 +1,6 @@
 using CommunityToolkit.HighPerformance;
 
-namespace SimdRnn.Tests.Gemm;
+namespace SimdRnn.Tests.Sgemm;
 
 [Trait("Category", "Kernel")]
 public class GemmArgumentTests

@@ -1,7 +1,7 @@
 using FsCheck.Xunit;
 using SimdRnn.Tests.Support;
 
-namespace SimdRnn.Tests.Gemm;
+namespace SimdRnn.Tests.Sgemm;
 
 /// <summary>Every in-process path equals the double-precision reference within the stated bound and writes only C.</summary>
 public class GemmPropertyTests

@@ -3,7 +3,7 @@ using SimdRnn.Sgemm;
 using CommunityToolkit.HighPerformance;
 using SimdRnn.Tests.Support;
 
-namespace SimdRnn.Tests.Gemm;
+namespace SimdRnn.Tests.Sgemm;
 
 public class GemmBehaviourTests
 {
