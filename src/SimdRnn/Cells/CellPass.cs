@@ -18,6 +18,20 @@ internal static class CellPass
     public static void Backward<TCell>(in KernelContext context, in BackwardStep step, int rows) where TCell : struct, ICell =>
         Run(context, new BackwardColumns<TCell>(step), rows, step.Hidden);
 
+    /// <summary>Rows [r0, r1) and hidden columns [j0, j1) of a forward step on the calling thread (a team member's share).</summary>
+    public static void ForwardTile<TCell>(SimdPath path, in ForwardStep step, int r0, int r1, int j0, int j1) where TCell : struct, ICell
+    {
+        var range = new Range<ForwardColumns<TCell>>(new ForwardColumns<TCell>(step), r0, r1, j0, j1);
+        WidthDispatch.Run(ref range, path);
+    }
+
+    /// <summary>Rows [r0, r1) and hidden columns [j0, j1) of a backward step on the calling thread (a team member's share).</summary>
+    public static void BackwardTile<TCell>(SimdPath path, in BackwardStep step, int r0, int r1, int j0, int j1) where TCell : struct, ICell
+    {
+        var range = new Range<BackwardColumns<TCell>>(new BackwardColumns<TCell>(step), r0, r1, j0, j1);
+        WidthDispatch.Run(ref range, path);
+    }
+
     private static void Run<TColumns>(in KernelContext context, in TColumns columns, int rows, int hidden) where TColumns : struct, IColumnStep
     {
         int parts = Parallelism.Parts(context, rows, Parallelism.CellElementCost * rows * hidden);
@@ -47,12 +61,12 @@ internal static class CellPass
     {
         public void Invoke(int part)
         {
-            var range = new Range<TColumns>(columns, (int)((long)part * rows / parts), (int)((long)(part + 1) * rows / parts), hidden);
+            var range = new Range<TColumns>(columns, (int)((long)part * rows / parts), (int)((long)(part + 1) * rows / parts), 0, hidden);
             WidthDispatch.Run(ref range, path);
         }
     }
 
-    private readonly struct Range<TColumns>(TColumns columns, int firstRow, int endRow, int hidden) : IWidthKernel
+    private readonly struct Range<TColumns>(TColumns columns, int firstRow, int endRow, int firstColumn, int endColumn) : IWidthKernel
         where TColumns : struct, IColumnStep
     {
         // The root of the fused pass: fully optimized from the first call, and never inlined into a caller whose
@@ -61,7 +75,7 @@ internal static class CellPass
         public void Run<TVec>() where TVec : struct, IVector<TVec>
         {
             TColumns step = columns;
-            RowDriver.Run<TVec, TColumns>(ref step, firstRow, endRow, hidden);
+            RowDriver.Run<TVec, TColumns>(ref step, firstRow, endRow, firstColumn, endColumn);
         }
     }
 }

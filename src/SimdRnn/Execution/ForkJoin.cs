@@ -22,6 +22,9 @@ internal static class ForkJoin
     // so a thread's reusable job is never replaced while helpers still read it.
     [ThreadStatic] private static bool t_inFork;
 
+    /// <summary>Whether a fork from this thread can use helpers at all (there are some, and this is not a fork's part).</summary>
+    public static bool CanFork => s_helpers.Length > 0 && !t_inFork;
+
     /// <summary>Runs <paramref name="action"/> for parts 0 .. <paramref name="parts"/> - 1, concurrently where helpers are free.</summary>
     public static void Run<TAction>(int parts, in TAction action) where TAction : struct, IAction
     {

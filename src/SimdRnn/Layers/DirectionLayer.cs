@@ -59,35 +59,18 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         if (TCell.HasCellState) c0.CopyTo(cells.Slice(plan.InitialCellSlot * s.State, s.State));
 
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGates, pBias = bias,
-               pRecurrentBias = tensors.RecurrentBias, pY = y)
+               pRecurrentBias = tensors.RecurrentBias, pY = y, pH0 = h0, pWhhT = whhT)
         {
-            var step = new ForwardStep
+            StepSplit split = StepSplit.Choose(plan, plan.Split);
+            Team.Run(split.Size, new ForwardSteps<TCell>
             {
-                Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, Ldh = ldy, Hidden = h, Save = s.Training,
-            };
-            for (int processed = 0; processed < s.Steps; processed++)
-            {
-                int t = plan.TimeOf(processed);
-                ReadOnlySpan<float> hPrevious = PreviousState(plan, processed, h0, y, ldy, out int ldhPrevious);
-                Span<float> stepGates = gates.Slice(t * n * gw, n * gw);
-                // Cells that keep the recurrent product apart get it alone; the others get it added onto x W_ih^T.
-                if (TCell.KeepsRecurrentProductApart)
-                    GemmKernel.MultiplyPacked(context, MatrixOp.None, n, gw, h, 1f, hPrevious, ldhPrevious, whhT, 0f, recurrentGates, gw);
-                else
-                    GemmKernel.MultiplyPacked(context, MatrixOp.None, n, gw, h, 1f, hPrevious, ldhPrevious, whhT, 1f, stepGates, gw);
-
-                fixed (float* pHPrevious = hPrevious)
+                Plan = plan, Split = split, Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, H0 = pH0,
+                PackedRecurrentTransposed = pWhhT,
+                Template = new ForwardStep
                 {
-                    step.Gates = pGates + (nint)t * n * gw;
-                    step.HPrevious = pHPrevious;
-                    step.LdhPrevious = ldhPrevious;
-                    step.H = pY + (nint)t * n * ldy;
-                    step.CPrevious = pCells + (nint)plan.PreviousCellSlot(t) * s.State;
-                    step.C = pCells + (nint)plan.CellSlot(t) * s.State;
-                    step.Extra = pExtra + (nint)t * s.State;
-                    CellPass.Forward<TCell>(context, step, n);
-                }
-            }
+                    Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, Ldh = ldy, Hidden = h, Save = s.Training,
+                },
+            });
         }
 
         int lastT = plan.TimeOf(s.Steps - 1);

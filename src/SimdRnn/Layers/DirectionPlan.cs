@@ -61,6 +61,9 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
 /// </summary>
 internal readonly record struct DirectionPlan(KernelContext Context, DirectionShape Shape, bool Reverse)
 {
+    /// <summary>How the steps are divided among a team (tests force each way).</summary>
+    public StepSplitRule Split { get; init; }
+
     /// <summary>The time index that processing step <paramref name="step"/> reaches.</summary>
     public int TimeOf(int step) => Reverse ? Shape.Steps - 1 - step : step;
 

@@ -69,6 +69,9 @@ public sealed class RecurrentStack
     /// <summary>The SIMD path the kernels take: <see cref="Cpu.Path"/>; tests set a narrower one to run every path in-process.</summary>
     internal SimdPath Path { get; init; } = Cpu.Path;
 
+    /// <summary>How a direction's steps are divided among threads; tests force each way (the results are the same).</summary>
+    internal StepSplitRule StepSplit { get; init; }
+
     /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
     public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
 

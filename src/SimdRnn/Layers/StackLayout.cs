@@ -15,12 +15,14 @@ internal readonly struct StackLayout
     private readonly CellTraits _cell;
     private readonly int _input, _hidden, _layers, _directions, _steps, _batch;
     private readonly bool _training, _preparedWeights;
+    private readonly StepSplitRule _split;
 
     public StackLayout(RecurrentStack stack, int steps, int batch, bool training, bool preparedWeights)
     {
         _cell = stack.Cell.Traits();
         (_input, _hidden, _layers, _directions) = (stack.InputSize, stack.HiddenSize, stack.Layers, stack.Directions);
         (_steps, _batch, _training, _preparedWeights) = (steps, batch, training, preparedWeights);
+        _split = stack.StepSplit;
     }
 
     /// <summary>One layer's output, T x N x D*H (also the size of a layer's input gradient above layer 0).</summary>
@@ -51,7 +53,8 @@ internal readonly struct StackLayout
     /// <summary>Where W_hh is packed per call (empty with prepared weights).</summary>
     public Span<float> PackScratch(Span<float> workspace) => workspace.Slice((int)PackScratchOffset, (int)PackScratchLength);
 
-    public DirectionPlan Plan(in KernelContext context, int layer, int direction) => new(context, Shape(layer), Reverse: direction == 1);
+    public DirectionPlan Plan(in KernelContext context, int layer, int direction) =>
+        new(context, Shape(layer), Reverse: direction == 1) { Split = _split };
 
     /// <summary>The output of inner layer <paramref name="layer"/> (the input of the layer above it).</summary>
     public Span<float> LayerOutput(Span<float> workspace, int layer) =>

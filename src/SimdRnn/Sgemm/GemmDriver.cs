@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using CommunityToolkit.HighPerformance.Helpers;
 using SimdRnn.Execution;
@@ -32,6 +33,26 @@ internal static unsafe class GemmDriver
 
         var plan = new Plan(p, context);
         WidthDispatch.Run(ref plan, context.Path);
+    }
+
+    /// <summary>
+    /// C[m0 .. m1, n0 .. n1) only, on the calling thread: one team member's share of a product whose B is packed
+    /// (p.N is B's full width, which the panel layout depends on). beta is 0 or 1; n0 is a multiple of NR and m0 of
+    /// MR (<see cref="GemmKernel.ColumnUnit"/>, <see cref="GemmKernel.RowUnit"/>), so every element takes the same
+    /// operations as in the whole product.
+    /// </summary>
+    public static void RunTile(SimdPath path, GemmOperands p, float beta, int m0, int m1, int n0, int n1)
+    {
+        Debug.Assert(beta is 0f or 1f && p.PackedB != null && p.K > 0 && p.Alpha != 0f);
+        if (m1 <= m0 || n1 <= n0) return;
+        p.LoadC = beta != 0f;
+        var tile = new Tile(p, m0, m1, n0, n1);
+        WidthDispatch.Run(ref tile, path);
+    }
+
+    private readonly struct Tile(GemmOperands p, int m0, int m1, int n0, int n1) : IWidthKernel
+    {
+        public void Run<TVec>() where TVec : struct, IVector<TVec> => Blocked<TVec>(p, m0, m1, n0, n1);
     }
 
     /// <summary>C = beta * C over rows x cols only; beta = 0 writes zeros without reading.</summary>

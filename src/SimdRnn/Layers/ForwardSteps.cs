@@ -1,0 +1,65 @@
+using SimdRnn.Cells;
+using SimdRnn.Execution;
+using SimdRnn.Sgemm;
+
+namespace SimdRnn.Layers;
+
+/// <summary>
+/// The recurrence of a forward direction, run by one team for all steps (<see cref="Team"/>): each member owns a fixed
+/// share (<see cref="StepSplit"/>) and, at every step, multiplies h_{t-1} by its part of the packed W_hh^T and applies
+/// the fused cell to that tile at once, while it is still in its cache. By batch rows the members never meet; by hidden
+/// units they meet once per step (h_t complete before step t+1 reads it). The operands are raw pointers into memory
+/// the caller keeps pinned.
+/// </summary>
+internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : struct, ICell
+{
+    public required DirectionPlan Plan { get; init; }
+    public required StepSplit Split { get; init; }
+
+    /// <summary>The step operands that do not change from step to step (biases, strides, sizes, save).</summary>
+    public required ForwardStep Template { get; init; }
+
+    public required float* Gates { get; init; }
+    public required float* Cells { get; init; }
+    public required float* Extra { get; init; }
+    public required float* Y { get; init; }
+    public required int Ldy { get; init; }
+    public required float* H0 { get; init; }
+
+    /// <summary>W_hh^T packed (H x G*H).</summary>
+    public required float* PackedRecurrentTransposed { get; init; }
+
+    public void Invoke(in TeamMember member)
+    {
+        DirectionShape s = Plan.Shape;
+        SimdPath path = Plan.Context.Path;
+        int n = s.Batch, h = s.Hidden, gw = s.GateWidth;
+        (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
+        // Cells that keep the recurrent product apart get it alone; the others get it added onto x W_ih^T.
+        float beta = TCell.KeepsRecurrentProductApart ? 0f : 1f;
+        ForwardStep step = Template;
+        for (int processed = 0; processed < s.Steps; processed++)
+        {
+            int t = Plan.TimeOf(processed);
+            float* hPrevious = processed == 0 ? H0 : Y + (nint)Plan.TimeOf(processed - 1) * n * Ldy;
+            int ldhPrevious = processed == 0 ? h : Ldy;
+            step.Gates = Gates + (nint)t * n * gw;
+            float* product = TCell.KeepsRecurrentProductApart ? step.RecurrentGates : step.Gates;
+            if (Split.ByRows)
+                GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, hPrevious, ldhPrevious, PackedRecurrentTransposed, beta, product, gw);
+            else
+                for (int gate = 0; gate < TCell.GateCount; gate++)
+                    GemmKernel.MultiplyPackedTile(path, 0, n, gate * h + j0, gate * h + j1, gw, h, hPrevious, ldhPrevious,
+                        PackedRecurrentTransposed, beta, product, gw);
+
+            step.HPrevious = hPrevious;
+            step.LdhPrevious = ldhPrevious;
+            step.H = Y + (nint)t * n * Ldy;
+            step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
+            step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
+            step.Extra = Extra + (nint)t * s.State;
+            CellPass.ForwardTile<TCell>(path, step, r0, r1, j0, j1);
+            if (!Split.ByRows && !member.Meet()) return;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using SimdRnn.Execution;
+using SimdRnn.Sgemm;
+
+namespace SimdRnn.Layers;
+
+/// <summary>How a direction's steps are divided among a team (tests force each way; results are the same).</summary>
+internal enum StepSplitRule
+{
+    /// <summary>By batch rows when there are enough of them, by hidden units otherwise.</summary>
+    Auto,
+
+    /// <summary>Each member owns rows of the batch for the whole sequence: no meeting at all.</summary>
+    BatchRows,
+
+    /// <summary>Each member owns hidden units (their gate columns of W_hh): one meeting per step.</summary>
+    HiddenUnits,
+}
+
+/// <summary>
+/// The fixed division of a direction's step work among a team, for all steps. By batch rows, members never meet (a row's
+/// recurrence needs only that row); by hidden units, each member reads only its share of W_hh at every step (what a
+/// small batch is bound by: the weights' bandwidth), and members meet once per step, because every unit of step t+1
+/// needs all of h_t. Hidden ranges start at multiples of the GEMM's NR, so each member's product columns are whole
+/// packed panels and every element takes the same operations as in an unsplit product.
+/// </summary>
+internal readonly record struct StepSplit(bool ByRows, int Units, int Size, int ColumnUnit)
+{
+    // Below this many batch rows per member, splitting rows makes each member stream all of W_hh for a few rows.
+    private const int MinRowsPerMember = 8;
+
+    public static StepSplit Choose(in DirectionPlan plan, StepSplitRule rule)
+    {
+        DirectionShape s = plan.Shape;
+        int columnUnit = GemmKernel.ColumnUnit(plan.Context.Path);
+        bool unitsAlign = s.Hidden % columnUnit == 0;
+        bool byRows = rule switch
+        {
+            StepSplitRule.BatchRows => true,
+            StepSplitRule.HiddenUnits => !unitsAlign,
+            _ => !unitsAlign || s.Batch >= MinRowsPerMember * plan.Context.Threads,
+        };
+        int units = byRows ? s.Batch : s.Hidden / columnUnit;
+        long work = 2L * s.Steps * s.Batch * s.GateWidth * s.Hidden + Parallelism.CellElementCost * s.Steps * s.Batch * s.Hidden;
+        return new StepSplit(byRows, units, Parallelism.Parts(plan.Context, units, work), columnUnit);
+    }
+
+    /// <summary>The rows and hidden columns member <paramref name="rank"/> of a team of <paramref name="size"/> owns.</summary>
+    public (int FirstRow, int EndRow, int FirstColumn, int EndColumn) Share(int rank, int size, int batch, int hidden)
+    {
+        int first = (int)((long)rank * Units / size), end = (int)((long)(rank + 1) * Units / size);
+        if (ByRows) return (first, end, 0, hidden);
+        return (0, batch, first * ColumnUnit, rank == size - 1 ? hidden : end * ColumnUnit);
+    }
+}
