@@ -1,23 +1,16 @@
 using System.Runtime.CompilerServices;
-using CommunityToolkit.HighPerformance.Helpers;
-using SimdRnn.Execution;
 using SimdRnn.Vectors;
 
 namespace SimdRnn.Cells;
 
 /// <summary>
-/// Runs a cell's fused step over the rows of a batch, split into contiguous row ranges across threads by
-/// <see cref="Parallelism"/>. Rows are independent, so the result is bitwise the same for any split; each share runs
-/// <see cref="RowDriver"/> over its rows. The operands hold raw pointers: the caller keeps the memory pinned.
+/// Runs a cell's fused step over a tile of a batch (rows x hidden columns) on the calling thread: a team member's share
+/// of a step (see Layers/StepLoops.cs). Rows and columns are independent, so a step split into tiles gives bitwise the
+/// whole step's results (column ranges start at multiples of the width, see <see cref="RowDriver"/>). The operands
+/// hold raw pointers: the caller keeps the memory pinned.
 /// </summary>
 internal static class CellPass
 {
-    public static void Forward<TCell>(in KernelContext context, in ForwardStep step, int rows) where TCell : struct, ICell =>
-        Run(context, new ForwardColumns<TCell>(step), rows, step.Hidden);
-
-    public static void Backward<TCell>(in KernelContext context, in BackwardStep step, int rows) where TCell : struct, ICell =>
-        Run(context, new BackwardColumns<TCell>(step), rows, step.Hidden);
-
     /// <summary>Rows [r0, r1) and hidden columns [j0, j1) of a forward step on the calling thread (a team member's share).</summary>
     public static void ForwardTile<TCell>(SimdPath path, in ForwardStep step, int r0, int r1, int j0, int j1) where TCell : struct, ICell
     {
@@ -30,14 +23,6 @@ internal static class CellPass
     {
         var range = new Range<BackwardColumns<TCell>>(new BackwardColumns<TCell>(step), r0, r1, j0, j1);
         WidthDispatch.Run(ref range, path);
-    }
-
-    private static void Run<TColumns>(in KernelContext context, in TColumns columns, int rows, int hidden) where TColumns : struct, IColumnStep
-    {
-        int parts = Parallelism.Parts(context, rows, Parallelism.CellElementCost * rows * hidden);
-        var worker = new Worker<TColumns>(columns, rows, hidden, parts, context.Path);
-        if (parts == 1) worker.Invoke(0);
-        else ForkJoin.Run(parts, in worker);
     }
 
     private readonly struct ForwardColumns<TCell>(ForwardStep step) : IColumnStep where TCell : struct, ICell
@@ -54,16 +39,6 @@ internal static class CellPass
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TVec>(int row, nuint column) where TVec : struct, IVector<TVec> => TCell.Backward<TVec>(_step, row, column);
-    }
-
-    private readonly struct Worker<TColumns>(TColumns columns, int rows, int hidden, int parts, SimdPath path) : IAction
-        where TColumns : struct, IColumnStep
-    {
-        public void Invoke(int part)
-        {
-            var range = new Range<TColumns>(columns, (int)((long)part * rows / parts), (int)((long)(part + 1) * rows / parts), 0, hidden);
-            WidthDispatch.Run(ref range, path);
-        }
     }
 
     private readonly struct Range<TColumns>(TColumns columns, int firstRow, int endRow, int firstColumn, int endColumn) : IWidthKernel

@@ -94,34 +94,15 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         if (TCell.HasCellState) dcT.CopyTo(dc);
 
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGradients, pDh = dh, pDc = dc,
-               pY = y, pDy = dy)
+               pY = y, pDy = dy, pH0 = h0, pWhh = packedWhh)
         {
-            var step = new BackwardStep
+            StepSplit split = StepSplit.Choose(plan, plan.Split);
+            Team.Run(split.Size, new BackwardSteps<TCell>
             {
-                RecurrentGradients = pRecurrent, Ldh = ldy, Lddy = lddy, DhRecurrent = pDh, Dc = pDc, Hidden = h,
-            };
-            for (int processed = s.Steps - 1; processed >= 0; processed--)
-            {
-                int t = plan.TimeOf(processed);
-                ReadOnlySpan<float> hPrevious = PreviousState(plan, processed, h0, y, ldy, out int ldhPrevious);
-                fixed (float* pHPrevious = hPrevious)
-                {
-                    step.Gates = pGates + (nint)t * n * gw;
-                    step.RecurrentGradients = pRecurrent + (nint)t * n * gw;
-                    step.Extra = pExtra + (nint)t * s.State;
-                    step.HPrevious = pHPrevious;
-                    step.LdhPrevious = ldhPrevious;
-                    step.H = pY + (nint)t * n * ldy;
-                    step.C = pCells + (nint)plan.CellSlot(t) * s.State;
-                    step.CPrevious = pCells + (nint)plan.PreviousCellSlot(t) * s.State;
-                    step.Dy = pDy + (nint)t * n * lddy;
-                    CellPass.Backward<TCell>(context, step, n);
-                }
-
-                // dh_{t-1} = dG_h W_hh, added onto the cell's direct part where it has one.
-                GemmKernel.MultiplyPacked(context, MatrixOp.None, n, h, gw, 1f, recurrentGradients.Slice(t * n * gw, n * gw), gw, packedWhh,
-                    TCell.KeepsRecurrentProductApart ? 1f : 0f, dh, h);
-            }
+                Plan = plan, Split = split, Gates = pGates, RecurrentGradients = pRecurrent, Cells = pCells, Extra = pExtra, Y = pY, Dy = pDy,
+                H0 = pH0, PackedRecurrent = pWhh,
+                Template = new BackwardStep { Ldh = ldy, Lddy = lddy, DhRecurrent = pDh, Dc = pDc, Hidden = h },
+            });
         }
 
         dh.CopyTo(dh0);
@@ -136,13 +117,6 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         AccumulateWeightGradientOfRecurrence(plan, recurrentGradients, h0, y, ldy, gradients.RecurrentWeights);
         ColumnSums.AddTo(context, gates, s.Rows, gw, gradients.InputBias);
         ColumnSums.AddTo(context, recurrentGradients, s.Rows, gw, gradients.RecurrentBias);
-    }
-
-    /// <summary>The state entering processing step <paramref name="step"/>: h0, or the output of the step before it.</summary>
-    private static ReadOnlySpan<float> PreviousState(in DirectionPlan plan, int step, ReadOnlySpan<float> h0, ReadOnlySpan<float> y, int ldy, out int ld)
-    {
-        ld = step == 0 ? plan.Shape.Hidden : ldy;
-        return step == 0 ? h0 : y.Slice(plan.TimeOf(step - 1) * plan.Shape.Batch * ldy);
     }
 
     /// <summary>

@@ -1,39 +1,39 @@
 using SimdRnn.Activations;
 using SimdRnn.Cells;
-using SimdRnn.Execution;
 
 namespace SimdRnn.Tests.Cells;
 
 /// <summary>
 /// Span-level calls of the fused cell passes for the tests: each pins its spans, fills the step operands exactly as
-/// the layers do, and runs <see cref="CellPass"/> on the given path and thread count.
+/// the layers do, and runs <see cref="CellPass"/> on the given path, as <paramref name="tiles"/> row tiles one after
+/// another (what the members of a team split by batch rows run).
 /// </summary>
 internal static unsafe class CellSteps
 {
     public static void LstmForward(Span<float> gates, ReadOnlySpan<float> bias, ReadOnlySpan<float> cPrev, Span<float> c, Span<float> h,
-        int ldh, int rows, int hidden, bool saveGates, SimdPath path, int threads = 1)
+        int ldh, int rows, int hidden, bool saveGates, SimdPath path, int tiles = 1)
     {
         fixed (float* pGates = gates, pBias = bias, pCPrev = cPrev, pC = c, pH = h)
-            CellPass.Forward<LstmCell>(new KernelContext(path, threads),
+            Forward<LstmCell>(path, tiles,
                 new ForwardStep { Gates = pGates, Bias = pBias, CPrevious = pCPrev, C = pC, H = pH, Ldh = ldh, Hidden = hidden, Save = saveGates },
                 rows);
     }
 
     public static void LstmBackward(Span<float> gates, ReadOnlySpan<float> c, ReadOnlySpan<float> cPrev, ReadOnlySpan<float> dy, int ldy,
-        ReadOnlySpan<float> dhRecurrent, Span<float> dc, int rows, int hidden, SimdPath path, int threads = 1)
+        ReadOnlySpan<float> dhRecurrent, Span<float> dc, int rows, int hidden, SimdPath path, int tiles = 1)
     {
         fixed (float* pGates = gates, pC = c, pCPrev = cPrev, pDy = dy, pDh = dhRecurrent, pDc = dc)
-            CellPass.Backward<LstmCell>(new KernelContext(path, threads),
+            Backward<LstmCell>(path, tiles,
                 new BackwardStep { Gates = pGates, C = pC, CPrevious = pCPrev, Dy = pDy, Lddy = ldy, DhRecurrent = pDh, Dc = pDc, Hidden = hidden },
                 rows);
     }
 
     public static void GruForward(Span<float> gi, ReadOnlySpan<float> gh, ReadOnlySpan<float> biasInput, ReadOnlySpan<float> biasHidden,
         ReadOnlySpan<float> hPrev, int ldhPrev, Span<float> h, int ldh, Span<float> ghnSaved, int rows, int hidden, bool save, SimdPath path,
-        int threads = 1)
+        int tiles = 1)
     {
         fixed (float* pGi = gi, pGh = gh, pBi = biasInput, pBh = biasHidden, pHPrev = hPrev, pH = h, pGhn = ghnSaved)
-            CellPass.Forward<GruCell>(new KernelContext(path, threads), new ForwardStep
+            Forward<GruCell>(path, tiles, new ForwardStep
             {
                 Gates = pGi, RecurrentGates = pGh, Bias = pBi, RecurrentBias = pBh, HPrevious = pHPrev, LdhPrevious = ldhPrev,
                 H = pH, Ldh = ldh, Extra = pGhn, Hidden = hidden, Save = save,
@@ -44,11 +44,11 @@ internal static unsafe class CellSteps
     /// (the layers pass one buffer for both).</summary>
     public static void GruBackward(Span<float> gi, ReadOnlySpan<float> ghnSaved, ReadOnlySpan<float> hPrev, int ldhPrev,
         ReadOnlySpan<float> dy, int ldy, ReadOnlySpan<float> dhRecurrent, Span<float> dGh, Span<float> dhPrev, int rows, int hidden, SimdPath path,
-        int threads = 1)
+        int tiles = 1)
     {
         dhRecurrent[..(rows * hidden)].CopyTo(dhPrev);
         fixed (float* pGi = gi, pGhn = ghnSaved, pHPrev = hPrev, pDy = dy, pDGh = dGh, pDhPrev = dhPrev)
-            CellPass.Backward<GruCell>(new KernelContext(path, threads), new BackwardStep
+            Backward<GruCell>(path, tiles, new BackwardStep
             {
                 Gates = pGi, Extra = pGhn, HPrevious = pHPrev, LdhPrevious = ldhPrev, Dy = pDy, Lddy = ldy, RecurrentGradients = pDGh,
                 DhRecurrent = pDhPrev, Hidden = hidden,
@@ -56,25 +56,37 @@ internal static unsafe class CellSteps
     }
 
     public static void RnnForward(ReadOnlySpan<float> gates, ReadOnlySpan<float> bias, Span<float> h, int ldh, int rows, int hidden, bool relu,
-        SimdPath path, int threads = 1)
+        SimdPath path, int tiles = 1)
     {
         fixed (float* pGates = gates, pBias = bias, pH = h)
         {
             var step = new ForwardStep { Gates = pGates, Bias = pBias, H = pH, Ldh = ldh, Hidden = hidden };
-            if (relu) CellPass.Forward<RnnCell<ReluOperator>>(new KernelContext(path, threads), step, rows);
-            else CellPass.Forward<RnnCell<TanhOperator>>(new KernelContext(path, threads), step, rows);
+            if (relu) Forward<RnnCell<ReluOperator>>(path, tiles, step, rows);
+            else Forward<RnnCell<TanhOperator>>(path, tiles, step, rows);
         }
     }
 
     /// <summary>dG = (dy + dhRecurrent) act'(h), written to <paramref name="dGates"/> (the layers write it over the gates).</summary>
     public static void RnnBackward(ReadOnlySpan<float> h, int ldh, ReadOnlySpan<float> dy, int ldy, ReadOnlySpan<float> dhRecurrent,
-        Span<float> dGates, int rows, int hidden, bool relu, SimdPath path, int threads = 1)
+        Span<float> dGates, int rows, int hidden, bool relu, SimdPath path, int tiles = 1)
     {
         fixed (float* pH = h, pDy = dy, pDh = dhRecurrent, pDGates = dGates)
         {
             var step = new BackwardStep { Gates = pDGates, H = pH, Ldh = ldh, Dy = pDy, Lddy = ldy, DhRecurrent = pDh, Hidden = hidden };
-            if (relu) CellPass.Backward<RnnCell<ReluOperator>>(new KernelContext(path, threads), step, rows);
-            else CellPass.Backward<RnnCell<TanhOperator>>(new KernelContext(path, threads), step, rows);
+            if (relu) Backward<RnnCell<ReluOperator>>(path, tiles, step, rows);
+            else Backward<RnnCell<TanhOperator>>(path, tiles, step, rows);
         }
+    }
+
+    private static void Forward<TCell>(SimdPath path, int tiles, in ForwardStep step, int rows) where TCell : struct, ICell
+    {
+        for (int tile = 0; tile < tiles; tile++)
+            CellPass.ForwardTile<TCell>(path, step, tile * rows / tiles, (tile + 1) * rows / tiles, 0, step.Hidden);
+    }
+
+    private static void Backward<TCell>(SimdPath path, int tiles, in BackwardStep step, int rows) where TCell : struct, ICell
+    {
+        for (int tile = 0; tile < tiles; tile++)
+            CellPass.BackwardTile<TCell>(path, step, tile * rows / tiles, (tile + 1) * rows / tiles, 0, step.Hidden);
     }
 }

@@ -13,14 +13,14 @@ namespace SimdRnn.Tests.Hardening;
 [Trait("Category", "Kernel")]
 public class GuardPageInternalKernelTests
 {
-    public sealed record CellShape(int Rows, int Hidden, int Ld, bool Save, int Threads)
+    public sealed record CellShape(int Rows, int Hidden, int Ld, bool Save, int Tiles)
     {
         /// <summary>A rows x hidden matrix with row stride Ld, ending at its last element.</summary>
         public int Strided => (Rows - 1) * Ld + Hidden;
 
         public int Matrix(int gates = 1) => Rows * gates * Hidden;
 
-        public override string ToString() => $"rows {Rows}, hidden {Hidden}, ld {Ld}, save {Save}, threads {Threads}";
+        public override string ToString() => $"rows {Rows}, hidden {Hidden}, ld {Ld}, save {Save}, tiles {Tiles}";
     }
 
     /// <summary>One pass: the lengths of its buffers (in argument order) and the call.</summary>
@@ -32,31 +32,31 @@ public class GuardPageInternalKernelTests
     private static readonly CellPass[] Passes =
     [
         new("LstmCell.Forward", s => [s.Matrix(4), 4 * s.Hidden, s.Matrix(), s.Matrix(), s.Strided],
-            (b, s, path) => CellSteps.LstmForward(b[0], b[1], b[2], b[3], b[4], s.Ld, s.Rows, s.Hidden, s.Save, path, s.Threads)),
+            (b, s, path) => CellSteps.LstmForward(b[0], b[1], b[2], b[3], b[4], s.Ld, s.Rows, s.Hidden, s.Save, path, s.Tiles)),
         new("LstmCell.Backward", s => [s.Matrix(4), s.Matrix(), s.Matrix(), s.Strided, s.Matrix(), s.Matrix()],
-            (b, s, path) => CellSteps.LstmBackward(b[0], b[1], b[2], b[3], s.Ld, b[4], b[5], s.Rows, s.Hidden, path, s.Threads)),
+            (b, s, path) => CellSteps.LstmBackward(b[0], b[1], b[2], b[3], s.Ld, b[4], b[5], s.Rows, s.Hidden, path, s.Tiles)),
         new("GruCell.Forward", s => [s.Matrix(3), s.Matrix(3), 3 * s.Hidden, 3 * s.Hidden, s.Strided, s.Strided, s.Save ? s.Matrix() : 0],
-            (b, s, path) => CellSteps.GruForward(b[0], b[1], b[2], b[3], b[4], s.Ld, b[5], s.Ld, b[6], s.Rows, s.Hidden, s.Save, path, s.Threads)),
+            (b, s, path) => CellSteps.GruForward(b[0], b[1], b[2], b[3], b[4], s.Ld, b[5], s.Ld, b[6], s.Rows, s.Hidden, s.Save, path, s.Tiles)),
         new("GruCell.Backward", s => [s.Matrix(3), s.Matrix(), s.Strided, s.Strided, s.Matrix(), s.Matrix(3), s.Matrix()],
-            (b, s, path) => CellSteps.GruBackward(b[0], b[1], b[2], s.Ld, b[3], s.Ld, b[4], b[5], b[6], s.Rows, s.Hidden, path, s.Threads)),
+            (b, s, path) => CellSteps.GruBackward(b[0], b[1], b[2], s.Ld, b[3], s.Ld, b[4], b[5], b[6], s.Rows, s.Hidden, path, s.Tiles)),
         new("RnnCell.Forward tanh", s => [s.Matrix(), s.Hidden, s.Strided],
-            (b, s, path) => CellSteps.RnnForward(b[0], b[1], b[2], s.Ld, s.Rows, s.Hidden, relu: false, path, s.Threads)),
+            (b, s, path) => CellSteps.RnnForward(b[0], b[1], b[2], s.Ld, s.Rows, s.Hidden, relu: false, path, s.Tiles)),
         new("RnnCell.Forward relu", s => [s.Matrix(), s.Hidden, s.Strided],
-            (b, s, path) => CellSteps.RnnForward(b[0], b[1], b[2], s.Ld, s.Rows, s.Hidden, relu: true, path, s.Threads)),
+            (b, s, path) => CellSteps.RnnForward(b[0], b[1], b[2], s.Ld, s.Rows, s.Hidden, relu: true, path, s.Tiles)),
         new("RnnCell.Backward tanh", s => [s.Strided, s.Strided, s.Matrix(), s.Matrix()],
-            (b, s, path) => CellSteps.RnnBackward(b[0], s.Ld, b[1], s.Ld, b[2], b[3], s.Rows, s.Hidden, relu: false, path, s.Threads)),
+            (b, s, path) => CellSteps.RnnBackward(b[0], s.Ld, b[1], s.Ld, b[2], b[3], s.Rows, s.Hidden, relu: false, path, s.Tiles)),
         new("RnnCell.Backward relu", s => [s.Strided, s.Strided, s.Matrix(), s.Matrix()],
-            (b, s, path) => CellSteps.RnnBackward(b[0], s.Ld, b[1], s.Ld, b[2], b[3], s.Rows, s.Hidden, relu: true, path, s.Threads)),
+            (b, s, path) => CellSteps.RnnBackward(b[0], s.Ld, b[1], s.Ld, b[2], b[3], s.Rows, s.Hidden, relu: true, path, s.Tiles)),
     ];
 
-    /// <summary>Rows 1..3 with every hidden tail, contiguous or strided rows; then rows x hidden >= 2 x 8192 on two threads.</summary>
+    /// <summary>Rows 1..3 with every hidden tail, contiguous or strided rows; then a large pass as two row tiles.</summary>
     private static IEnumerable<CellShape> CellShapes()
     {
         foreach (int rows in new[] { 1, 2, 3 })
             foreach (int hidden in GuardPageCases.Lengths.Where(h => h is > 0 and <= 40))
                 foreach (int pad in new[] { 0, 3 })
-                    yield return new CellShape(rows, hidden, hidden + pad, Save: (hidden + pad) % 2 == 0, Threads: 1);
-        yield return new CellShape(2, 8193, 8195, Save: true, Threads: 2);
+                    yield return new CellShape(rows, hidden, hidden + pad, Save: (hidden + pad) % 2 == 0, Tiles: 1);
+        yield return new CellShape(2, 8193, 8195, Save: true, Tiles: 2);
     }
 
     /// <summary>Every pass (by name: theory rows must serialize) on every path with each guard side.</summary>

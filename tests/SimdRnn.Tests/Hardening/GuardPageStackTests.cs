@@ -26,8 +26,10 @@ public class GuardPageStackTests
                 yield return new Shape(cell, Layers: 1 + h % 2, Bidirectional: h / 2 % 2 == 1, T: 1 + h % 3, N: 1 + (h + (int)cell) % 4,
                     I: 1 + h * 7 % 19, h, InputGradient: h % 5 != 4, Threads: 1, Prepared: h % 3 == 1);
 
-        // N x H >= 2 x 8192 and 2 N H H >= 2 x 2^21: the cell passes and the step products split over two threads.
+        // Enough work for a team of two: split by batch rows (H = 129 fits no NR), and by hidden units (H = 64, N = 2).
         yield return new Shape(CellKind.RnnTanh, 1, true, 2, 128, 5, 129, true, 2);
+        yield return new Shape(CellKind.Lstm, 1, true, 40, 2, 5, 64, true, 2, Prepared: true);
+        yield return new Shape(CellKind.Gru, 2, false, 40, 3, 7, 64, true, 2);
     }
 
     [Theory, MemberData(nameof(GuardPageCases.PathsAndSides), MemberType = typeof(GuardPageCases))]

@@ -63,3 +63,60 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         }
     }
 }
+
+/// <summary>
+/// The recurrence of BPTT, run by one team for all steps, last to first, with the forward's split: each member applies
+/// the fused backward cell to its share, then computes its share of dh_{t-1} = dG_h W_hh (its rows, or its hidden
+/// columns of the packed W_hh). By batch rows the members never meet; by hidden units they meet once per step, between
+/// the cell (which fills dG_h) and the product (which reads all of it); the next step's cell needs only the member's
+/// own columns of dh and dc, so no second meeting.
+/// </summary>
+internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell : struct, ICell
+{
+    public required DirectionPlan Plan { get; init; }
+    public required StepSplit Split { get; init; }
+
+    /// <summary>The step operands that do not change from step to step (dh, dc, strides, sizes).</summary>
+    public required BackwardStep Template { get; init; }
+
+    public required float* Gates { get; init; }
+
+    /// <summary>dG_h of every step: the gates themselves, or a buffer of their own for cells that keep the product apart.</summary>
+    public required float* RecurrentGradients { get; init; }
+
+    public required float* Cells { get; init; }
+    public required float* Extra { get; init; }
+    public required float* Y { get; init; }
+    public required float* Dy { get; init; }
+    public required float* H0 { get; init; }
+
+    /// <summary>W_hh packed (G*H x H).</summary>
+    public required float* PackedRecurrent { get; init; }
+
+    public void Invoke(in TeamMember member)
+    {
+        DirectionShape s = Plan.Shape;
+        SimdPath path = Plan.Context.Path;
+        int n = s.Batch, h = s.Hidden, gw = s.GateWidth;
+        (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
+        // The product is added onto the cell's direct part of dh_{t-1} where it has one.
+        float beta = TCell.KeepsRecurrentProductApart ? 1f : 0f;
+        BackwardStep step = Template;
+        for (int processed = s.Steps - 1; processed >= 0; processed--)
+        {
+            int t = Plan.TimeOf(processed);
+            step.Gates = Gates + (nint)t * n * gw;
+            step.RecurrentGradients = RecurrentGradients + (nint)t * n * gw;
+            step.Extra = Extra + (nint)t * s.State;
+            step.HPrevious = processed == 0 ? H0 : Y + (nint)Plan.TimeOf(processed - 1) * n * Template.Ldh;
+            step.LdhPrevious = processed == 0 ? h : Template.Ldh;
+            step.H = Y + (nint)t * n * Template.Ldh;
+            step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
+            step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
+            step.Dy = Dy + (nint)t * n * Template.Lddy;
+            CellPass.BackwardTile<TCell>(path, step, r0, r1, j0, j1);
+            if (!Split.ByRows && !member.Meet()) return;
+            GemmKernel.MultiplyPackedTile(path, r0, r1, j0, j1, h, gw, step.RecurrentGradients, gw, PackedRecurrent, beta, step.DhRecurrent, h);
+        }
+    }
+}
