@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SimdRnn.Cells;
 using SimdRnn.Execution;
 using SimdRnn.Sgemm;
@@ -29,6 +30,8 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
     /// <summary>W_hh^T packed (H x G*H).</summary>
     public required float* PackedRecurrentTransposed { get; init; }
 
+    // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invoke(in TeamMember member)
     {
         DirectionShape s = Plan.Shape;
@@ -93,6 +96,8 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
     /// <summary>W_hh packed (G*H x H).</summary>
     public required float* PackedRecurrent { get; init; }
 
+    // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invoke(in TeamMember member)
     {
         DirectionShape s = Plan.Shape;

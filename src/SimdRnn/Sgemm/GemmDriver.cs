@@ -41,6 +41,7 @@ internal static unsafe class GemmDriver
     /// MR (<see cref="GemmKernel.ColumnUnit"/>, <see cref="GemmKernel.RowUnit"/>), so every element takes the same
     /// operations as in the whole product.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunTile(SimdPath path, GemmOperands p, float beta, int m0, int m1, int n0, int n1)
     {
         Debug.Assert(beta is 0f or 1f && p.PackedB != null && p.K > 0 && p.Alpha != 0f);
@@ -52,6 +53,7 @@ internal static unsafe class GemmDriver
 
     private readonly struct Tile(GemmOperands p, int m0, int m1, int n0, int n1) : IWidthKernel
     {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec> => Blocked<TVec>(p, m0, m1, n0, n1);
     }
 

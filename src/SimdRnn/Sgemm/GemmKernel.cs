@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using SimdRnn.Execution;
 using SimdRnn.Vectors;
@@ -44,6 +45,7 @@ internal static unsafe class GemmKernel
     /// calling thread: a team member's share of a product. n0 must be a multiple of <see cref="ColumnUnit"/> and m0 of
     /// <see cref="RowUnit"/>; each element then takes the same operations as in the whole product.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyPackedTile(SimdPath path, int m0, int m1, int n0, int n1, int n, int k, float* a, int lda, float* packedB,
         float beta, float* c, int ldc)
     {
