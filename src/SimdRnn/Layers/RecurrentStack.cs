@@ -289,7 +289,7 @@ public sealed class RecurrentStack
                 $"directions={parameters.Directions}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} directions={Directions}.");
     }
 
-    private void ThrowIfNotUsable(PreparedWeights weights, string name, bool forBackward)
+    internal void ThrowIfNotUsable(PreparedWeights weights, string name, bool forBackward)
     {
         ArgumentNullException.ThrowIfNull(weights, name);
         ThrowIfOtherShape(weights.Parameters, name);

@@ -1,0 +1,106 @@
+using SimdRnn.Tests.Support;
+
+namespace SimdRnn.Tests.Layers;
+
+/// <summary>
+/// Streaming: steps and chunks of a session are bitwise one forward over the whole sequence, on every path; a reset row
+/// starts afresh without touching the others; calls allocate nothing; bad calls are refused by name.
+/// </summary>
+[Trait("Category", "Kernel")]
+public class RecurrentSessionTests
+{
+    [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
+    public void Steps_and_chunks_are_bitwise_one_whole_forward(SimdPath path)
+    {
+        const int steps = 9, batch = 3, input = 5, hidden = 33;
+        foreach (CellKind cell in Enum.GetValues<CellKind>())
+        {
+            var stack = new RecurrentStack(cell, input, hidden, layers: 2) { Path = path };
+            RecurrentParameters parameters = Parameters(stack);
+            float[] x = Enumerable.Range(0, steps * batch * input).Select(i => MathF.Sin(0.7f * i)).ToArray();
+            int state = 2 * batch * hidden, perStep = batch * hidden;
+            float[] whole = new float[steps * perStep], hT = new float[state], cT = new float[cell == CellKind.Lstm ? state : 0];
+            stack.Forward(steps, batch, x, new float[state], new float[cT.Length], parameters, whole, hT, cT,
+                new float[stack.WorkspaceLength(steps, batch, training: false)], training: false);
+
+            PreparedWeights prepared = stack.Prepare(parameters);
+            var stepping = new RecurrentSession(stack, prepared, batch);
+            var chunked = new RecurrentSession(stack, prepared, batch, maxSteps: 4);
+            float[] stepped = new float[whole.Length], inChunks = new float[whole.Length];
+            for (int t = 0; t < steps; t++)
+                stepping.Step(x.AsSpan(t * batch * input, batch * input), stepped.AsSpan(t * perStep, perStep));
+            for (int t = 0; t < steps; t += 4)
+            {
+                int length = Math.Min(4, steps - t);
+                chunked.Run(length, x.AsSpan(t * batch * input, length * batch * input), inChunks.AsSpan(t * perStep, length * perStep));
+            }
+
+            Assert.Equal(Bits(whole), Bits(stepped));
+            Assert.Equal(Bits(whole), Bits(inChunks));
+            Assert.Equal(Bits(hT), Bits(stepping.HiddenState.ToArray()));
+            Assert.Equal(Bits(cT), Bits(chunked.CellState.ToArray()));
+        }
+    }
+
+    [Fact]
+    public void A_reset_row_starts_afresh_and_the_other_rows_go_on()
+    {
+        const int batch = 4, input = 3, hidden = 8;
+        var stack = new RecurrentStack(CellKind.Lstm, input, hidden);
+        PreparedWeights prepared = stack.Prepare(Parameters(stack));
+        var session = new RecurrentSession(stack, prepared, batch);
+        var fresh = new RecurrentSession(stack, prepared, batch);
+        float[] x = Enumerable.Range(0, batch * input).Select(i => MathF.Cos(i)).ToArray();
+        float[] y = new float[batch * hidden], yFresh = new float[batch * hidden];
+        session.Step(x, y);
+        session.Step(x, y);
+        float[] before = session.HiddenState.ToArray();
+        session.ResetRow(2);
+        Assert.All(session.HiddenState.Slice(2 * hidden, hidden).ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(session.CellState.Slice(2 * hidden, hidden).ToArray(), v => Assert.Equal(0f, v));
+        Assert.Equal(before.AsSpan(0, 2 * hidden).ToArray(), session.HiddenState[..(2 * hidden)].ToArray());
+
+        session.Step(x, y);
+        fresh.Step(x, yFresh);
+        Assert.Equal(Bits(yFresh.AsSpan(2 * hidden, hidden).ToArray()), Bits(y.AsSpan(2 * hidden, hidden).ToArray()));
+    }
+
+    [Fact]
+    public void Steps_allocate_nothing_once_warm()
+    {
+        var stack = new RecurrentStack(CellKind.Gru, 16, 64) { MaxDegreeOfParallelism = 1 };
+        var session = new RecurrentSession(stack, stack.Prepare(Parameters(stack)), batch: 2);
+        float[] x = new float[2 * 16], y = new float[2 * 64];
+        for (int i = 0; i < 5; i++) session.Step(x, y);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) session.Step(x, y);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void Bad_sessions_and_calls_are_refused_by_name()
+    {
+        var stack = new RecurrentStack(CellKind.Lstm, 3, 4);
+        PreparedWeights prepared = stack.Prepare(Parameters(stack));
+        var bidirectional = new RecurrentStack(CellKind.Lstm, 3, 4, bidirectional: true);
+        Assert.Equal("stack", Assert.Throws<ArgumentException>(() => new RecurrentSession(bidirectional, bidirectional.Prepare(Parameters(bidirectional)), 1)).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentException>(() => new RecurrentSession(new RecurrentStack(CellKind.Lstm, 3, 5), prepared, 1)).ParamName);
+        Assert.Equal("weights", Assert.Throws<ArgumentNullException>(() => new RecurrentSession(stack, null!, 1)).ParamName);
+        Assert.Equal("batch", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentSession(stack, prepared, 0)).ParamName);
+        Assert.Equal("maxSteps", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentSession(stack, prepared, 1, 0)).ParamName);
+        var session = new RecurrentSession(stack, prepared, batch: 2, maxSteps: 2);
+        Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() => session.Run(3, new float[18], new float[24])).ParamName);
+        Assert.Equal("x", Assert.Throws<ArgumentException>(() => session.Step(new float[5], new float[8])).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => session.Step(new float[6], new float[9])).ParamName);
+        Assert.Equal("row", Assert.Throws<ArgumentOutOfRangeException>(() => session.ResetRow(2)).ParamName);
+    }
+
+    private static RecurrentParameters Parameters(RecurrentStack stack)
+    {
+        RecurrentParameters parameters = stack.CreateParameters();
+        for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(1.3f * i) * 0.4f;
+        return parameters;
+    }
+
+    private static int[] Bits(float[] values) => SimdRnn.Tests.Sgemm.GemmPropertyTests.Bitwise(values);
+}
