@@ -491,6 +491,65 @@ public class InvalidArgumentTests
         });
 
         foreach (Maker maker in StackCallCases(forward, backward)) yield return maker;
+        foreach (Maker maker in SessionCases()) yield return maker;
+    }
+
+    private static IEnumerable<Maker> SessionCases()
+    {
+        const string session = "new RecurrentSession", step = "RecurrentSession.Step / Run / ResetRow";
+        static (RecurrentStack Stack, PreparedWeights Weights) Stack(Draw d)
+        {
+            var stack = new RecurrentStack((CellKind)(d.Choice % 4), 1 + d.M % 5, 1 + d.N % 5, 1 + d.Choice / 4 % 2);
+            return (stack, stack.Prepare(stack.CreateParameters()));
+        }
+
+        yield return new(session, Null, (d, _) =>
+        {
+            var (stack, weights) = Stack(d);
+            return d.Seed % 2 == 0 ? Names(() => new RecurrentSession(null!, weights, 1), "stack") : Names(() => new RecurrentSession(stack, null!, 1), "weights");
+        });
+        yield return new(session, Zero, (d, _) =>
+        {
+            var (stack, weights) = Stack(d);
+            return d.Seed % 2 == 0 ? Names(() => new RecurrentSession(stack, weights, 0), "batch") : Names(() => new RecurrentSession(stack, weights, 1, 0), "maxSteps");
+        });
+        yield return new(session, Negative, (d, _) =>
+        {
+            var (stack, weights) = Stack(d);
+            return d.Seed % 2 == 0 ? Names(() => new RecurrentSession(stack, weights, d.Negative), "batch")
+                : Names(() => new RecurrentSession(stack, weights, 1, d.Negative), "maxSteps");
+        });
+        yield return new(session, Mismatch, (d, _) =>
+        {
+            var (stack, weights) = Stack(d);
+            var bidirectional = new RecurrentStack(stack.Cell, stack.InputSize, stack.HiddenSize, bidirectional: true);
+            var other = new RecurrentStack(stack.Cell, stack.InputSize, stack.HiddenSize + 1, stack.Layers);
+            return d.Seed % 2 == 0 ? Names(() => new RecurrentSession(bidirectional, bidirectional.Prepare(bidirectional.CreateParameters()), 1), "stack")
+                : Names(() => new RecurrentSession(other, weights, 1), "weights");
+        });
+        yield return new(step, Length, (d, arena) =>
+        {
+            var (stack, weights) = Stack(d);
+            int batch = 1 + d.K % 3, steps = 1 + d.Seed % 3;
+            var call = new RecurrentSession(stack, weights, batch, maxSteps: 3);
+            bool wrongX = d.Choice / 8 % 2 == 0;
+            int delta = d.Choice / 16 % 2 == 0 ? d.Short : -Math.Min(d.Short, steps * batch * stack.InputSize);
+            Memory<float> x = arena.Take(steps * batch * stack.InputSize + (wrongX ? delta : 0));
+            Memory<float> y = arena.Take(Math.Max(0, steps * batch * stack.HiddenSize + (wrongX ? 0 : -d.Short)));
+            return Names(() => call.Run(steps, x.Span, y.Span), wrongX ? "x" : "y");
+        });
+        yield return new(step, Scalar, (d, arena) =>
+        {
+            var (stack, weights) = Stack(d);
+            var call = new RecurrentSession(stack, weights, 2, maxSteps: 2);
+            Memory<float> x = arena.Take(4 * stack.InputSize), y = arena.Take(4 * stack.HiddenSize);
+            return Pick(d, 3) switch
+            {
+                0 => Names(() => call.Run(3 + d.K, x.Span, y.Span), "steps"),
+                1 => Names(() => call.Run(d.Choice % 2 == 0 ? 0 : d.Negative, x.Span, y.Span), "steps"),
+                _ => Names(() => call.ResetRow(d.Choice % 2 == 0 ? 2 + d.K : d.Negative), "row"),
+            };
+        });
     }
 
     /// <summary>A valid stack call (random cell, sizes, layers, directions) with one argument made invalid.</summary>
