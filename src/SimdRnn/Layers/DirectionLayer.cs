@@ -28,8 +28,9 @@ internal interface IDirectionLayer
 
 /// <summary>
 /// Sequence forward and BPTT backward of one direction of one layer, generic over the cell: the input projection of
-/// all steps as one GEMM, the recurrent product as one merged GEMM per step, one fused cell pass per step, and the
-/// weight gradients as large GEMMs over all T*N rows that add into the caller's gradients.
+/// all steps as one GEMM, then the recurrence run by one team for all steps (<see cref="ForwardSteps{TCell}"/>,
+/// <see cref="BackwardSteps{TCell}"/>: per step, each member's share of the merged gate product and the fused cell on
+/// it), and the weight gradients as large GEMMs over all T*N rows that add into the caller's gradients.
 /// </summary>
 internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell : struct, ICell
 {
