@@ -7,9 +7,10 @@ namespace SimdRnn.Cli;
 /// <c>simdrnn bench --problem ID... --threads N [--iters K] [--warmup W] --csv</c>: times the problems of
 /// native-compare/problems.tsv (embedded) and prints <c>harness,problem,threads,ms_median,gflops</c> CSV, the same form
 /// as native-compare's harnesses: <c>simdrnn-gemm</c> for GEMM problems; <c>simdrnn-fwd</c>, <c>simdrnn-bwd</c>,
-/// <c>simdrnn-train</c> for RNN train problems and <c>simdrnn-infer</c> for inference ones. Median of K timed calls
-/// after W warm-up calls; GFLOP/s counts the GEMM flops (native-compare/PROBLEMS.md's convention) over the median time.
-/// Stream problems are listed but not run yet: asking for one is an error, and the default (all) skips them.
+/// <c>simdrnn-train</c>, <c>simdrnn-train-prepared</c> for RNN train problems, <c>simdrnn-infer</c> for inference ones
+/// and <c>simdrnn-stream</c> for stream ones (one step per call). Inference and stream problems run on weights prepared
+/// once per problem, outside the timer. Median of K timed calls after W warm-up calls; GFLOP/s counts the GEMM flops
+/// (native-compare/PROBLEMS.md's convention) over the median time.
 /// </summary>
 internal static class BenchCommand
 {
@@ -17,12 +18,14 @@ internal static class BenchCommand
 
     private const string Usage = """
         usage: simdrnn bench --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv]
-          --problem ID...  problems of native-compare/problems.tsv (default: all it can run): {0}
-                           listed, not run yet: {1}
+          --problem ID...  problems of native-compare/problems.tsv (default: all): {0}
           --threads N      degree of parallelism (default 1)
           --iters K        timed calls per problem, K >= 10 (default 20)
           --warmup W       untimed calls first, W >= 1 (default 3)
           --csv            print CSV (harness,problem,threads,ms_median,gflops); also the default
+        rows: gemm problems simdrnn-gemm; rnn train problems simdrnn-fwd, -bwd, -train (on the parameters) and
+        -train-prepared (prepared weights: refresh + fwd + bwd); infer problems simdrnn-infer (prepared weights);
+        stream problems simdrnn-stream (one step per call, prepared weights, state carried to the next call)
         """;
 
     /// <summary>Runs the command on the arguments after the word <c>bench</c>; returns the exit code (2 = usage error).</summary>
@@ -39,7 +42,6 @@ internal static class BenchCommand
                     {
                         var problem = AllProblems.FirstOrDefault(p => p.Id == args[i + 1]);
                         if (problem is null) return Fail($"unknown problem '{args[i + 1]}'");
-                        if (problem.NotRunnableReason is { } reason) return Fail($"cannot run '{problem.Id}': {reason}");
                         problems.Add(problem);
                     }
 
@@ -50,23 +52,14 @@ internal static class BenchCommand
                 case "--csv":
                     break;
                 case "-h" or "--help":
-                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Usage,
-                        string.Join(' ', AllProblems.Where(p => p.NotRunnableReason is null).Select(p => p.Id)),
-                        string.Join(' ', AllProblems.Where(p => p.NotRunnableReason is not null).Select(p => p.Id))));
+                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Usage, string.Join(' ', AllProblems.Select(p => p.Id))));
                     return 0;
                 default:
                     return Fail($"bad argument '{args[i]}'" + (i + 1 < args.Length ? $" '{args[i + 1]}'" : ""));
             }
         }
 
-        if (problems.Count == 0)
-        {
-            foreach (BenchProblem problem in AllProblems)
-            {
-                if (problem.NotRunnableReason is { } reason) Console.Error.WriteLine($"simdrnn bench: skipping {problem.Id}: {reason}");
-                else problems.Add(problem);
-            }
-        }
+        if (problems.Count == 0) problems.AddRange(AllProblems);
 
         Console.WriteLine("harness,problem,threads,ms_median,gflops");
         foreach (var problem in problems)
@@ -83,11 +76,11 @@ internal static class BenchCommand
     }
 
     private static IEnumerable<BenchProblem> AllProblems =>
-        GemmProblem.All.Select(p => new BenchProblem(p.Id, null, p.Cases))
-            .Concat(RnnProblem.All.Select(p => new BenchProblem(p.Id, p.NotRunnableReason, p.Cases)));
+        GemmProblem.All.Select(p => new BenchProblem(p.Id, p.Cases))
+            .Concat(RnnProblem.All.Select(p => new BenchProblem(p.Id, p.Cases)));
 
-    /// <summary>A GEMM or RNN problem as the command sees it: its id, why it cannot run (if so) and its timed calls.</summary>
-    private sealed record BenchProblem(string Id, string? NotRunnableReason, Func<int, IReadOnlyList<BenchCase>> Cases);
+    /// <summary>A GEMM or RNN problem as the command sees it: its id and its timed calls.</summary>
+    private sealed record BenchProblem(string Id, Func<int, IReadOnlyList<BenchCase>> Cases);
 
     private static double MedianSeconds(BenchCase benchCase, int warmup, int iterations)
     {
