@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace SimdRnn.Cli;
@@ -14,8 +13,6 @@ namespace SimdRnn.Cli;
 /// </summary>
 internal static class BenchCommand
 {
-    private const int MinIterations = 10;
-
     private const string Usage = """
         usage: simdrnn bench --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv]
           --problem ID...  problems of native-compare/problems.tsv (default: all): {0}
@@ -31,45 +28,27 @@ internal static class BenchCommand
     /// <summary>Runs the command on the arguments after the word <c>bench</c>; returns the exit code (2 = usage error).</summary>
     public static int Run(string[] args)
     {
-        var problems = new List<BenchProblem>();
-        int threads = 1, iterations = 20, warmup = 3;
-        for (int i = 0; i < args.Length; i++)
+        if (BenchOptions.Parse(args, [], out string error) is not { } options) return Fail(error);
+        if (options.Help)
         {
-            switch (args[i])
-            {
-                case "--problem":
-                    for (; i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal); i++)
-                    {
-                        var problem = AllProblems.FirstOrDefault(p => p.Id == args[i + 1]);
-                        if (problem is null) return Fail($"unknown problem '{args[i + 1]}'");
-                        problems.Add(problem);
-                    }
+            Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Usage, string.Join(' ', AllProblems.Select(p => p.Id))));
+            return 0;
+        }
 
-                    break;
-                case "--threads" when TryParse(args, ref i, 1, out threads):
-                case "--iters" when TryParse(args, ref i, MinIterations, out iterations):
-                case "--warmup" when TryParse(args, ref i, 1, out warmup):
-                case "--csv":
-                    break;
-                case "-h" or "--help":
-                    Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Usage, string.Join(' ', AllProblems.Select(p => p.Id))));
-                    return 0;
-                default:
-                    return Fail($"bad argument '{args[i]}'" + (i + 1 < args.Length ? $" '{args[i + 1]}'" : ""));
-            }
+        var problems = new List<BenchProblem>();
+        foreach (string id in options.ProblemIds)
+        {
+            if (AllProblems.FirstOrDefault(p => p.Id == id) is not { } problem) return Fail($"unknown problem '{id}'");
+            problems.Add(problem);
         }
 
         if (problems.Count == 0) problems.AddRange(AllProblems);
 
-        Console.WriteLine("harness,problem,threads,ms_median,gflops");
+        Console.WriteLine(BenchCase.CsvHeader);
         foreach (var problem in problems)
         {
-            foreach (BenchCase benchCase in problem.Cases(threads))
-            {
-                double seconds = MedianSeconds(benchCase, warmup, iterations);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{benchCase.Harness},{problem.Id},{threads},{seconds * 1e3:F4},{benchCase.Flops / seconds * 1e-9:F2}"));
-            }
+            foreach (BenchCase benchCase in problem.Cases(options.Threads))
+                benchCase.Report("simdrnn bench", problem.Id, options.Threads, options.Warmup, options.Iterations);
         }
 
         return 0;
@@ -81,39 +60,6 @@ internal static class BenchCommand
 
     /// <summary>A GEMM or RNN problem as the command sees it: its id and its timed calls.</summary>
     private sealed record BenchProblem(string Id, Func<int, IReadOnlyList<BenchCase>> Cases);
-
-    private static double MedianSeconds(BenchCase benchCase, int warmup, int iterations)
-    {
-        for (int i = 0; i < warmup; i++)
-        {
-            benchCase.Prepare?.Invoke();
-            benchCase.Timed();
-        }
-
-        var seconds = new double[iterations];
-        for (int i = 0; i < iterations; i++)
-        {
-            benchCase.Prepare?.Invoke();
-            long start = Stopwatch.GetTimestamp();
-            benchCase.Timed();
-            seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
-
-        Array.Sort(seconds);
-        return iterations % 2 == 1 ? seconds[iterations / 2] : 0.5 * (seconds[iterations / 2 - 1] + seconds[iterations / 2]);
-    }
-
-    private static bool TryParse(string[] args, ref int i, int minimum, out int value)
-    {
-        if (i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= minimum)
-        {
-            i++;
-            return true;
-        }
-
-        value = 0;
-        return false;
-    }
 
     private static int Fail(string message)
     {

@@ -1,0 +1,76 @@
+using System.Globalization;
+
+namespace SimdRnn.Cli;
+
+/// <summary>
+/// The options of a bench harness written in C# (<c>simdrnn bench</c>, native-compare/onnxruntime_rnn): --problem ID...,
+/// --threads N, --iters K, --warmup W, --csv (the only output form; accepted for the native harnesses' command line),
+/// -h/--help, and the harness's own options that take one value.
+/// </summary>
+internal sealed class BenchOptions
+{
+    public const int MinIterations = 10;
+
+    public List<string> ProblemIds { get; } = [];
+
+    public int Threads { get; private set; } = 1;
+
+    public int Iterations { get; private set; } = 20;
+
+    public int Warmup { get; private set; } = 3;
+
+    public bool Help { get; private set; }
+
+    /// <summary>The harness's own options that were given, by name (with the dashes).</summary>
+    public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Parses <paramref name="args"/>; null (and <paramref name="error"/>) on a bad argument.</summary>
+    public static BenchOptions? Parse(string[] args, IReadOnlyCollection<string> valueOptions, out string error)
+    {
+        var options = new BenchOptions();
+        error = "";
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--problem":
+                    for (; i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal); i++) options.ProblemIds.Add(args[i + 1]);
+                    break;
+                case "--threads" when TryParse(args, ref i, 1, out int threads):
+                    options.Threads = threads;
+                    break;
+                case "--iters" when TryParse(args, ref i, MinIterations, out int iterations):
+                    options.Iterations = iterations;
+                    break;
+                case "--warmup" when TryParse(args, ref i, 1, out int warmup):
+                    options.Warmup = warmup;
+                    break;
+                case "--csv":
+                    break;
+                case "-h" or "--help":
+                    options.Help = true;
+                    break;
+                case var name when valueOptions.Contains(name) && i + 1 < args.Length:
+                    options.Values[name] = args[++i];
+                    break;
+                default:
+                    error = $"bad argument '{args[i]}'" + (i + 1 < args.Length ? $" '{args[i + 1]}'" : "");
+                    return null;
+            }
+        }
+
+        return options;
+    }
+
+    private static bool TryParse(string[] args, ref int i, int minimum, out int value)
+    {
+        if (i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= minimum)
+        {
+            i++;
+            return true;
+        }
+
+        value = 0;
+        return false;
+    }
+}
