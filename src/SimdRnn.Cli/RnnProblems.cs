@@ -22,6 +22,16 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
 
     public static RnnProblem? Find(string id) => All.FirstOrDefault(problem => problem.Id == id);
 
+    /// <summary>The GEMM flops of one forward (native-compare/PROBLEMS.md): 2 T N G H (I + H), G gates of H rows.</summary>
+    public double ForwardFlops => 2.0 * Steps * Batch * Gates * Hidden * ((double)Input + Hidden);
+
+    private int Gates => Cell switch
+    {
+        CellKind.Lstm => 4,
+        CellKind.Gru => 3,
+        _ => 1,
+    };
+
     /// <summary>
     /// The timed calls: for train problems fwd, bwd, train (= fwd + bwd) on the parameters and train-prepared (what a
     /// trainer does per optimizer step with prepared weights: refresh, fwd, bwd); infer for infer problems; stream for
@@ -30,18 +40,17 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
     public IReadOnlyList<BenchCase> Cases(int threads)
     {
         RnnOperandSet operands = CreateOperands(threads);
-        double forwardFlops = operands.ForwardFlops;
         return Mode switch
         {
-            RnnMode.Infer => [new("simdrnn-infer", forwardFlops, operands.Infer)],
-            RnnMode.Stream => [new("simdrnn-stream", forwardFlops, operands.StreamStep)],
+            RnnMode.Infer => [new("simdrnn-infer", ForwardFlops, operands.Infer)],
+            RnnMode.Stream => [new("simdrnn-stream", ForwardFlops, operands.StreamStep)],
             _ =>
             [
-                new("simdrnn-fwd", forwardFlops, operands.TrainingForward),
+                new("simdrnn-fwd", ForwardFlops, operands.TrainingForward),
                 // Backward uses up what the forward kept, so every timed backward follows its own (untimed) forward.
-                new("simdrnn-bwd", 2 * forwardFlops, operands.Backward, Prepare: operands.TrainingForward),
-                new("simdrnn-train", 3 * forwardFlops, operands.Train),
-                new("simdrnn-train-prepared", 3 * forwardFlops, operands.TrainPrepared),
+                new("simdrnn-bwd", 2 * ForwardFlops, operands.Backward, Prepare: operands.TrainingForward),
+                new("simdrnn-train", 3 * ForwardFlops, operands.Train),
+                new("simdrnn-train-prepared", 3 * ForwardFlops, operands.TrainPrepared),
             ],
         };
     }
@@ -97,10 +106,6 @@ internal sealed class RnnOperandSet
         _dc0 = training && lstm ? new float[state] : [];
     }
 
-    /// <summary>The GEMM flops of one forward, 2 T N G H (I + H), from the weight sizes.</summary>
-    public double ForwardFlops =>
-        2.0 * _problem.Steps * _problem.Batch * (_parameters["weight_ih_l0"].Length + _parameters["weight_hh_l0"].Length);
-
     /// <summary>The hidden state a call starts from (after a stream step: the state it ended with).</summary>
     public ReadOnlySpan<float> Hidden => _h0;
 
@@ -110,8 +115,20 @@ internal sealed class RnnOperandSet
     /// <summary>The input of every call: T x N x I.</summary>
     public ReadOnlySpan<float> Input => _x;
 
+    /// <summary>The output of the last call: T x N x H.</summary>
+    public ReadOnlySpan<float> Output => _y;
+
     /// <summary>The parameters the weights were prepared from.</summary>
     public RecurrentParameters Parameters => _parameters;
+
+    /// <summary>Replaces the weights (another framework's, to compare outputs) in <see cref="Parameters"/>' layout, and prepares them again.</summary>
+    public void LoadWeights(ReadOnlySpan<float> weights)
+    {
+        if (weights.Length != _parameters.All.Length)
+            throw new InvalidDataException($"{_problem.Id}: {weights.Length} weights, not the {_parameters.All.Length} of the layer");
+        weights.CopyTo(_parameters.All);
+        _prepared.Refresh();
+    }
 
     /// <summary>A training forward on the parameters (packs W_hh per call), keeping what <see cref="Backward"/> needs.</summary>
     public void TrainingForward() =>
