@@ -379,10 +379,56 @@ rounds_line() {
     fi
 }
 
+# each_row SUITE IDS ROW-FUNCTION: the loops of a suite: for every round, thread count and problem
+# of IDS (rounds outermost), ROW-FUNCTION runs that problem's harnesses back to back, so that a
+# change of load on a shared machine hits all sides of a row alike. It sees r, t, id, raw (the
+# round's CSV) and f (the start of the row's file names), which harness_call uses.
+each_row() {
+    local suite=$1 ids=$2 row=$3 r t id raw f
+    for r in $(seq 1 "$rounds"); do
+        raw="$out/$suite-round$r.csv"
+        echo "harness,problem,threads,ms_median,gflops" >"$raw"
+        for t in $threads; do
+            for id in $ids; do
+                f="$out/$id-t$t-r$r"
+                "$row"
+            done
+        done
+    done
+}
+
+# harness_call LABEL CSV-HARNESS FATAL CMD...: one harness of the current row of each_row, its
+# files $f-LABEL.csv/.log. FATAL = 1 exits on a failure; otherwise a failure only leaves n/a, and
+# LABEL_ok (1 once a call worked) and LABEL_failed (the rows that failed), variables of the
+# calling suite, tell its table header.
+harness_call() {
+    local label=$1 csv_harness=$2 fatal=$3 failed
+    shift 3
+    log "round $r, threads $t, $id: $label"
+    if run_harness "$csv_harness" "$f-$label" "$fatal" "$raw" "$@"; then
+        [ "$fatal" = 1 ] || printf -v "${label}_ok" 1
+    else
+        failed="${label}_failed"
+        printf -v "$failed" '%s' "${!failed} $id/t$t/r$r"
+    fi
+}
+
 # round_files SUITE: the raw CSV of each round, in order.
 round_files() {
     local r
     for r in $(seq 1 "$rounds"); do echo "$out/$1-round$r.csv"; done
+}
+
+# gemm_row: the harnesses of one row of the gemm suite (each_row; gemv_ids from run_suite_gemm).
+gemm_row() {
+    harness_call openblas openblas 1 "${openblas_env[@]}" "$here/build/openblas_gemm" \
+        --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
+    if in_list "$id" "$gemv_ids"; then
+        harness_call openblas-sgemv openblas-sgemv 1 "${openblas_env[@]}" "$here/build/openblas_gemm" \
+            --table "$problem_table" --gemv --problem "$id" --threads "$t" --iters "$iters" --csv
+    fi
+    [ -z "$simdrnn_bin" ] ||
+        harness_call simdrnn simdrnn-gemm 0 "$simdrnn_bin" bench --problem "$id" --threads "$t" --iters "$iters" --csv
 }
 
 run_suite_gemm() {
@@ -401,36 +447,8 @@ run_suite_gemm() {
         case " $GEMV_PROBLEMS " in *" $id "*) gemv_ids+=" $id" ;; esac
     done
 
-    local raw r t id f simdrnn_ok=0 simdrnn_failed=""
-    # Per round, thread count and problem, the harnesses run back to back, so that a change of
-    # load on a shared machine hits both sides of a row alike.
-    for r in $(seq 1 "$rounds"); do
-        raw="$out/gemm-round$r.csv"
-        echo "harness,problem,threads,ms_median,gflops" >"$raw"
-        for t in $threads; do
-            for id in $ids; do
-                f="$out/$id-t$t-r$r"
-                log "round $r, threads $t, $id: openblas"
-                run_harness openblas "$f-openblas" 1 "$raw" "${openblas_env[@]}" "$here/build/openblas_gemm" \
-                    --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
-                case " $gemv_ids " in
-                    *" $id "*)
-                        log "round $r, threads $t, $id: openblas sgemv"
-                        run_harness openblas-sgemv "$f-openblas-sgemv" 1 "$raw" "${openblas_env[@]}" \
-                            "$here/build/openblas_gemm" --table "$problem_table" --gemv --problem "$id" --threads "$t" \
-                            --iters "$iters" --csv ;;
-                esac
-                [ -n "$simdrnn_bin" ] || continue
-                log "round $r, threads $t, $id: simdrnn"
-                if run_harness simdrnn-gemm "$f-simdrnn" 0 "$raw" "$simdrnn_bin" bench \
-                        --problem "$id" --threads "$t" --iters "$iters" --csv; then
-                    simdrnn_ok=1
-                else
-                    simdrnn_failed+=" $id/t$t/r$r"
-                fi
-            done
-        done
-    done
+    local simdrnn_ok=0 simdrnn_failed=""
+    each_row gemm "$ids" gemm_row
     local note core version raws
     mapfile -t raws < <(round_files gemm)
     note=$(describe_simdrnn "$simdrnn_note" "$simdrnn_failed" "$simdrnn_ok")
@@ -494,6 +512,24 @@ build_onnxruntime() {
     onnxruntime_bin="$here/build/onnxruntime_rnn/onnxruntime_rnn"
 }
 
+# rnn_row: the harnesses of one row of the rnn suite (each_row; stream_ids and onnx_ids from
+# run_suite_rnn): oneDNN, PyTorch, ONNX Runtime, SimdRnn. oneDNN and PyTorch do not run the stream
+# problems (one step per call, state carried), ONNX Runtime only the infer and stream LSTM / GRU ones.
+rnn_row() {
+    if ! in_list "$id" "$stream_ids"; then
+        harness_call onednn 'onednn-(fwd|bwd|train|infer)' 1 env "${omp_env[@]}" OMP_NUM_THREADS="$t" \
+            "$here/build/onednn_rnn" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
+        harness_call torch 'torch-(fwd|bwd|train|infer)' 1 "${torch_env[@]}" OMP_NUM_THREADS="$t" "$python" \
+            "$here/torch_rnn.py" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
+    fi
+    if [ -n "$onnxruntime_bin" ] && in_list "$id" "$onnx_ids"; then
+        harness_call onnxruntime onnxruntime 0 "$onnxruntime_bin" --models "$here/build/onnx" \
+            --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
+    fi
+    [ -z "$simdrnn_bin" ] || harness_call simdrnn 'simdrnn-(fwd|bwd|train|train-prepared|infer|stream)' 0 \
+        "$simdrnn_bin" bench --problem "$id" --threads "$t" --iters "$iters" --csv
+}
+
 run_suite_rnn() {
     local ids id
     ids=$(selected_problems rnn)
@@ -519,47 +555,10 @@ run_suite_rnn() {
     build_simdrnn
     if [ -n "$onnx_ids" ]; then build_onnxruntime "$onnx_ids"; else onnxruntime_note="no infer or stream lstm/gru problem selected"; fi
 
-    local raw r t f simdrnn_ok=0 simdrnn_failed="" onnxruntime_ok=0 onnxruntime_failed=""
-    # Per round, thread count and problem, the harnesses run back to back (oneDNN, PyTorch, ONNX
-    # Runtime, SimdRnn), so that a change of load on a shared machine hits all sides of a row alike.
-    # oneDNN and PyTorch do not run the stream problems (one step per call, state carried).
-    for r in $(seq 1 "$rounds"); do
-        raw="$out/rnn-round$r.csv"
-        echo "harness,problem,threads,ms_median,gflops" >"$raw"
-        for t in $threads; do
-            for id in $ids; do
-                f="$out/$id-t$t-r$r"
-                if ! in_list "$id" "$stream_ids"; then
-                    log "round $r, threads $t, $id: onednn"
-                    run_harness 'onednn-(fwd|bwd|train|infer)' "$f-onednn" 1 "$raw" env "${omp_env[@]}" OMP_NUM_THREADS="$t" \
-                        "$here/build/onednn_rnn" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
-                    log "round $r, threads $t, $id: torch"
-                    run_harness 'torch-(fwd|bwd|train|infer)' "$f-torch" 1 "$raw" "${torch_env[@]}" \
-                        OMP_NUM_THREADS="$t" "$python" "$here/torch_rnn.py" --table "$problem_table" --problem "$id" \
-                        --threads "$t" --iters "$iters" --csv
-                fi
-                if [ -n "$onnxruntime_bin" ] && in_list "$id" "$onnx_ids"; then
-                    log "round $r, threads $t, $id: onnxruntime"
-                    if run_harness onnxruntime "$f-onnxruntime" 0 "$raw" "$onnxruntime_bin" --models "$here/build/onnx" \
-                            --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv; then
-                        onnxruntime_ok=1
-                    else
-                        onnxruntime_failed+=" $id/t$t/r$r"
-                    fi
-                fi
-                [ -n "$simdrnn_bin" ] || continue
-                log "round $r, threads $t, $id: simdrnn"
-                if run_harness 'simdrnn-(fwd|bwd|train|train-prepared|infer|stream)' "$f-simdrnn" 0 "$raw" "$simdrnn_bin" bench \
-                        --problem "$id" --threads "$t" --iters "$iters" --csv; then
-                    simdrnn_ok=1
-                else
-                    simdrnn_failed+=" $id/t$t/r$r"
-                fi
-            done
-        done
-    done
+    local simdrnn_ok=0 simdrnn_failed="" onnxruntime_ok=0 onnxruntime_failed=""
+    each_row rnn "$ids" rnn_row
 
-    local note ort_note onednn_info="" impls="" torch_info="" torch_version torch_pkg core="" aten raws logs
+    local note ort_note onednn_info="" impls="" torch_info="" torch_version torch_pkg core="" aten raws
     mapfile -t raws < <(round_files rnn)
     note=$(describe_simdrnn "$simdrnn_note" "$simdrnn_failed" "$simdrnn_ok")
     ort_note=$(describe_dotnet_harness onnxruntime "$onnxruntime_bin" "$onnxruntime_note" "$onnxruntime_failed" "$onnxruntime_ok")

@@ -51,14 +51,8 @@ internal static class Program
             return 0;
         }
 
-        var problems = new List<RnnProblem>();
-        foreach (string id in options.ProblemIds)
-        {
-            if (runnable.FirstOrDefault(p => p.Id == id) is not { } problem) return Fail($"'{id}' is not an infer or stream lstm/gru problem of the table");
-            problems.Add(problem);
-        }
-
-        if (problems.Count == 0) problems.AddRange(runnable);
+        if (options.Select(runnable, p => p.Id, out string unknown) is not { } problems)
+            return Fail($"'{unknown}' is not an infer or stream lstm/gru problem of the table");
         if (!options.Values.TryGetValue("--models", out string? models)) return Fail("--models DIR is required");
 
         Console.Error.WriteLine($"{Tool}: onnxruntime {OrtEnv.Instance().GetVersionString()}, intra-op threads {options.Threads}, " +

@@ -35,15 +35,7 @@ internal static class BenchCommand
             return 0;
         }
 
-        var problems = new List<BenchProblem>();
-        foreach (string id in options.ProblemIds)
-        {
-            if (AllProblems.FirstOrDefault(p => p.Id == id) is not { } problem) return Fail($"unknown problem '{id}'");
-            problems.Add(problem);
-        }
-
-        if (problems.Count == 0) problems.AddRange(AllProblems);
-
+        if (options.Select(AllProblems, p => p.Id, out string unknown) is not { } problems) return Fail($"unknown problem '{unknown}'");
         Console.WriteLine(BenchCase.CsvHeader);
         foreach (var problem in problems)
         {
@@ -54,9 +46,8 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static IEnumerable<BenchProblem> AllProblems =>
-        GemmProblem.All.Select(p => new BenchProblem(p.Id, p.Cases))
-            .Concat(RnnProblem.All.Select(p => new BenchProblem(p.Id, p.Cases)));
+    private static IReadOnlyList<BenchProblem> AllProblems =>
+        [.. GemmProblem.All.Select(p => new BenchProblem(p.Id, p.Cases)), .. RnnProblem.All.Select(p => new BenchProblem(p.Id, p.Cases))];
 
     /// <summary>A GEMM or RNN problem as the command sees it: its id and its timed calls.</summary>
     private sealed record BenchProblem(string Id, Func<int, IReadOnlyList<BenchCase>> Cases);

@@ -62,6 +62,27 @@ internal sealed class BenchOptions
         return options;
     }
 
+    /// <summary>The problems of <paramref name="all"/> named by <see cref="ProblemIds"/>, in that order, or all of them when
+    /// none was named; null if an id is not among them (<paramref name="unknown"/> is the first such).</summary>
+    public List<T>? Select<T>(IReadOnlyList<T> all, Func<T, string> id, out string unknown)
+    {
+        unknown = "";
+        if (ProblemIds.Count == 0) return [.. all];
+        var selected = new List<T>();
+        foreach (string name in ProblemIds)
+        {
+            if (all.FirstOrDefault(problem => id(problem) == name) is not { } problem)
+            {
+                unknown = name;
+                return null;
+            }
+
+            selected.Add(problem);
+        }
+
+        return selected;
+    }
+
     private static bool TryParse(string[] args, ref int i, int minimum, out int value)
     {
         if (i + 1 < args.Length && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out value) && value >= minimum)
