@@ -6,7 +6,7 @@ using SimdRnn.Cli;
 namespace SimdRnn.OnnxRuntimeRnn;
 
 /// <summary>
-/// <c>onnxruntime_rnn --models DIR --problem ID... --threads N [--iters K] [--warmup W] [--csv] [--table PATH]</c>: times
+/// <c>onnxruntime_rnn --models DIR --problem ID... --threads N [--iters K] [--warmup W] [--warmup-seconds S] [--csv] [--table PATH]</c>: times
 /// ONNX Runtime on the infer and stream problems of native-compare/problems.tsv and prints the harnesses' CSV
 /// (harness <c>onnxruntime</c>); see native-compare/README.md.
 /// </summary>
@@ -18,12 +18,14 @@ internal static class Program
     private const double Tolerance = 1e-4;
 
     private const string Usage = """
-        usage: onnxruntime_rnn --models DIR --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv] [--table PATH]
+        usage: onnxruntime_rnn --models DIR --problem ID [ID...] --threads N [--iters K] [--warmup W] [--warmup-seconds S] [--csv] [--table PATH]
           --models DIR     the models export_onnx.py wrote: DIR/ID.onnx and DIR/ID.weights.f32
           --problem ID...  infer and stream problems of the table (default: all of them): {0}
           --threads N      ONNX Runtime's intra-op threads (inter-op 1, sequential execution; default 1)
           --iters K        timed calls per problem, K >= 10 (default 20)
-          --warmup W       untimed calls first, W >= 1 (default 3)
+          --warmup W       untimed calls first, W >= 1 (default 3) ...
+          --warmup-seconds S  ... and for at least S seconds (default 1), so that .NET has replaced its
+                           first, unoptimized code of the calls by the optimized one before the timing
           --csv            print CSV (harness,problem,threads,ms_median,gflops); also the default
           --table PATH     the problem table (default: native-compare/problems.tsv as embedded at build time)
         Inputs and outputs are bound once (OrtIoBinding); a stream problem carries hT/cT of a call to h0/c0 of the next.
@@ -66,7 +68,7 @@ internal static class Program
                 simdRnn.LoadWeights(MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(Path.Combine(models, problem.Id + ".weights.f32"))));
                 using var session = new OnnxRnnSession(problem, models, options.Threads, simdRnn);
                 if (!AgreesWithSimdRnn(session, simdRnn)) return 1;
-                session.Case.Report(Tool, problem.Id, options.Threads, options.Warmup, options.Iterations);
+                session.Case.Report(Tool, problem.Id, options);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OnnxRuntimeException)
             {

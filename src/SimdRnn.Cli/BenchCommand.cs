@@ -3,7 +3,7 @@ using System.Globalization;
 namespace SimdRnn.Cli;
 
 /// <summary>
-/// <c>simdrnn bench --problem ID... --threads N [--iters K] [--warmup W] --csv</c>: times the problems of
+/// <c>simdrnn bench --problem ID... --threads N [--iters K] [--warmup W] [--warmup-seconds S] --csv</c>: times the problems of
 /// native-compare/problems.tsv (embedded) and prints <c>harness,problem,threads,ms_median,gflops</c> CSV, the same form
 /// as native-compare's harnesses: <c>simdrnn-gemm</c> for GEMM problems; <c>simdrnn-fwd</c>, <c>simdrnn-bwd</c>,
 /// <c>simdrnn-train</c>, <c>simdrnn-train-prepared</c> for RNN train problems, <c>simdrnn-infer</c> for inference ones
@@ -14,11 +14,13 @@ namespace SimdRnn.Cli;
 internal static class BenchCommand
 {
     private const string Usage = """
-        usage: simdrnn bench --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv]
+        usage: simdrnn bench --problem ID [ID...] --threads N [--iters K] [--warmup W] [--warmup-seconds S] [--csv]
           --problem ID...  problems of native-compare/problems.tsv (default: all): {0}
           --threads N      degree of parallelism (default 1)
           --iters K        timed calls per problem, K >= 10 (default 20)
-          --warmup W       untimed calls first, W >= 1 (default 3)
+          --warmup W       untimed calls first, W >= 1 (default 3) ...
+          --warmup-seconds S  ... and for at least S seconds (default 1), so that .NET has replaced its
+                           first, unoptimized code of the calls by the optimized one before the timing
           --csv            print CSV (harness,problem,threads,ms_median,gflops); also the default
         rows: gemm problems simdrnn-gemm; rnn train problems simdrnn-fwd, -bwd, -train (on the parameters) and
         -train-prepared (prepared weights: refresh + fwd + bwd); infer problems simdrnn-infer (prepared weights);
@@ -40,7 +42,7 @@ internal static class BenchCommand
         foreach (var problem in problems)
         {
             foreach (BenchCase benchCase in problem.Cases(options.Threads))
-                benchCase.Report("simdrnn bench", problem.Id, options.Threads, options.Warmup, options.Iterations);
+                benchCase.Report("simdrnn bench", problem.Id, options);
         }
 
         return 0;

@@ -49,5 +49,25 @@ public class BenchProblemTests
         Assert.NotEqual(h0, hT);
     }
 
+    [Fact]
+    public void Bench_options_parse_the_shared_and_the_harness_own_options()
+    {
+        BenchOptions options = BenchOptions.Parse(
+            ["--problem", "b", "a", "--threads", "2", "--iters", "12", "--warmup", "1", "--warmup-seconds", "0.5", "--csv", "--models", "dir"],
+            ["--models"], out _)!;
+        Assert.Equal((2, 12, 1, 0.5), (options.Threads, options.Iterations, options.Warmup, options.WarmupSeconds));
+        Assert.Equal("dir", options.Values["--models"]);
+        Assert.Equal(["b", "a"], options.Select(["a", "b", "c"], id => id, out _)!);
+        Assert.Null(options.Select(["a"], id => id, out string unknown));
+        Assert.Equal("b", unknown);
+        Assert.Equal(["a", "c"], BenchOptions.Parse([], [], out _)!.Select(["a", "c"], id => id, out _)!);
+
+        foreach (string[] bad in new string[][] { ["--iters", "9"], ["--threads", "0"], ["--warmup-seconds", "-1"], ["--models", "dir"], ["--threads"] })
+        {
+            Assert.Null(BenchOptions.Parse(bad, [], out string error));
+            Assert.StartsWith("bad argument", error);
+        }
+    }
+
     private static string[] Harnesses(string id) => RnnProblem.Find(id)!.Cases(threads: 1).Select(c => c.Harness).ToArray();
 }
