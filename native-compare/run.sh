@@ -21,8 +21,9 @@ GEMM_PROBLEMS=$(table_ids '$2 == "gemm"')
 GEMV_PROBLEMS=$(table_ids '$2 == "gemm" && $9 == 1') # M = 1: also timed with cblas_sgemv (OpenBLAS 0.3.21 sgemm has no GEMV path)
 RNN_TRAIN_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "train"')
 RNN_INFER_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "infer"')
-RNN_STREAM_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "stream"') # listed, but no harness runs them yet
-RNN_PROBLEMS="$RNN_TRAIN_PROBLEMS $RNN_INFER_PROBLEMS"
+RNN_STREAM_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "stream"') # one step per call: SimdRnn and ONNX Runtime only
+RNN_PROBLEMS="$RNN_TRAIN_PROBLEMS $RNN_INFER_PROBLEMS $RNN_STREAM_PROBLEMS"
+ONNX_PROBLEMS=$(table_ids '$2 == "rnn" && ($8 == "infer" || $8 == "stream") && ($3 == "lstm" || $3 == "gru")')
 
 # in_list ID "LIST": whether ID is a word of LIST.
 in_list() { case " $2 " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -37,12 +38,25 @@ usage: native-compare/run.sh [options]
                          native-compare/problems.tsv:
                            gemm: $GEMM_PROBLEMS
                            rnn:  $RNN_PROBLEMS
-                           (mode stream, not run yet: $RNN_STREAM_PROBLEMS)
+                           (of these, mode stream, one step per call, SimdRnn and ONNX Runtime
+                           only: $RNN_STREAM_PROBLEMS)
   --iters K              timed calls per problem and harness, K >= 10 (default 20)
-  --openblas-coretype C  run OpenBLAS with OPENBLAS_CORETYPE=C (default: unset, i.e. the
-                         kernels OpenBLAS detects for this CPU)
+  --rounds R             gemm and rnn: run every harness R times, interleaved (round 1: all
+                         harnesses on all problems and thread counts, then round 2, ...); the
+                         tables give each harness's median ms over the rounds and the median
+                         and range (min-max) of the per-round ratio other ms / simdrnn ms
+                         (default 1)
+  --openblas-coretype C  OPENBLAS_CORETYPE for OpenBLAS (the gemm harness and PyTorch):
+                         auto (default): chosen from the CPU flags (avx512_bf16: Cooperlake,
+                           avx512f: SkylakeX, AMD with avx2: Zen, avx2: Haswell), falling back
+                           down that list to the first core that runs the first gemm problem
+                           (${GEMM_PROBLEMS%% *}) and passes its result check;
+                         detect: unset, the kernels OpenBLAS 0.3.21 detects itself; or a core
+                           name to force (e.g. Haswell)
   --simdrnn-bin PATH     use this simdrnn binary instead of building src/SimdRnn.Cli
   --no-simdrnn           run the native harnesses only
+  --no-onnxruntime       rnn suite: leave out the ONNX Runtime harness (by default it runs
+                         the infer and stream problems when dotnet is present)
   --torch-malloc M       tuned | default (default tuned): PyTorch (rnn and train suites) with glibc
                          malloc told to keep freed memory (MALLOC_MMAP_THRESHOLD_ etc.), or with
                          glibc's defaults, under which every backward pays fresh page faults
@@ -59,11 +73,11 @@ USAGE
 die() { echo "run.sh: $*" >&2; exit 2; }
 log() { echo "run.sh: $*" >&2; }
 
-suite=gemm threads="1 2" problems="" iters=20 coretype="" coretype_set=0
+suite=gemm threads="1 2" problems="" iters=20 rounds=1 coretype=auto use_onnxruntime=1
 simdrnn_bin="" use_simdrnn=1 install=1 train_minutes=4.5 train_threads=2 torch_malloc=tuned omp_passive=0
 while [ $# -gt 0 ]; do
     case "$1" in
-        --suite|--threads|--problems|--iters|--openblas-coretype|--simdrnn-bin|--train-minutes|--train-threads|--torch-malloc)
+        --suite|--threads|--problems|--iters|--rounds|--openblas-coretype|--simdrnn-bin|--train-minutes|--train-threads|--torch-malloc)
             [ $# -ge 2 ] || die "$1 needs a value"
             case "$1" in
                 --torch-malloc) torch_malloc=$2 ;;
@@ -73,11 +87,13 @@ while [ $# -gt 0 ]; do
                 --threads) threads=$2 ;;
                 --problems) problems=$2 ;;
                 --iters) iters=$2 ;;
-                --openblas-coretype) coretype=$2; coretype_set=1 ;;
+                --rounds) rounds=$2 ;;
+                --openblas-coretype) coretype=$2 ;;
                 --simdrnn-bin) simdrnn_bin=$2 ;;
             esac
             shift 2 ;;
         --no-simdrnn) use_simdrnn=0; shift ;;
+        --no-onnxruntime) use_onnxruntime=0; shift ;;
         --no-install) install=0; shift ;;
         --omp-passive) omp_passive=1; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -102,8 +118,6 @@ suite_problems() {
 if [ -n "$problems" ]; then
     [ "$run_suites" != train ] || die "--problems does not apply to the train suite"
     for id in $problems; do
-        ! in_list "$id" "$RNN_STREAM_PROBLEMS" ||
-            die "problem '$id' is mode stream (one step per call, state carried), which no harness runs yet"
         found=0
         for s in $run_suites; do
             case " $(suite_problems "$s") " in *" $id "*) found=1 ;; esac
@@ -122,6 +136,8 @@ selected_problems() {
     echo "$sel"
 }
 if ! [[ "$iters" =~ ^[0-9]+$ ]] || [ "$iters" -lt 10 ]; then die "--iters must be an integer >= 10, got '$iters'"; fi
+[[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer, got '$rounds'"
+[[ "$coretype" =~ ^[A-Za-z0-9_]+$ ]] || die "--openblas-coretype: '$coretype' is not a core name, auto or detect"
 [ -n "${threads// /}" ] || die "--threads is empty"
 for t in $threads; do
     [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "--threads: '$t' is not a positive integer"
@@ -230,21 +246,29 @@ build_openblas_harness() {
         "$here/openblas_gemm.c" $libs ${libdir:+-Wl,-rpath,$libdir} -lm
 }
 
-# OpenBLAS (the gemm harness's, and torch's BLAS) runs with OPENBLAS_CORETYPE unset, unless
-# --openblas-coretype forces a core.
-openblas_env=(env -u OPENBLAS_CORETYPE) coretype_note="OPENBLAS_CORETYPE unset: kernels detected for this CPU"
-if [ "$coretype_set" = 1 ]; then
-    openblas_env=(env OPENBLAS_CORETYPE="$coretype")
-    coretype_note="OPENBLAS_CORETYPE=$coretype forced"
-fi
+# ensure_openblas_harness: installs OpenBLAS and gcc if missing and builds build/openblas_gemm, once.
+openblas_harness_built=0
+ensure_openblas_harness() {
+    [ "$openblas_harness_built" = 0 ] || return 0
+    local need=(libopenblas-dev)
+    command -v gcc >/dev/null || need+=(gcc)
+    [ -x "$python" ] || need+=(python3)
+    ensure_packages "${need[@]}"
+    log "building native-compare/build/openblas_gemm"
+    build_openblas_harness
+    openblas_harness_built=1
+}
 
-# PyTorch runs under openblas_env too (its matrix products are OpenBLAS's). With the default
-# glibc malloc, the large blocks a forward/backward allocates are mmap'ed and unmapped on free,
-# so every call pays fresh page faults (lstm-seed backward: a median of 11-13 ms with a spread
-# of 8-25 ms, against a steady 8.5 ms when freed memory is kept): "tuned" keeps it.
-torch_env=("${openblas_env[@]}") torch_malloc_note="glibc malloc defaults"
+# OpenBLAS settings of the gemm harness and of PyTorch (whose matrix products are OpenBLAS's);
+# OPENBLAS_L2_SIZE, which some machines here set beside OPENBLAS_CORETYPE, is always unset with it.
+openblas_env=() coretype_note="" openblas_chosen=0
+# PyTorch: with the default glibc malloc, the large blocks a forward/backward allocates are
+# mmap'ed and unmapped on free, so every call pays fresh page faults (lstm-seed backward: a median
+# of 11-13 ms with a spread of 8-25 ms, against a steady 8.5 ms when freed memory is kept):
+# "tuned" keeps it. torch_env = openblas_env + these, once the OpenBLAS core is chosen.
+torch_settings=() torch_env=() torch_malloc_note="glibc malloc defaults"
 if [ "$torch_malloc" = tuned ]; then
-    torch_env+=(MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=268435456)
+    torch_settings+=(MALLOC_MMAP_THRESHOLD_=4294967296 MALLOC_TRIM_THRESHOLD_=4294967296 MALLOC_TOP_PAD_=268435456)
     torch_malloc_note="glibc malloc tuned to keep freed memory (MALLOC_MMAP_THRESHOLD_=MALLOC_TRIM_THRESHOLD_=4 GiB, MALLOC_TOP_PAD_=256 MiB)"
 fi
 
@@ -253,34 +277,158 @@ omp_env=() omp_note="OpenMP wait policy: the default (spinning)"
 if [ "$omp_passive" = 1 ]; then
     omp_env=(OMP_WAIT_POLICY=passive)
     omp_note="OpenMP wait policy: passive (--omp-passive)"
-    torch_env+=(OMP_WAIT_POLICY=passive)
+    torch_settings+=(OMP_WAIT_POLICY=passive)
 fi
 
-# describe_simdrnn NOTE FAILED OK: the "SimdRnn:" line of a table header. NOTE: why it did not
-# run (empty if it did), FAILED: the problem/threads it failed for, OK: 1 if any call worked.
-describe_simdrnn() {
-    local note=$1 failed=$2 ok=$3
-    if [ -z "$simdrnn_bin" ]; then
+# openblas_candidates: the OpenBLAS 0.3.21 cores worth trying on this CPU, best first, from its
+# flags (Zen and Haswell run the same AVX2 kernels; Zen is what 0.3.21 detects on a Zen 3).
+openblas_candidates() {
+    local flags vendor
+    flags=" $(lscpu | sed -n 's/^Flags: *//p') " vendor=$(lscpu | sed -n 's/^Vendor ID: *//p')
+    if [[ "$flags" == *" avx512_bf16 "* ]]; then echo "Cooperlake SkylakeX Haswell"
+    elif [[ "$flags" == *" avx512f "* ]]; then echo "SkylakeX Haswell"
+    elif [[ "$flags" == *" avx2 "* && "$vendor" == AuthenticAMD ]]; then echo "Zen Haswell"
+    elif [[ "$flags" == *" avx2 "* ]]; then echo "Haswell"
+    fi
+}
+
+# choose_openblas_core: sets openblas_env, coretype_note and torch_env once per run, from
+# --openblas-coretype. auto keeps the first candidate core that runs the first gemm problem and
+# passes its result check: a core the CPU cannot run dies (SIGILL; SkylakeX on a Zen 3), and one
+# this OpenBLAS cannot use falls back to another, which its core= line shows (Cooperlake -> Haswell).
+choose_openblas_core() {
+    [ "$openblas_chosen" = 0 ] || return 0
+    openblas_chosen=1
+    local check=${GEMM_PROBLEMS%% *} candidates c core
+    case "$coretype" in
+        detect)
+            openblas_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+            coretype_note="OPENBLAS_CORETYPE unset (--openblas-coretype detect): kernels OpenBLAS detects for this CPU" ;;
+        auto)
+            candidates=$(openblas_candidates)
+            openblas_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+            coretype_note="OPENBLAS_CORETYPE unset: none of \"$candidates\" ran $check here; kernels OpenBLAS detects"
+            ensure_openblas_harness
+            for c in $candidates; do
+                if core=$(timeout 300 env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$c" "$here/build/openblas_gemm" \
+                        --table "$problem_table" --problem "$check" --threads 1 --iters 10 --csv 2>&1 >/dev/null </dev/null |
+                        sed -n 's/^openblas_gemm: core=\([^ ]*\).*/\1/p') && [ "${core,,}" = "${c,,}" ]; then
+                    openblas_env=(env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$c")
+                    coretype_note="OPENBLAS_CORETYPE=$c chosen for this CPU: the first of \"$candidates\" (from its flags) that ran $check and checked it"
+                    break
+                fi
+                log "OpenBLAS core $c does not run here (${core:-no core= line}); trying the next"
+            done ;;
+        *)
+            openblas_env=(env -u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$coretype")
+            coretype_note="OPENBLAS_CORETYPE=$coretype forced" ;;
+    esac
+    torch_env=("${openblas_env[@]}" "${torch_settings[@]}")
+    log "OpenBLAS: $coretype_note"
+}
+
+# describe_dotnet_harness NAME BIN NOTE FAILED OK: the part of a table header line that says which
+# binary ran, or why it did not. NOTE: why it did not run (empty if it did), FAILED: the
+# problem/threads it failed for, OK: 1 if any call worked; the logs are $out/*-NAME.log.
+describe_dotnet_harness() {
+    local name=$1 bin=$2 note=$3 failed=$4 ok=$5
+    if [ -z "$bin" ]; then
         echo "$note"
-        return
-    fi
-    if [ -n "$failed" ] && [ "$ok" = 0 ]; then
-        note="FAILED: simdrnn bench gave no valid CSV (see $out/*-simdrnn.log); native harnesses only"
+    elif [ -n "$failed" ] && [ "$ok" = 0 ]; then
+        echo "$bin; FAILED: no valid CSV (see $out/*-$name.log)"
     elif [ -n "$failed" ]; then
-        note="FAILED for$failed (see $out/*-simdrnn.log)"
+        echo "$bin; FAILED for$failed (see $out/*-$name.log)"
+    else
+        echo "$bin"
     fi
-    local path_line commit=""
+}
+
+# describe_simdrnn NOTE FAILED OK: the "SimdRnn:" line of a table header (arguments as above).
+describe_simdrnn() {
+    local described path_line commit=""
+    described=$(describe_dotnet_harness simdrnn "$simdrnn_bin" "$@")
+    [ -n "$simdrnn_bin" ] || { echo "$described"; return; }
     path_line=$("$simdrnn_bin" info </dev/null 2>/dev/null | sed -n 's/^SimdRnn path: *//p' | head -1) || true
     if [ "$simdrnn_built" = 1 ]; then
         commit=$(cd "$root" && git describe --always --dirty 2>/dev/null) || commit="?"
     fi
-    echo "$simdrnn_bin${commit:+ (built from $commit)}, path ${path_line:-unknown}${note:+; $note}"
+    echo "$simdrnn_bin${commit:+ (built from $commit)}, path ${path_line:-unknown}${described#"$simdrnn_bin"}"
+}
+
+# cpu_line: lscpu's model name, with the family and model that tell CPU generations apart
+# where the name does not (a Zen 3 and a Zen 5 are both "AMD EPYC" here).
+cpu_line() {
+    local model family number
+    model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+    family=$(lscpu | sed -n 's/^CPU family: *//p' | head -1)
+    number=$(lscpu | sed -n 's/^Model: *//p' | head -1)
+    echo "${model:-unknown CPU}${family:+ (family $family, model $number)}"
 }
 
 machine_line() {
-    local model
-    model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-    echo "Machine: ${model:-unknown CPU}, $(nproc) cores (nproc); load average at start: $load_start."
+    echo "Machine: $(cpu_line), $(nproc) cores (nproc); load average at start: $load_start."
+}
+
+rounds_line() {
+    if [ "$rounds" = 1 ]; then
+        echo "Median of $iters timed calls after warm-up, one round."
+    else
+        echo "$rounds rounds, interleaved (every harness on every problem and thread count, then again); in each round the"
+        echo "median of $iters timed calls after warm-up. ms = the median of a harness's rounds; a ratio X ms / simdrnn ms is the"
+        echo "median over the rounds of that round's ratio, with its range (min-max); > 1: SimdRnn faster."
+    fi
+}
+
+# each_row SUITE IDS ROW-FUNCTION: the loops of a suite: for every round, thread count and problem
+# of IDS (rounds outermost), ROW-FUNCTION runs that problem's harnesses back to back, so that a
+# change of load on a shared machine hits all sides of a row alike. It sees r, t, id, raw (the
+# round's CSV) and f (the start of the row's file names), which harness_call uses.
+each_row() {
+    local suite=$1 ids=$2 row=$3 r t id raw f
+    for r in $(seq 1 "$rounds"); do
+        raw="$out/$suite-round$r.csv"
+        echo "harness,problem,threads,ms_median,gflops" >"$raw"
+        for t in $threads; do
+            for id in $ids; do
+                f="$out/$id-t$t-r$r"
+                "$row"
+            done
+        done
+    done
+}
+
+# harness_call LABEL CSV-HARNESS FATAL CMD...: one harness of the current row of each_row, its
+# files $f-LABEL.csv/.log. FATAL = 1 exits on a failure; otherwise a failure only leaves n/a, and
+# LABEL_ok (1 once a call worked) and LABEL_failed (the rows that failed), variables of the
+# calling suite, tell its table header.
+harness_call() {
+    local label=$1 csv_harness=$2 fatal=$3 failed
+    shift 3
+    log "round $r, threads $t, $id: $label"
+    if run_harness "$csv_harness" "$f-$label" "$fatal" "$raw" "$@"; then
+        [ "$fatal" = 1 ] || printf -v "${label}_ok" 1
+    else
+        failed="${label}_failed"
+        printf -v "$failed" '%s' "${!failed} $id/t$t/r$r"
+    fi
+}
+
+# round_files SUITE: the raw CSV of each round, in order.
+round_files() {
+    local r
+    for r in $(seq 1 "$rounds"); do echo "$out/$1-round$r.csv"; done
+}
+
+# gemm_row: the harnesses of one row of the gemm suite (each_row; gemv_ids from run_suite_gemm).
+gemm_row() {
+    harness_call openblas openblas 1 "${openblas_env[@]}" "$here/build/openblas_gemm" \
+        --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
+    if in_list "$id" "$gemv_ids"; then
+        harness_call openblas-sgemv openblas-sgemv 1 "${openblas_env[@]}" "$here/build/openblas_gemm" \
+            --table "$problem_table" --gemv --problem "$id" --threads "$t" --iters "$iters" --csv
+    fi
+    [ -z "$simdrnn_bin" ] ||
+        harness_call simdrnn simdrnn-gemm 0 "$simdrnn_bin" bench --problem "$id" --threads "$t" --iters "$iters" --csv
 }
 
 run_suite_gemm() {
@@ -290,12 +438,8 @@ run_suite_gemm() {
         log "gemm: none of the --problems is a gemm problem; skipped"
         return
     fi
-    local need=(libopenblas-dev)
-    command -v gcc >/dev/null || need+=(gcc)
-    [ -x "$python" ] || need+=(python3)
-    ensure_packages "${need[@]}"
-    log "building native-compare/build/openblas_gemm"
-    build_openblas_harness
+    ensure_openblas_harness
+    choose_openblas_core
     build_simdrnn
 
     local gemv_ids=""
@@ -303,34 +447,10 @@ run_suite_gemm() {
         case " $GEMV_PROBLEMS " in *" $id "*) gemv_ids+=" $id" ;; esac
     done
 
-    local raw="$out/gemm.csv" t id f simdrnn_ok=0 simdrnn_failed=""
-    echo "harness,problem,threads,ms_median,gflops" >"$raw"
-    # Per thread count and problem, the harnesses run back to back, so that a change of load
-    # on a shared machine hits both sides of a row alike.
-    for t in $threads; do
-        for id in $ids; do
-            f="$out/$id-t$t"
-            log "threads $t, $id: openblas"
-            run_harness openblas "$f-openblas" 1 "$raw" "${openblas_env[@]}" "$here/build/openblas_gemm" \
-                --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
-            case " $gemv_ids " in
-                *" $id "*)
-                    log "threads $t, $id: openblas sgemv"
-                    run_harness openblas-sgemv "$f-openblas-sgemv" 1 "$raw" "${openblas_env[@]}" \
-                        "$here/build/openblas_gemm" --table "$problem_table" --gemv --problem "$id" --threads "$t" \
-                        --iters "$iters" --csv ;;
-            esac
-            [ -n "$simdrnn_bin" ] || continue
-            log "threads $t, $id: simdrnn"
-            if run_harness simdrnn-gemm "$f-simdrnn" 0 "$raw" "$simdrnn_bin" bench \
-                    --problem "$id" --threads "$t" --iters "$iters" --csv; then
-                simdrnn_ok=1
-            else
-                simdrnn_failed+=" $id/t$t"
-            fi
-        done
-    done
-    local note core version
+    local simdrnn_ok=0 simdrnn_failed=""
+    each_row gemm "$ids" gemm_row
+    local note core version raws
+    mapfile -t raws < <(round_files gemm)
     note=$(describe_simdrnn "$simdrnn_note" "$simdrnn_failed" "$simdrnn_ok")
     core=$(sed -n 's/^openblas_gemm: core=\([^ ]*\).*/\1/p' "$out"/*-openblas*.log | sort -u | paste -sd/ -)
     version=$(dpkg-query -W -f='${Version}' libopenblas-dev 2>/dev/null || echo unknown)
@@ -338,26 +458,76 @@ run_suite_gemm() {
         echo "### GEMM: SimdRnn vs OpenBLAS (row-major sgemm, fp32)"
         echo
         machine_line
-        echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Median of $iters timed calls after warm-up; GFLOP/s = 2*M*N*K / median."
+        echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). GFLOP/s = 2*M*N*K / median."
+        rounds_line
         echo "OpenBLAS $version (Debian libopenblas-dev), core **${core:-unknown}** ($coretype_note)."
         echo "SimdRnn: $note."
         echo
-        "$python" "$here/table.py" --baseline openblas --ours simdrnn-gemm "$raw"
+        "$python" "$here/table.py" --baseline openblas --ours simdrnn-gemm "${raws[@]}"
         if [ -n "$gemv_ids" ]; then
             echo
             echo "M = 1 against OpenBLAS's cblas_sgemv (its 0.3.21 sgemm takes the packed GEMM path for M = 1):"
             echo
             "$python" "$here/table.py" --baseline openblas-sgemv --baseline-label "openblas sgemv" \
-                --ours simdrnn-gemm "$raw"
+                --ours simdrnn-gemm --problems "$gemv_ids" "${raws[@]}"
         fi
     } | tee "$out/gemm.md"
-    log "raw CSV: $raw; table: $out/gemm.md"
+    log "raw CSV: ${raws[*]}; table: $out/gemm.md"
 }
 
 build_onednn_harness() {
     mkdir -p "$here/build"
     g++ -O2 -march=native -std=c++17 -Wall -Wextra -fopenmp -o "$here/build/onednn_rnn" \
         "$here/onednn_rnn.cpp" -ldnnl
+}
+
+# build_onnxruntime IDS: builds the ONNX Runtime harness (onnxruntime_rnn/, not in the solution)
+# into build/onnxruntime_rnn and exports the models of IDS into build/onnx (again when the export
+# script or the problem table is newer); sets onnxruntime_bin, or onnxruntime_note saying why not.
+onnxruntime_bin="" onnxruntime_note=""
+build_onnxruntime() {
+    [ "$use_onnxruntime" = 1 ] || { onnxruntime_note="not run (--no-onnxruntime)"; return; }
+    command -v dotnet >/dev/null || { onnxruntime_note="not run: dotnet not found"; return; }
+    log "building native-compare/onnxruntime_rnn (Release), log in $out/onnxruntime-build.log"
+    if ! (cd "$root" && dotnet build -c Release --use-current-runtime native-compare/onnxruntime_rnn \
+            -o "$here/build/onnxruntime_rnn") </dev/null >"$out/onnxruntime-build.log" 2>&1; then
+        grep -E 'error' "$out/onnxruntime-build.log" | sort -u | head -5 >&2 || true
+        onnxruntime_note="not run: its dotnet build failed (see $out/onnxruntime-build.log)"; return
+    fi
+    local models="$here/build/onnx" id stale=()
+    for id in $1; do
+        if ! [ "$models/$id.onnx" -nt "$here/export_onnx.py" ] || ! [ "$models/$id.onnx" -nt "$problem_table" ] ||
+            ! [ -s "$models/$id.weights.f32" ]; then
+            stale+=("$id")
+        fi
+    done
+    if [ ${#stale[@]} -gt 0 ]; then
+        log "exporting the ONNX models of ${stale[*]} into $models (log $out/onnx-export.log)"
+        if ! (cd "$here" && "$python" export_onnx.py --table "$problem_table" --out "$models" --problem "${stale[@]}") \
+                </dev/null >"$out/onnx-export.log" 2>&1; then
+            tail -5 "$out/onnx-export.log" >&2
+            onnxruntime_note="not run: export_onnx.py failed (see $out/onnx-export.log)"; return
+        fi
+    fi
+    onnxruntime_bin="$here/build/onnxruntime_rnn/onnxruntime_rnn"
+}
+
+# rnn_row: the harnesses of one row of the rnn suite (each_row; stream_ids and onnx_ids from
+# run_suite_rnn): oneDNN, PyTorch, ONNX Runtime, SimdRnn. oneDNN and PyTorch do not run the stream
+# problems (one step per call, state carried), ONNX Runtime only the infer and stream LSTM / GRU ones.
+rnn_row() {
+    if ! in_list "$id" "$stream_ids"; then
+        harness_call onednn 'onednn-(fwd|bwd|train|infer)' 1 env "${omp_env[@]}" OMP_NUM_THREADS="$t" \
+            "$here/build/onednn_rnn" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
+        harness_call torch 'torch-(fwd|bwd|train|infer)' 1 "${torch_env[@]}" OMP_NUM_THREADS="$t" "$python" \
+            "$here/torch_rnn.py" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
+    fi
+    if [ -n "$onnxruntime_bin" ] && in_list "$id" "$onnx_ids"; then
+        harness_call onnxruntime onnxruntime 0 "$onnxruntime_bin" --models "$here/build/onnx" \
+            --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
+    fi
+    [ -z "$simdrnn_bin" ] || harness_call simdrnn 'simdrnn-(fwd|bwd|train|train-prepared|infer|stream)' 0 \
+        "$simdrnn_bin" bench --problem "$id" --threads "$t" --iters "$iters" --csv
 }
 
 run_suite_rnn() {
@@ -367,96 +537,97 @@ run_suite_rnn() {
         log "rnn: none of the --problems is an rnn problem; skipped"
         return
     fi
+    local train_ids="" infer_ids="" stream_ids="" onnx_ids=""
+    for id in $ids; do
+        if in_list "$id" "$RNN_TRAIN_PROBLEMS"; then train_ids+=" $id"
+        elif in_list "$id" "$RNN_INFER_PROBLEMS"; then infer_ids+=" $id"
+        else stream_ids+=" $id"; fi
+        ! in_list "$id" "$ONNX_PROBLEMS" || onnx_ids+=" $id"
+    done
     local need=(libdnnl-dev python3-torch)
+    [ "$use_onnxruntime" = 0 ] || [ -z "$onnx_ids" ] || need+=(python3-onnx)
     command -v g++ >/dev/null || need+=(g++)
     [ -x "$python" ] || need+=(python3)
     ensure_packages "${need[@]}"
+    choose_openblas_core
     log "building native-compare/build/onednn_rnn"
     build_onednn_harness
     build_simdrnn
+    if [ -n "$onnx_ids" ]; then build_onnxruntime "$onnx_ids"; else onnxruntime_note="no infer or stream lstm/gru problem selected"; fi
 
-    local train_ids="" infer_ids=""
-    for id in $ids; do
-        if in_list "$id" "$RNN_TRAIN_PROBLEMS"; then train_ids+=" $id"; else infer_ids+=" $id"; fi
-    done
+    local simdrnn_ok=0 simdrnn_failed="" onnxruntime_ok=0 onnxruntime_failed=""
+    each_row rnn "$ids" rnn_row
 
-    local raw="$out/rnn.csv" t f simdrnn_ok=0 simdrnn_failed=""
-    echo "harness,problem,threads,ms_median,gflops" >"$raw"
-    # Per thread count and problem, the harnesses run back to back (oneDNN, PyTorch, SimdRnn),
-    # so that a change of load on a shared machine hits all sides of a row alike.
-    for t in $threads; do
-        for id in $ids; do
-            f="$out/$id-t$t"
-            log "threads $t, $id: onednn"
-            run_harness 'onednn-(fwd|bwd|train|infer)' "$f-onednn" 1 "$raw" env "${omp_env[@]}" OMP_NUM_THREADS="$t" \
-                "$here/build/onednn_rnn" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
-            log "threads $t, $id: torch"
-            run_harness 'torch-(fwd|bwd|train|infer)' "$f-torch" 1 "$raw" "${torch_env[@]}" \
-                OMP_NUM_THREADS="$t" "$python" "$here/torch_rnn.py" --table "$problem_table" --problem "$id" \
-                --threads "$t" --iters "$iters" --csv
-            [ -n "$simdrnn_bin" ] || continue
-            log "threads $t, $id: simdrnn"
-            if run_harness 'simdrnn-(fwd|bwd|train|infer)' "$f-simdrnn" 0 "$raw" "$simdrnn_bin" bench \
-                    --problem "$id" --threads "$t" --iters "$iters" --csv; then
-                simdrnn_ok=1
-            else
-                simdrnn_failed+=" $id/t$t"
-            fi
-        done
-    done
-
-    local note onednn_info impls torch_info torch_version torch_pkg core aten
+    local note ort_note onednn_info="" impls="" torch_info="" torch_version torch_pkg core="" aten raws
+    mapfile -t raws < <(round_files rnn)
     note=$(describe_simdrnn "$simdrnn_note" "$simdrnn_failed" "$simdrnn_ok")
-    onednn_info=$(sed -n 's/^onednn_rnn: \(oneDNN [^,]*\), cpu isa \([^,]*\),.*/\1, ISA \2/p' "$out"/*-onednn.log | sort -u | paste -sd/ -)
-    impls=$( { sed -n 's/^onednn_rnn: \([^ ]*\) (.*: forward impl \([^;]*\);.*/\1 fwd \2/p' "$out"/*-onednn.log
-               sed -n 's/^onednn_rnn: \([^ ]*\): backward impl \([^;]*\);.*/\1 bwd \2/p' "$out"/*-onednn.log
-             } | sort -u | awk '{ k = $2 " " $3; if (!(k in l)) o[n++] = k; l[k] = l[k] " " $1 }
-                 END { for (i = 0; i < n; i++) printf "%s%s%s", (i ? "; " : ""), o[i] ":", l[o[i]] }')
-    torch_info=$(grep -h '^torch_rnn: torch ' "$out"/*-torch.log | head -1)
+    ort_note=$(describe_dotnet_harness onnxruntime "$onnxruntime_bin" "$onnxruntime_note" "$onnxruntime_failed" "$onnxruntime_ok")
+    if [ -n "$train_ids$infer_ids" ]; then
+        onednn_info=$(sed -n 's/^onednn_rnn: \(oneDNN [^,]*\), cpu isa \([^,]*\),.*/\1, ISA \2/p' "$out"/*-onednn.log | sort -u | paste -sd/ -)
+        impls=$( { sed -n 's/^onednn_rnn: \([^ ]*\) (.*: forward impl \([^;]*\);.*/\1 fwd \2/p' "$out"/*-onednn.log
+                   sed -n 's/^onednn_rnn: \([^ ]*\): backward impl \([^;]*\);.*/\1 bwd \2/p' "$out"/*-onednn.log
+                 } | sort -u | awk '{ k = $2 " " $3; if (!(k in l)) o[n++] = k; l[k] = l[k] " " $1 }
+                     END { for (i = 0; i < n; i++) printf "%s%s%s", (i ? "; " : ""), o[i] ":", l[o[i]] }')
+        torch_info=$(grep -h '^torch_rnn: torch ' "$out"/*-torch.log | head -1)
+        core=$(sed -n 's/^torch_rnn: .* core=\([^ ]*\) .*/\1/p' "$out"/*-torch.log | sort -u | paste -sd/ -)
+    fi
     torch_version=$(sed -n 's/^torch_rnn: torch \([^,]*\),.*/\1/p' <<<"$torch_info")
     aten=$(sed -n 's/.*ATen cpu capability \([^;]*\);.*/\1/p' <<<"$torch_info")
-    core=$(sed -n 's/^torch_rnn: .* core=\([^ ]*\) .*/\1/p' "$out"/*-torch.log | sort -u | paste -sd/ -)
     torch_pkg=$(dpkg-query -W -f='${Version}' python3-torch 2>/dev/null || echo unknown)
     {
-        echo "### RNN: SimdRnn vs oneDNN and PyTorch (one layer, unidirectional, time-major, fp32)"
+        echo "### RNN: SimdRnn vs oneDNN, PyTorch and ONNX Runtime (one layer, unidirectional, time-major, fp32)"
         echo
         machine_line
-        echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). Median of $iters timed calls after warm-up. GFLOP/s with the"
-        echo "native-compare/PROBLEMS.md convention: forward = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm), backward = 2x, train = 3x forward."
+        echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). GFLOP/s with the native-compare/PROBLEMS.md convention:"
+        echo "forward = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm), backward = 2x, train = 3x forward."
+        rounds_line
         echo "${onednn_info:-oneDNN: unknown version} (Debian libdnnl-dev $(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null || echo '?'), OpenMP);"
         echo "weights reordered into oneDNN's preferred layout (format_tag::any) outside the timed region."
-        echo "oneDNN implementations (\`ref\` = the ref_rnn driver, its matrix products by oneDNN's jit AVX-512 sgemm; \`brgemm\` = AVX-512 brgemm kernels, forward_inference only in 2.6): ${impls:-unknown}."
+        echo "oneDNN implementations (\`ref\` = the ref_rnn driver, its matrix products by oneDNN's jit sgemm; \`brgemm\` = AVX-512 brgemm kernels, forward_inference only in 2.6): ${impls:-unknown}."
         echo "PyTorch: torch ${torch_version:-unknown} (Debian python3-torch $torch_pkg): nn.LSTM / nn.GRU / nn.RNN(tanh),"
         echo "ATen element-wise kernels ${aten:-unknown}, matrix products by OpenBLAS core **${core:-unknown}** ($coretype_note);"
         echo "$torch_malloc_note."
         echo "$omp_note. Figures at 2 threads are only worth reading when the load average is well below 1."
+        echo "ONNX Runtime (harness onnxruntime: models from torch.onnx.export, inputs and outputs bound once, intra-op threads = threads): $ort_note."
         echo "SimdRnn: $note."
         if [ -n "$train_ids" ]; then
             echo
             echo "Training step (forward_training + backward: data, weight and bias gradients):"
             echo
             "$python" "$here/table.py" --baseline onednn-train --baseline-label onednn \
-                --baseline torch-train --baseline-label torch --ours simdrnn-train "$raw"
+                --baseline torch-train --baseline-label torch --ours simdrnn-train "${raws[@]}"
+            echo
+            echo "Training step with prepared weights (SimdRnn: PreparedWeights.Refresh + forward + backward, what a trainer does per optimizer step):"
+            echo
+            "$python" "$here/table.py" --baseline onednn-train --baseline-label onednn \
+                --baseline torch-train --baseline-label torch --ours simdrnn-train-prepared "${raws[@]}"
             echo
             echo "Forward (training forward, keeping what backward needs), alone:"
             echo
             "$python" "$here/table.py" --baseline onednn-fwd --baseline-label onednn \
-                --baseline torch-fwd --baseline-label torch --ours simdrnn-fwd "$raw"
+                --baseline torch-fwd --baseline-label torch --ours simdrnn-fwd "${raws[@]}"
             echo
             echo "Backward alone (after an untimed forward):"
             echo
             "$python" "$here/table.py" --baseline onednn-bwd --baseline-label onednn \
-                --baseline torch-bwd --baseline-label torch --ours simdrnn-bwd "$raw"
+                --baseline torch-bwd --baseline-label torch --ours simdrnn-bwd "${raws[@]}"
         fi
         if [ -n "$infer_ids" ]; then
             echo
-            echo "Inference (forward_inference; torch.inference_mode()):"
+            echo "Inference (forward_inference; torch.inference_mode(); SimdRnn on weights prepared once):"
             echo
             "$python" "$here/table.py" --baseline onednn-infer --baseline-label onednn \
-                --baseline torch-infer --baseline-label torch --ours simdrnn-infer "$raw"
+                --baseline torch-infer --baseline-label torch --baseline onnxruntime --ours simdrnn-infer \
+                --problems "$infer_ids" "${raws[@]}"
+        fi
+        if [ -n "$stream_ids" ]; then
+            echo
+            echo "Stream (one step per call, weights prepared once, the state carried from call to call; ms = per-step latency):"
+            echo
+            "$python" "$here/table.py" --baseline onnxruntime --ours simdrnn-stream --problems "$stream_ids" "${raws[@]}"
         fi
     } | tee "$out/rnn.md"
-    log "raw CSV: $raw; table: $out/rnn.md"
+    log "raw CSV: ${raws[*]}; table: $out/rnn.md"
 }
 
 # The train suite: PyTorch's char-LSTM (torch_train.py) and `simdrnn train`, one after the
@@ -465,6 +636,7 @@ run_suite_train() {
     local need=(python3-torch)
     [ -x "$python" ] || need+=(python3)
     ensure_packages "${need[@]}"
+    choose_openblas_core
     build_simdrnn
     local limit tlog="$out/train-torch.log" slog="$out/train-simdrnn.log" result simdrnn_rc=0
     # Training minutes plus validation and start-up, with a margin.
@@ -519,6 +691,8 @@ out="$here/results/$stamp"
 mkdir -p "$out"
 trap 'rmdir "$out" 2>/dev/null || true' EXIT # leaves no empty directory behind a failed start
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "native-compare/run.sh --suite $suite: $(cpu_line), $(nproc) cores; $(date -u '+%Y-%m-%d %H:%M UTC'); load average $load_start"
+echo
 first=1
 for s in $run_suites; do
     [ "$first" = 1 ] || echo

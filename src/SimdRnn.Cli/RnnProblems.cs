@@ -6,10 +6,10 @@ internal enum RnnMode
     /// <summary>Forward in training mode, backward alone, and both.</summary>
     Train,
 
-    /// <summary>Forward inference.</summary>
+    /// <summary>Forward inference on weights prepared once.</summary>
     Infer,
 
-    /// <summary>Inference one step per call on prepared weights, state carried between calls: not runnable yet.</summary>
+    /// <summary>Inference one step per call on weights prepared once, the state carried from call to call.</summary>
     Stream,
 }
 
@@ -20,51 +20,71 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
 {
     public static IReadOnlyList<RnnProblem> All => ProblemTable.Embedded.Rnn;
 
-    /// <summary>Why <see cref="Cases"/> cannot time this problem yet, or null if it can.</summary>
-    public string? NotRunnableReason => Mode == RnnMode.Stream
-        ? "mode stream (one step per call on prepared weights, state carried between calls) is not supported yet"
-        : null;
-
     public static RnnProblem? Find(string id) => All.FirstOrDefault(problem => problem.Id == id);
 
-    /// <summary>The timed calls: fwd, bwd and train (= fwd + bwd) for train problems, infer for infer problems.</summary>
+    /// <summary>The GEMM flops of one forward (native-compare/PROBLEMS.md): 2 T N G H (I + H), G gates of H rows.</summary>
+    public double ForwardFlops => 2.0 * Steps * Batch * Gates * Hidden * ((double)Input + Hidden);
+
+    private int Gates => Cell switch
+    {
+        CellKind.Lstm => 4,
+        CellKind.Gru => 3,
+        _ => 1,
+    };
+
+    /// <summary>
+    /// The timed calls: for train problems fwd, bwd, train (= fwd + bwd) on the parameters and train-prepared (what a
+    /// trainer does per optimizer step with prepared weights: refresh, fwd, bwd); infer for infer problems; stream for
+    /// stream problems (one call = one step).
+    /// </summary>
     public IReadOnlyList<BenchCase> Cases(int threads)
     {
-        if (NotRunnableReason is { } reason) throw new NotSupportedException($"{Id}: {reason}");
-        var operands = new RnnOperandSet(this, threads);
-        double forwardFlops = operands.ForwardFlops;
-        if (Mode == RnnMode.Infer) return [new("simdrnn-infer", forwardFlops, () => operands.Forward(training: false))];
-        return
-        [
-            new("simdrnn-fwd", forwardFlops, () => operands.Forward(training: true)),
-            // Backward uses up what the forward kept, so every timed backward follows its own (untimed) forward.
-            new("simdrnn-bwd", 2 * forwardFlops, operands.Backward, Prepare: () => operands.Forward(training: true)),
-            new("simdrnn-train", 3 * forwardFlops, () =>
-            {
-                operands.Forward(training: true);
-                operands.Backward();
-            }),
-        ];
+        RnnOperandSet operands = CreateOperands(threads);
+        return Mode switch
+        {
+            RnnMode.Infer => [new("simdrnn-infer", ForwardFlops, operands.Infer)],
+            RnnMode.Stream => [new("simdrnn-stream", ForwardFlops, operands.StreamStep)],
+            _ =>
+            [
+                new("simdrnn-fwd", ForwardFlops, operands.TrainingForward),
+                // Backward uses up what the forward kept, so every timed backward follows its own (untimed) forward.
+                new("simdrnn-bwd", 2 * ForwardFlops, operands.Backward, Prepare: operands.TrainingForward),
+                new("simdrnn-train", 3 * ForwardFlops, operands.Train),
+                new("simdrnn-train-prepared", 3 * ForwardFlops, operands.TrainPrepared),
+            ],
+        };
     }
+
+    /// <summary>Reproducible operands for this problem's mode, weights prepared once (not timed).</summary>
+    public RnnOperandSet CreateOperands(int threads) => new(this, threads);
 }
 
-/// <summary>The buffers of one <see cref="RnnProblem"/>: reproducible inputs and weights, workspace and gradients.</summary>
+/// <summary>
+/// The buffers of one <see cref="RnnProblem"/>: reproducible inputs and weights, the weights prepared once, the
+/// workspace its mode needs, and for train problems the gradients.
+/// </summary>
 internal sealed class RnnOperandSet
 {
     private readonly RnnProblem _problem;
     private readonly RecurrentStack _stack;
     private readonly RecurrentParameters _parameters, _gradients;
-    private readonly float[] _x, _h0, _c0, _y, _hT, _cT, _dy, _dhT, _dcT, _dx, _dh0, _dc0, _workspace;
+    private readonly PreparedWeights _prepared;
+    private readonly float[] _x, _y, _dy, _dhT, _dcT, _dx, _dh0, _dc0, _workspace;
+
+    // The state: a stream step reads h0 (c0) and writes hT (cT), then the two swap, so the next step starts where this
+    // one ended without a copy (an output may not share memory with an input).
+    private float[] _h0, _c0, _hT, _cT;
 
     public RnnOperandSet(RnnProblem problem, int threads)
     {
         _problem = problem;
         _stack = new RecurrentStack(problem.Cell, problem.Input, problem.Hidden) { MaxDegreeOfParallelism = threads };
         _parameters = _stack.CreateParameters();
-        _gradients = _stack.CreateParameters();
         var random = new Random(20240229);
         // Weights of PyTorch's initial scale, so that the activations do not saturate.
         Fill(random, _parameters.All, 1f / MathF.Sqrt(problem.Hidden));
+        bool training = problem.Mode == RnnMode.Train;
+        _prepared = _stack.Prepare(_parameters, training);
         int rows = problem.Steps * problem.Batch, state = problem.Batch * problem.Hidden;
         bool lstm = problem.Cell == CellKind.Lstm;
         _x = Fill(random, new float[rows * problem.Input], 1f);
@@ -73,24 +93,77 @@ internal sealed class RnnOperandSet
         _y = new float[rows * problem.Hidden];
         _hT = new float[state];
         _cT = lstm ? new float[state] : [];
-        _dy = Fill(random, new float[rows * problem.Hidden], 1f);
-        _dhT = Fill(random, new float[state], 1f);
-        _dcT = lstm ? Fill(random, new float[state], 1f) : [];
-        _dx = new float[rows * problem.Input];
-        _dh0 = new float[state];
-        _dc0 = lstm ? new float[state] : [];
-        _workspace = new float[_stack.WorkspaceLength(problem.Steps, problem.Batch)];
+        // The parameters overloads need the larger training workspace (with room to pack W_hh); prepared calls fit in it.
+        _workspace = new float[training
+            ? _stack.WorkspaceLength(problem.Steps, problem.Batch)
+            : _stack.WorkspaceLength(problem.Steps, problem.Batch, training: false, preparedWeights: true)];
+        _gradients = _stack.CreateParameters();
+        _dy = training ? Fill(random, new float[rows * problem.Hidden], 1f) : [];
+        _dhT = training ? Fill(random, new float[state], 1f) : [];
+        _dcT = training && lstm ? Fill(random, new float[state], 1f) : [];
+        _dx = training ? new float[rows * problem.Input] : [];
+        _dh0 = training ? new float[state] : [];
+        _dc0 = training && lstm ? new float[state] : [];
     }
 
-    /// <summary>The GEMM flops of one forward, 2 T N G H (I + H), from the weight sizes.</summary>
-    public double ForwardFlops =>
-        2.0 * _problem.Steps * _problem.Batch * (_parameters["weight_ih_l0"].Length + _parameters["weight_hh_l0"].Length);
+    /// <summary>The hidden state a call starts from (after a stream step: the state it ended with).</summary>
+    public ReadOnlySpan<float> Hidden => _h0;
 
-    public void Forward(bool training) =>
-        _stack.Forward(_problem.Steps, _problem.Batch, _x, _h0, _c0, _parameters, _y, _hT, _cT, _workspace, training);
+    /// <summary>LSTM: the cell state a call starts from, as <see cref="Hidden"/>; empty otherwise.</summary>
+    public ReadOnlySpan<float> CellState => _c0;
 
+    /// <summary>The input of every call: T x N x I.</summary>
+    public ReadOnlySpan<float> Input => _x;
+
+    /// <summary>The output of the last call: T x N x H.</summary>
+    public ReadOnlySpan<float> Output => _y;
+
+    /// <summary>The parameters the weights were prepared from.</summary>
+    public RecurrentParameters Parameters => _parameters;
+
+    /// <summary>Replaces the weights (another framework's, to compare outputs) in <see cref="Parameters"/>' layout, and prepares them again.</summary>
+    public void LoadWeights(ReadOnlySpan<float> weights)
+    {
+        if (weights.Length != _parameters.All.Length)
+            throw new InvalidDataException($"{_problem.Id}: {weights.Length} weights, not the {_parameters.All.Length} of the layer");
+        weights.CopyTo(_parameters.All);
+        _prepared.Refresh();
+    }
+
+    /// <summary>A training forward on the parameters (packs W_hh per call), keeping what <see cref="Backward"/> needs.</summary>
+    public void TrainingForward() =>
+        _stack.Forward(_problem.Steps, _problem.Batch, _x, _h0, _c0, _parameters, _y, _hT, _cT, _workspace, training: true);
+
+    /// <summary>BPTT on the parameters after <see cref="TrainingForward"/>; adds into the gradients.</summary>
     public void Backward() =>
         _stack.Backward(_problem.Steps, _problem.Batch, _x, _h0, _parameters, _y, _dy, _dhT, _dcT, _dx, _dh0, _dc0, _gradients, _workspace);
+
+    public void Train()
+    {
+        TrainingForward();
+        Backward();
+    }
+
+    /// <summary>One training step's share of the layer with prepared weights: a trainer refreshes them after every
+    /// optimizer step, so the refresh is part of the step.</summary>
+    public void TrainPrepared()
+    {
+        _prepared.Refresh();
+        _stack.Forward(_problem.Steps, _problem.Batch, _x, _h0, _c0, _prepared, _y, _hT, _cT, _workspace, training: true);
+        _stack.Backward(_problem.Steps, _problem.Batch, _x, _h0, _prepared, _y, _dy, _dhT, _dcT, _dx, _dh0, _dc0, _gradients, _workspace);
+    }
+
+    /// <summary>An inference forward on the prepared weights, from the same initial state every call.</summary>
+    public void Infer() =>
+        _stack.Forward(_problem.Steps, _problem.Batch, _x, _h0, _c0, _prepared, _y, _hT, _cT, _workspace, training: false);
+
+    /// <summary>An inference forward on the prepared weights that carries the state on: hT (cT) of this call is h0 (c0) of the next.</summary>
+    public void StreamStep()
+    {
+        Infer();
+        (_h0, _hT) = (_hT, _h0);
+        (_c0, _cT) = (_cT, _c0);
+    }
 
     private static float[] Fill(Random random, float[] values, float scale)
     {
