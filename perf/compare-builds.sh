@@ -7,6 +7,9 @@
 # usage: perf/compare-builds.sh DIR1 DIR2 [DIR3 ...] [--rounds R] [--threads "1 2"] [--iters K] [--problems "ID ..."]
 #   DIRn: folders holding SimdRnn.Cli.dll (e.g. a copy of src/SimdRnn.Cli/bin/Release/net10.0 before the change)
 set -euo pipefail
+# Fully optimised code from the first call in every build: with tiering, a short series times tier-0 code for a
+# varying share of its calls (builds with different warm-up rules would not compare). Override to measure tiering.
+export DOTNET_TieredCompilation=${DOTNET_TieredCompilation:-0}
 builds=()
 rounds=5 threads="1 2" iters=10 problems="lstm-seed rnn-tanh lstm-256 lstm-512 lstm-1024 gru-512 lstm-512-b1 lstm-1024-b4"
 while [ $# -gt 0 ]; do
