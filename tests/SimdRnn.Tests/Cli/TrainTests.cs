@@ -49,14 +49,20 @@ public class TrainTests
         string path = Path.Combine(Path.GetTempPath(), $"simdrnn-{Guid.NewGuid():N}.safetensors");
         try
         {
-            Safetensors.Write(path, model.ToTensors());
+            model.Save(path);
+            Assert.Empty(Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + ".tmp-*"));
             var copy = new CharModel(CellKind.Lstm, 11, 7, 2);
-            copy.Load(Safetensors.Read(path).Tensors, path);
+            using (SafetensorsReader checkpoint = CharModel.OpenCheckpoint(path))
+            {
+                Assert.Contains("rnn.weight_ih_l1", checkpoint.Names);
+                copy.Load(checkpoint, path);
+            }
+
             Assert.Equal(model.Rnn.All, copy.Rnn.All);
             Assert.Equal(model.FcWeight, copy.FcWeight);
-            Assert.Contains("rnn.weight_ih_l1", Safetensors.Read(path).Tensors.Keys);
             var other = new CharModel(CellKind.Lstm, 11, 8, 2);
-            Assert.Contains("shape", Assert.Throws<CliException>(() => other.Load(Safetensors.Read(path).Tensors, path)).Message);
+            using (SafetensorsReader checkpoint = CharModel.OpenCheckpoint(path))
+                Assert.Contains("wrong shape", Assert.Throws<CliException>(() => other.Load(checkpoint, path)).Message);
         }
         finally
         {
