@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Numerics;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace SimdRnn.Serialization;
@@ -33,8 +31,8 @@ internal static class TensorData
                 Span<ushort> bits = MemoryMarshal.Cast<byte, ushort>(chunk.AsSpan(0, 2 * count));
                 Fill(stream, MemoryMarshal.AsBytes(bits), tensor.Name);
                 if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(bits, bits);
-                if (tensor.Type == DataType.F16) HalfToSingle(bits, destination.Slice(done, count));
-                else BFloat16ToSingle(bits, destination.Slice(done, count));
+                if (tensor.Type == DataType.F16) Widening.ToSingle<HalfWidening>(bits, destination.Slice(done, count));
+                else Widening.ToSingle<BFloat16Widening>(bits, destination.Slice(done, count));
                 done += count;
             }
         }
@@ -42,55 +40,6 @@ internal static class TensorData
         {
             ArrayPool<byte>.Shared.Return(chunk);
         }
-    }
-
-    // The conversions are AggressiveOptimization: a checkpoint is loaded once, so tiering would run the whole load in tier-0 code.
-
-    /// <summary>IEEE half to float: exact (every half is a float).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void HalfToSingle(ReadOnlySpan<ushort> bits, Span<float> destination)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (; i <= bits.Length - Vector<ushort>.Count; i += Vector<ushort>.Count)
-            {
-                Vector.Widen(new Vector<ushort>(bits[i..]), out Vector<uint> low, out Vector<uint> high);
-                WidenHalf(low).CopyTo(destination[i..]);
-                WidenHalf(high).CopyTo(destination[(i + Vector<uint>.Count)..]);
-            }
-
-        for (; i < bits.Length; i++) destination[i] = (float)BitConverter.UInt16BitsToHalf(bits[i]);
-    }
-
-    /// <summary>bfloat16 is the top half of a float32: shifting it back up is the exact conversion.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void BFloat16ToSingle(ReadOnlySpan<ushort> bits, Span<float> destination)
-    {
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-            for (; i <= bits.Length - Vector<ushort>.Count; i += Vector<ushort>.Count)
-            {
-                Vector.Widen(new Vector<ushort>(bits[i..]), out Vector<uint> low, out Vector<uint> high);
-                Vector.AsVectorSingle(low << 16).CopyTo(destination[i..]);
-                Vector.AsVectorSingle(high << 16).CopyTo(destination[(i + Vector<uint>.Count)..]);
-            }
-
-        for (; i < bits.Length; i++) destination[i] = BitConverter.Int32BitsToSingle(bits[i] << 16);
-    }
-
-    /// <summary>
-    /// Halves (one per 32-bit lane) to floats without a branch: the exponent and fraction shifted into float32's places
-    /// read as a float 2^112 too small (bias 15 against 127), so one multiply by 2^112 rebiases a normal half and
-    /// normalizes a subnormal one, both exactly; infinities and NaNs (exponent all ones) take float32's all-ones exponent.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> WidenHalf(Vector<uint> half)
-    {
-        Vector<uint> magnitude = (half & new Vector<uint>(0x7FFF)) << 13;
-        Vector<uint> finite = Vector.AsVectorUInt32(Vector.AsVectorSingle(magnitude) * new Vector<float>(BitConverter.UInt32BitsToSingle(0x7780_0000))); // 2^112
-        Vector<uint> special = Vector.GreaterThanOrEqual(magnitude, new Vector<uint>(0x7C00u << 13));
-        Vector<uint> result = Vector.ConditionalSelect(special, magnitude | new Vector<uint>(0x7F80_0000), finite);
-        return Vector.AsVectorSingle(result | ((half & new Vector<uint>(0x8000)) << 16));
     }
 
     /// <summary>Moves past <paramref name="count"/> bytes: a seek where the stream can, reading them otherwise.</summary>
