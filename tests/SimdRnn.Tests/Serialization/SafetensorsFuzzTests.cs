@@ -46,6 +46,7 @@ public class SafetensorsFuzzTests
         output?.WriteLine($"safetensors mutations tried: {Counts.Values.Sum()} (loaded {loaded}, refused with InvalidDataException {Counts.Values.Sum() - loaded})");
         foreach (Mutation mutation in Enum.GetValues<Mutation>())
             output?.WriteLine($"  {mutation}: loaded {Counts.GetValueOrDefault($"{mutation}/loaded")}, refused {Counts.GetValueOrDefault($"{mutation}/refused")}");
+        output?.WriteLine("(loaded: equal to an independent decoding of a whole file; refused: InvalidDataException)");
         foreach (Mutation mutation in Enum.GetValues<Mutation>())
             Assert.True(Counts.ContainsKey($"{mutation}/loaded") || Counts.ContainsKey($"{mutation}/refused"), $"never tried: {mutation}");
         // Some mutations leave a valid file (a flipped bit in the data, a shape [4, 2] made [4, 2, 1] outside the prefix).
