@@ -90,7 +90,8 @@ internal static class TrainCommand
         {
             model.Save(savePath, new Dictionary<string, string>
             {
-                ["rnn.cell"] = cell.ToString(), // the key RecurrentParameters.LoadSafetensors(path, "rnn.") reads ["layers"] = layers.ToString(CultureInfo.InvariantCulture),
+                // "rnn.cell": the key RecurrentParameters.LoadSafetensors(path, "rnn.") reads.
+                ["rnn.cell"] = cell.ToString(), ["layers"] = layers.ToString(CultureInfo.InvariantCulture),
                 ["hidden"] = hidden.ToString(CultureInfo.InvariantCulture), ["vocabulary"] = new string(corpus.Vocabulary),
             });
             Console.WriteLine($"checkpoint: {Path.GetFullPath(savePath)}");
