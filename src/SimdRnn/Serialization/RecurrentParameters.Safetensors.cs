@@ -27,6 +27,7 @@ public sealed partial class RecurrentParameters
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="cell"/> is not a defined <see cref="CellKind"/>.</exception>
     /// <exception cref="IOException">The file cannot be opened (<see cref="FileNotFoundException"/> and others).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     /// <exception cref="InvalidDataException">The file is not valid safetensors, or its tensors under the prefix are not
     /// exactly a stack's (the message lists what is missing, extra or of the wrong shape or dtype).</exception>
     public static RecurrentParameters LoadSafetensors(string path, string prefix = "", CellKind? cell = null)

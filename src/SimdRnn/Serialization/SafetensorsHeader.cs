@@ -96,37 +96,49 @@ internal sealed class SafetensorsHeader
 
         using (document)
         {
-            JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw Header($"it is a JSON {root.ValueKind}, not an object");
-            Dictionary<string, string>? metadata = null;
-            var tensors = new List<TensorEntry>();
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            foreach (JsonProperty property in root.EnumerateObject())
+            try
             {
-                if (property.Name == MetadataKey)
-                {
-                    if (metadata is not null) throw Header($"it has two {MetadataKey} entries");
-                    metadata = ParseMetadata(property.Value);
-                }
-                else if (!names.Add(property.Name)) throw Tensor(property.Name, "the header names it twice");
-                else tensors.Add(ParseTensor(property.Name, property.Value));
+                return FromJson(document.RootElement);
             }
-
-            List<TensorEntry> ordered = [.. tensors.OrderBy(t => t.Begin).ThenBy(t => t.End)];
-            long end = 0;
-            TensorEntry? previous = null;
-            foreach (TensorEntry tensor in ordered)
+            catch (InvalidOperationException error)
             {
-                if (tensor.Begin < end)
-                    throw Tensor(tensor.Name, $"its data [{tensor.Begin}, {tensor.End}) overlaps that of {Quote(previous!.Name)} [{previous.Begin}, {previous.End})");
-                if (tensor.Begin > end)
-                    throw Tensor(tensor.Name, $"its data starts at {tensor.Begin}, but bytes [{end}, {tensor.Begin}) of the data belong to no tensor");
-                end = tensor.End;
-                previous = tensor;
+                // The one thing the JSON reader leaves to reading a string: an escaped lone surrogate (\ud800), not text.
+                throw Header($"a name or string is not valid text ({error.Message})", error);
             }
-
-            return new SafetensorsHeader(metadata ?? new Dictionary<string, string>(), ordered, end);
         }
+    }
+
+    private static SafetensorsHeader FromJson(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw Header($"it is a JSON {root.ValueKind}, not an object");
+        Dictionary<string, string>? metadata = null;
+        var tensors = new List<TensorEntry>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (JsonProperty property in root.EnumerateObject())
+        {
+            if (property.Name == MetadataKey)
+            {
+                if (metadata is not null) throw Header($"it has two {MetadataKey} entries");
+                metadata = ParseMetadata(property.Value);
+            }
+            else if (!names.Add(property.Name)) throw Tensor(property.Name, "the header names it twice");
+            else tensors.Add(ParseTensor(property.Name, property.Value));
+        }
+
+        List<TensorEntry> ordered = [.. tensors.OrderBy(t => t.Begin).ThenBy(t => t.End)];
+        long end = 0;
+        TensorEntry? previous = null;
+        foreach (TensorEntry tensor in ordered)
+        {
+            if (tensor.Begin < end)
+                throw Tensor(tensor.Name, $"its data [{tensor.Begin}, {tensor.End}) overlaps that of {Quote(previous!.Name)} [{previous.Begin}, {previous.End})");
+            if (tensor.Begin > end)
+                throw Tensor(tensor.Name, $"its data starts at {tensor.Begin}, but bytes [{end}, {tensor.Begin}) of the data belong to no tensor");
+            end = tensor.End;
+            previous = tensor;
+        }
+
+        return new SafetensorsHeader(metadata ?? new Dictionary<string, string>(), ordered, end);
     }
 
     private static Dictionary<string, string> ParseMetadata(JsonElement element)

@@ -42,6 +42,7 @@ public sealed class SafetensorsReader : IDisposable
     /// <exception cref="ArgumentNullException"><paramref name="path"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="IOException">The file cannot be opened (<see cref="FileNotFoundException"/> and others).</exception>
+    /// <exception cref="UnauthorizedAccessException">The file may not be read.</exception>
     /// <exception cref="InvalidDataException">The file is not a valid safetensors file.</exception>
     public SafetensorsReader(string path)
     {

@@ -330,7 +330,7 @@ public class SafetensorsFuzzTests
             case Mutation.JsonText:
                 string header = stack.Header();
                 int position = random.Next(header.Length + 1);
-                string[] fragments = ["{", "}", "[", "]", ",", ":", "\"", "\\", " ", "0", "-", "\\u00", "\u00e9", "\"__metadata__\":{\"a\":1},", "\"__metadata__\":{},"];
+                string[] fragments = ["{", "}", "[", "]", ",", ":", "\"", "\\", " ", "0", "-", "\\u00", "\\ud800", "\u00e9", "\"__metadata__\":{\"a\":1},", "\"__metadata__\":{},"];
                 string edited = random.Next(5) switch
                 {
                     0 => header[..position],

@@ -35,6 +35,8 @@ public class SafetensorsHostileInputTests
         ["header length cutting the JSON"] = (() => WithLength(40), "Invalid safetensors header: it is not valid JSON"),
         ["malformed JSON"] = (() => HandWrittenSafetensors.Assemble("{\"a\":", []), "it is not valid JSON"),
         ["not UTF-8"] = (() => HandWrittenSafetensors.Assemble("{\"\u00ff\":1}", []).Select(b => b == 0xC3 ? (byte)0xFF : b).ToArray(), "it is not valid UTF-8"),
+        ["an escaped lone surrogate in a name"] = (() => HandWrittenSafetensors.Assemble("{\"\\ud800\":1}", []), "Invalid safetensors header: a name or string is not valid text"),
+        ["an escaped lone surrogate in a dtype"] = (() => Edit("\"dtype\":\"F32\"", "\"dtype\":\"F\\udc00\""), "Invalid safetensors header: a name or string is not valid text"),
         ["array header"] = (() => HandWrittenSafetensors.Assemble("[1, 2]", []), "Invalid safetensors header: it is a JSON Array, not an object"),
         ["number header"] = (() => HandWrittenSafetensors.Assemble("42", []), "it is a JSON Number, not an object"),
         ["unknown dtype"] = (() => Edit("\"weight_hh_l0\":{\"dtype\":\"F32\"", "\"weight_hh_l0\":{\"dtype\":\"F33\""), "tensor 'weight_hh_l0': unknown dtype 'F33'"),
