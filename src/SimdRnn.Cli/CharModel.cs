@@ -33,28 +33,47 @@ internal sealed class CharModel
             for (int i = 0; i < tensor.Length; i++) tensor[i] = (float)(random.NextDouble() * 2 - 1) * bound;
     }
 
-    public Dictionary<string, Safetensors.Tensor> ToTensors()
-    {
-        var tensors = Rnn.Names.ToDictionary(name => "rnn." + name, name => new Safetensors.Tensor(Rnn.Shape(name), Rnn[name].ToArray()));
-        tensors["fc.weight"] = new([Vocabulary, Hidden], (float[])FcWeight.Clone());
-        tensors["fc.bias"] = new([Vocabulary], (float[])FcBias.Clone());
-        return tensors;
-    }
+    /// <summary>Every parameter by its state_dict name, over the model's own arrays (what a checkpoint holds).</summary>
+    public IEnumerable<SafetensorsTensor> Tensors() =>
+        [.. Rnn.Names.Select(name => new SafetensorsTensor("rnn." + name, Rnn.Shape(name), Rnn[name])),
+            new("fc.weight", [Vocabulary, Hidden], FcWeight), new("fc.bias", [Vocabulary], FcBias)];
 
-    /// <summary>Loads tensors written by <see cref="ToTensors"/>; a missing tensor or a wrong shape is a <see cref="CliException"/>.</summary>
-    public void Load(IReadOnlyDictionary<string, Safetensors.Tensor> tensors, string source)
+    /// <summary>Writes a checkpoint atomically: a temporary file beside the target, then a rename, so an interrupted run loses nothing.</summary>
+    public void Save(string path, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        void CopyInto(string name, int[] shape, Span<float> target)
+        string temporary = path + ".tmp-" + Environment.ProcessId;
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
         {
-            if (!tensors.TryGetValue(name, out Safetensors.Tensor? tensor))
-                throw new CliException($"checkpoint '{source}' has no tensor '{name}'");
-            if (!tensor.Shape.SequenceEqual(shape))
-                throw new CliException($"checkpoint '{source}': '{name}' has shape [{string.Join(",", tensor.Shape)}], the model needs [{string.Join(",", shape)}]");
-            tensor.Data.CopyTo(target);
+            SafetensorsWriter.Write(stream, Tensors(), metadata);
+            stream.Flush(flushToDisk: true);
         }
 
-        foreach (string name in Rnn.Names) CopyInto("rnn." + name, Rnn.Shape(name), Rnn[name].Span);
-        CopyInto("fc.weight", [Vocabulary, Hidden], FcWeight);
-        CopyInto("fc.bias", [Vocabulary], FcBias);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Opens a checkpoint; an unreadable or invalid file is a <see cref="CliException"/>.</summary>
+    public static SafetensorsReader OpenCheckpoint(string path)
+    {
+        try
+        {
+            return new SafetensorsReader(path);
+        }
+        catch (Exception error) when (error is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            throw new CliException(error is InvalidDataException ? $"'{path}' is not a valid checkpoint: {error.Message}" : $"cannot read checkpoint '{path}': {error.Message}");
+        }
+    }
+
+    /// <summary>Reads the tensors <see cref="Tensors"/> names; a missing tensor or a wrong shape is a <see cref="CliException"/>.</summary>
+    public void Load(SafetensorsReader checkpoint, string source)
+    {
+        try
+        {
+            checkpoint.Read(Tensors());
+        }
+        catch (Exception error) when (error is InvalidDataException or IOException)
+        {
+            throw new CliException($"checkpoint '{source}' does not fit this model: {error.Message}");
+        }
     }
 }

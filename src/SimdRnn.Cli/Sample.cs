@@ -56,15 +56,17 @@ internal static class Sample
         int seed = options.Int("seed", 1, 0, int.MaxValue);
         options.ThrowIfUnused();
 
-        (Dictionary<string, Safetensors.Tensor> tensors, Dictionary<string, string> metadata) = Safetensors.Read(path);
-        string Meta(string key) => metadata.TryGetValue(key, out string? value) ? value
+        using SafetensorsReader checkpoint = CharModel.OpenCheckpoint(path);
+        string Meta(string key) => checkpoint.Metadata.TryGetValue(key, out string? value) ? value
             : throw new CliException($"checkpoint '{path}' has no '{key}' metadata (was it written by 'simdrnn train --save'?)");
-        CellKind cell = Enum.TryParse(Meta("cell"), out CellKind parsed) ? parsed : throw new CliException($"checkpoint '{path}': unknown cell '{Meta("cell")}'");
+        // "cell": checkpoints written before the key became the library's "<prefix>cell".
+        string cellName = checkpoint.Metadata.TryGetValue("cell", out string? older) ? older : Meta("rnn.cell");
+        CellKind cell = Enum.TryParse(cellName, out CellKind parsed) ? parsed : throw new CliException($"checkpoint '{path}': unknown cell '{cellName}'");
         char[] vocabulary = Meta("vocabulary").ToCharArray();
         if (!int.TryParse(Meta("hidden"), out int hidden) || hidden < 1 || !int.TryParse(Meta("layers"), out int layers) || layers < 1 || vocabulary.Length == 0)
             throw new CliException($"checkpoint '{path}' has inconsistent metadata");
         var model = new CharModel(cell, vocabulary.Length, hidden, layers);
-        model.Load(tensors, path);
+        model.Load(checkpoint, path);
         Console.WriteLine(Generate(model, vocabulary, prime, length, new Random(seed), temperature));
         return 0;
     }

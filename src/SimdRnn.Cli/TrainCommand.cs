@@ -88,9 +88,10 @@ internal static class TrainCommand
         Console.WriteLine($"loss curve: {svg}");
         if (savePath != null)
         {
-            Safetensors.Write(savePath, model.ToTensors(), new Dictionary<string, string>
+            model.Save(savePath, new Dictionary<string, string>
             {
-                ["cell"] = cell.ToString(), ["layers"] = layers.ToString(CultureInfo.InvariantCulture),
+                // "rnn.cell": the key RecurrentParameters.LoadSafetensors(path, "rnn.") reads.
+                ["rnn.cell"] = cell.ToString(), ["layers"] = layers.ToString(CultureInfo.InvariantCulture),
                 ["hidden"] = hidden.ToString(CultureInfo.InvariantCulture), ["vocabulary"] = new string(corpus.Vocabulary),
             });
             Console.WriteLine($"checkpoint: {Path.GetFullPath(savePath)}");

@@ -9,7 +9,7 @@ namespace SimdRnn;
 /// PyTorch's order (LSTM i, f, g, o; GRU r, z, n). A PyTorch state_dict therefore maps one to one.
 /// </summary>
 /// <remarks>All tensors live in one contiguous buffer (<see cref="All"/>), which is what clipping and optimizers take.</remarks>
-public sealed class RecurrentParameters
+public sealed partial class RecurrentParameters
 {
     private readonly Dictionary<string, (int Offset, int[] Shape)> _tensors = new(StringComparer.Ordinal);
     private readonly List<string> _names = [];
@@ -27,26 +27,16 @@ public sealed class RecurrentParameters
         HiddenSize = hiddenSize;
         Layers = layers;
         Directions = bidirectional ? 2 : 1;
-        int gateWidth = cell.GateCount() * hiddenSize;
         long offset = 0;
         _offsets = new int[layers * Directions * 4];
-        for (int layer = 0; layer < layers; layer++)
-            for (int direction = 0; direction < Directions; direction++)
-            {
-                string suffix = $"_l{layer}" + (direction == 1 ? "_reverse" : "");
-                int layerInput = layer == 0 ? inputSize : Directions * hiddenSize;
-                foreach ((string name, int[] shape) in new[]
-                         {
-                             ("weight_ih" + suffix, new[] { gateWidth, layerInput }), ("weight_hh" + suffix, new[] { gateWidth, hiddenSize }),
-                             ("bias_ih" + suffix, new[] { gateWidth }), ("bias_hh" + suffix, new[] { gateWidth }),
-                         })
-                {
-                    _offsets[_names.Count] = checked((int)offset);
-                    _tensors[name] = (checked((int)offset), shape);
-                    _names.Add(name);
-                    offset += shape.Aggregate(1L, (a, b) => a * b);
-                }
-            }
+        foreach ((string name, long[] size) in RecurrentLayout.Tensors(cell.GateCount(), inputSize, hiddenSize, layers, Directions))
+        {
+            int[] shape = Array.ConvertAll(size, d => (int)d); // fits: ThrowIfTooLarge above
+            _offsets[_names.Count] = checked((int)offset);
+            _tensors[name] = (checked((int)offset), shape);
+            _names.Add(name);
+            offset += size.Aggregate(1L, (a, b) => a * b);
+        }
 
         All = new float[checked((int)offset)];
     }

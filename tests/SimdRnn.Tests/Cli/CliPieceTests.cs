@@ -1,4 +1,3 @@
-using System.Text;
 using System.Xml.Linq;
 using SimdRnn.Cli;
 
@@ -7,47 +6,14 @@ namespace SimdRnn.Tests.Cli;
 public class CliPieceTests
 {
     [Fact]
-    public void Safetensors_round_trip_keeps_names_shapes_values_and_metadata()
-    {
-        string path = Path.Combine(Path.GetTempPath(), $"simdrnn-{Guid.NewGuid():N}.safetensors");
-        try
-        {
-            var tensors = new Dictionary<string, Safetensors.Tensor>
-            {
-                ["weight_ih_l0"] = new([8, 3], Enumerable.Range(0, 24).Select(i => i * 0.5f - 3).ToArray()),
-                ["bias_ih_l0"] = new([8], [float.NaN, float.PositiveInfinity, -0f, 1e-40f, 1, 2, 3, 4]),
-            };
-            Safetensors.Write(path, tensors, new Dictionary<string, string> { ["cell"] = "lstm" });
-            Assert.Empty(Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(path) + ".tmp-*"));
-            (Dictionary<string, Safetensors.Tensor> read, Dictionary<string, string> metadata) = Safetensors.Read(path);
-            Assert.Equal("lstm", metadata["cell"]);
-            Assert.Equal(tensors.Keys.Order(), read.Keys.Order());
-            foreach ((string name, Safetensors.Tensor tensor) in tensors)
-            {
-                Assert.Equal(tensor.Shape, read[name].Shape);
-                Assert.Equal(tensor.Data.Select(BitConverter.SingleToInt32Bits), read[name].Data.Select(BitConverter.SingleToInt32Bits));
-            }
-
-            // The data section starts 8-byte aligned, and the header is what the format says.
-            byte[] bytes = File.ReadAllBytes(path);
-            Assert.Equal(0UL, BitConverter.ToUInt64(bytes) % 8);
-            Assert.Contains("\"data_offsets\":[0,32]", Encoding.UTF8.GetString(bytes));
-        }
-        finally
-        {
-            File.Delete(path);
-        }
-    }
-
-    [Fact]
-    public void Safetensors_rejects_garbage_with_a_cli_error()
+    public void Checkpoint_that_is_missing_or_garbage_is_a_cli_error()
     {
         string path = Path.Combine(Path.GetTempPath(), $"simdrnn-{Guid.NewGuid():N}.safetensors");
         File.WriteAllBytes(path, [200, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3]);
         try
         {
-            Assert.Contains("not a valid", Assert.Throws<CliException>(() => Safetensors.Read(path)).Message);
-            Assert.Contains("cannot read", Assert.Throws<CliException>(() => Safetensors.Read(path + ".missing")).Message);
+            Assert.Contains("not a valid checkpoint", Assert.Throws<CliException>(() => CharModel.OpenCheckpoint(path)).Message);
+            Assert.Contains("cannot read", Assert.Throws<CliException>(() => CharModel.OpenCheckpoint(path + ".missing")).Message);
         }
         finally
         {

@@ -12,6 +12,7 @@ public sealed class Arena
     private readonly float[] _data;
     private readonly List<float[]> _tracked = [];
     private readonly List<float[]> _snapshots = [];
+    private readonly List<(MemoryStream Stream, byte[] Before)> _streams = [];
     private int _next = Gap;
 
     public Arena(int seed, int capacity = 1 << 14)
@@ -45,8 +46,19 @@ public sealed class Arena
         return owner;
     }
 
+    /// <summary>A stream the call may be given to write to; a rejected call must leave it as it was.</summary>
+    public MemoryStream TrackedStream(byte[]? content = null)
+    {
+        var stream = new MemoryStream();
+        stream.Write(content ?? []);
+        stream.Position = 0;
+        _streams.Add((stream, []));
+        return stream;
+    }
+
     public void Snapshot()
     {
+        for (int i = 0; i < _streams.Count; i++) _streams[i] = (_streams[i].Stream, _streams[i].Stream.ToArray());
         _snapshots.Clear();
         _snapshots.Add((float[])_data.Clone());
         foreach (float[] tracked in _tracked) _snapshots.Add((float[])tracked.Clone());
@@ -56,6 +68,8 @@ public sealed class Arena
     {
         AssertSame(_snapshots[0], _data, "arena");
         for (int i = 0; i < _tracked.Count; i++) AssertSame(_snapshots[i + 1], _tracked[i], $"tracked array {i}");
+        foreach ((MemoryStream stream, byte[] before) in _streams)
+            Assert.True(before.AsSpan().SequenceEqual(stream.ToArray()), $"a tracked stream was written ({before.Length} -> {stream.Length} bytes) by a call that was rejected");
     }
 
     private static void AssertSame(float[] before, float[] after, string what)

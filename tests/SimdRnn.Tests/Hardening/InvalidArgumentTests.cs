@@ -89,7 +89,7 @@ public class InvalidArgumentTests
     private const string Null = "null reference", Length = "too short or too long span", Overlap = "overlapping spans",
         Negative = "negative size", Zero = "zero size", Overflow = "size product past int32",
         Mismatch = "mismatched workspace, parameters or shapes", Enum = "undefined enum value", Scalar = "out-of-range scalar",
-        SmallLd = "leading dimension below the row length";
+        SmallLd = "leading dimension below the row length", Unusable = "stream that cannot be read or written";
 
     private static Invalid Names(Action call, params string[] names) => new(names, call);
 
@@ -98,7 +98,7 @@ public class InvalidArgumentTests
     /// <summary>A shift in [1, length): an overlap that is not exact aliasing (length at least 2).</summary>
     private static int PartialShift(Draw d, int length) => 1 + d.Shift % (length - 1);
 
-    private static readonly Maker[] Cases = [.. GemmCases(), .. ActivationCases(), .. TrainingCases(), .. StackCases()];
+    private static readonly Maker[] Cases = [.. GemmCases(), .. ActivationCases(), .. TrainingCases(), .. StackCases(), .. SafetensorsCases()];
 
     private static IEnumerable<Maker> GemmCases()
     {
@@ -549,6 +549,176 @@ public class InvalidArgumentTests
                 1 => Names(() => call.Run(d.Choice % 2 == 0 ? 0 : d.Negative, x.Span, y.Span), "steps"),
                 _ => Names(() => call.ResetRow(d.Choice % 2 == 0 ? 2 + d.K : d.Negative), "row"),
             };
+        });
+    }
+
+    private static IEnumerable<Maker> SafetensorsCases()
+    {
+        const string load = "RecurrentParameters.LoadSafetensors", read = "RecurrentParameters.ReadSafetensors",
+            write = "RecurrentParameters.WriteSafetensors", reader = "SafetensorsReader", writer = "SafetensorsWriter.Write",
+            tensor = "new SafetensorsTensor";
+
+        // Parameters of a random stack (tracked: a rejected read must not write them) and a valid file of them.
+        static (RecurrentParameters Parameters, byte[] File) Stack(Draw d, Arena arena)
+        {
+            var parameters = new RecurrentParameters((CellKind)(d.Choice % 4), 1 + d.M % 4, 1 + d.N % 4, 1 + d.K % 2, d.Seed % 2 == 1);
+            new Random(d.Seed).NextBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(parameters.All.AsSpan()));
+            var file = new MemoryStream();
+            parameters.WriteSafetensors(file, "rnn.");
+            return (arena.Track(parameters, parameters.All), file.ToArray());
+        }
+
+        // For reading, a closed stream; for writing, a read-only or a closed one.
+        static Stream UnusableStream(Draw d, byte[] content, bool forReading)
+        {
+            var stream = new MemoryStream(content, writable: false);
+            if (forReading || d.Seed % 2 == 0) stream.Dispose();
+            return stream;
+        }
+
+        // Tensors over arena memory (tracked by the arena: a rejected read must not write them).
+        static SafetensorsTensor[] Tensors(Draw d, Arena arena, int count) =>
+            [.. Enumerable.Range(0, count).Select(i => new SafetensorsTensor($"t{i}", [d.M, 1 + i], arena.Take(d.M * (1 + i))))];
+
+        yield return new(load, Null, (d, arena) =>
+        {
+            byte[] file = Stack(d, arena).File;
+            return Pick(d, 3) switch
+            {
+                0 => Names(() => RecurrentParameters.LoadSafetensors((Stream)null!), "stream"),
+                1 => Names(() => RecurrentParameters.LoadSafetensors((string)null!), "path"),
+                _ => Names(() => RecurrentParameters.LoadSafetensors(new MemoryStream(file), null!), "prefix"),
+            };
+        });
+        yield return new(load, Enum, (d, arena) =>
+        {
+            byte[] file = Stack(d, arena).File;
+            return Names(() => RecurrentParameters.LoadSafetensors(new MemoryStream(file), "rnn.", (CellKind)(4 + d.Choice)), "cell");
+        });
+        yield return new(load, Unusable, (d, arena) =>
+        {
+            Stream stream = UnusableStream(d, Stack(d, arena).File, forReading: true);
+            return Names(() => RecurrentParameters.LoadSafetensors(stream, "rnn."), "stream");
+        });
+        yield return new(read, Null, (d, arena) =>
+        {
+            (RecurrentParameters parameters, byte[] file) = Stack(d, arena);
+            return d.Seed % 2 == 0 ? Names(() => parameters.ReadSafetensors(null!), "stream")
+                : Names(() => parameters.ReadSafetensors(new MemoryStream(file), null!), "prefix");
+        });
+        yield return new(read, Unusable, (d, arena) =>
+        {
+            (RecurrentParameters parameters, byte[] file) = Stack(d, arena);
+            Stream stream = UnusableStream(d, file, forReading: true);
+            return Names(() => parameters.ReadSafetensors(stream, "rnn."), "stream");
+        });
+        yield return new(write, Null, (d, arena) =>
+        {
+            RecurrentParameters parameters = Stack(d, arena).Parameters;
+            MemoryStream stream = arena.TrackedStream();
+            return Pick(d, 3) switch
+            {
+                0 => Names(() => parameters.WriteSafetensors(null!), "stream"),
+                1 => Names(() => parameters.WriteSafetensors(stream, null!), "prefix"),
+                _ => Names(() => parameters.WriteSafetensors(stream, "rnn.", new Dictionary<string, string> { ["note"] = null! }), "metadata"),
+            };
+        });
+        yield return new(write, Unusable, (d, arena) =>
+        {
+            RecurrentParameters parameters = Stack(d, arena).Parameters;
+            Stream stream = UnusableStream(d, [1, 2, 3], forReading: false);
+            return Names(() => parameters.WriteSafetensors(stream, "rnn."), "stream");
+        });
+        // The cell the file records must be the parameters' own.
+        yield return new(write, Mismatch, (d, arena) =>
+        {
+            RecurrentParameters parameters = Stack(d, arena).Parameters;
+            MemoryStream stream = arena.TrackedStream();
+            var other = (CellKind)((d.Choice % 4 + 1 + d.Shift % 3) % 4);
+            return Names(() => parameters.WriteSafetensors(stream, "rnn.", new Dictionary<string, string> { ["rnn.cell"] = other.ToString() }), "metadata");
+        });
+
+        yield return new(reader, Null, (d, arena) =>
+        {
+            byte[] file = Stack(d, arena).File;
+            return Pick(d, 5) switch
+            {
+                0 => Names(() => new SafetensorsReader((Stream)null!), "stream"),
+                1 => Names(() => new SafetensorsReader((string)null!), "path"),
+                2 => Names(() => new SafetensorsReader(new MemoryStream(file)).Read(null!), "tensors"),
+                3 => Names(() => new SafetensorsReader(new MemoryStream(file)).Read([], null!), "prefix"),
+                _ => Names(() => new SafetensorsReader(new MemoryStream(file)).Read([.. Tensors(d, arena, 2), null!]), "tensors"),
+            };
+        });
+        yield return new(reader, Unusable, (d, arena) =>
+        {
+            Stream stream = UnusableStream(d, Stack(d, arena).File, forReading: true);
+            return Names(() => new SafetensorsReader(stream), "stream");
+        });
+        yield return new(reader, Overlap, (d, arena) =>
+        {
+            byte[] file = Stack(d, arena).File;
+            Memory<float> first = arena.Take(d.M * d.N);
+            var tensors = new[]
+            {
+                new SafetensorsTensor("rnn.a", [d.M * d.N], first), new SafetensorsTensor("rnn.b", [d.M * d.N], arena.Overlapping(first, d.Shift % (d.M * d.N), d.M * d.N)),
+            };
+            return Names(() => new SafetensorsReader(new MemoryStream(file)).Read(tensors, "rnn."), "tensors");
+        });
+        // A name twice, or a name outside the prefix that the read matches exactly.
+        yield return new(reader, Mismatch, (d, arena) =>
+        {
+            byte[] file = Stack(d, arena).File;
+            SafetensorsTensor[] tensors = Tensors(d, arena, 2);
+            return d.Seed % 2 == 0
+                ? Names(() => new SafetensorsReader(new MemoryStream(file)).Read([tensors[0], new SafetensorsTensor("t0", [d.M, 2], tensors[1].Values)]), "tensors")
+                : Names(() => new SafetensorsReader(new MemoryStream(file)).Read(tensors, "rnn."), "tensors");
+        });
+
+        yield return new(writer, Null, (d, arena) =>
+        {
+            MemoryStream stream = arena.TrackedStream();
+            SafetensorsTensor[] tensors = Tensors(d, arena, 2);
+            return Pick(d, 4) switch
+            {
+                0 => Names(() => SafetensorsWriter.Write(null!, tensors), "stream"),
+                1 => Names(() => SafetensorsWriter.Write(stream, null!), "tensors"),
+                2 => Names(() => SafetensorsWriter.Write(stream, [tensors[0], null!]), "tensors"),
+                _ => Names(() => SafetensorsWriter.Write(stream, tensors, new Dictionary<string, string> { ["a"] = "b", ["c"] = null! }), "metadata"),
+            };
+        });
+        yield return new(writer, Unusable, (d, arena) =>
+        {
+            Stream stream = UnusableStream(d, [], forReading: false);
+            return Names(() => SafetensorsWriter.Write(stream, Tensors(d, arena, 1)), "stream");
+        });
+        yield return new(writer, Mismatch, (d, arena) =>
+        {
+            MemoryStream stream = arena.TrackedStream();
+            SafetensorsTensor[] tensors = Tensors(d, arena, 2);
+            var renamed = new SafetensorsTensor(d.Seed % 2 == 0 ? "t0" : "__metadata__", [d.M, 2], tensors[1].Values);
+            return Names(() => SafetensorsWriter.Write(stream, [tensors[0], renamed]), "tensors");
+        });
+
+        yield return new(tensor, Null, (d, arena) =>
+        {
+            Memory<float> values = arena.Take(d.M);
+            return Names(() => _ = new SafetensorsTensor(null!, [d.M], values), "name");
+        });
+        yield return new(tensor, Negative, (d, arena) =>
+        {
+            Memory<float> values = arena.Take(d.M);
+            return Names(() => _ = new SafetensorsTensor("t", [d.M, d.Negative], values), "shape");
+        });
+        yield return new(tensor, Length, (d, arena) =>
+        {
+            Memory<float> values = arena.Take(d.M * d.N + (d.Choice % 2 == 0 ? d.Short : -d.Short));
+            return Names(() => _ = new SafetensorsTensor("t", [d.M, d.N], values), "values");
+        });
+        yield return new(tensor, Overflow, (d, arena) =>
+        {
+            Memory<float> values = arena.Take(64);
+            return Names(() => _ = new SafetensorsTensor("t", [d.Big, d.Big, 1 + d.Choice], values), "values");
         });
     }
 
