@@ -12,45 +12,66 @@ namespace SimdRnn.Cells;
 internal static class CellPass
 {
     /// <summary>Rows [r0, r1) and hidden columns [j0, j1) of a forward step on the calling thread (a team member's share).</summary>
-    public static void ForwardTile<TCell>(SimdPath path, in ForwardStep step, int r0, int r1, int j0, int j1) where TCell : struct, ICell
+    public static unsafe void ForwardTile<TCell>(SimdPath path, in ForwardStep step, int r0, int r1, int j0, int j1) where TCell : struct, ICell
     {
-        var range = new Range<ForwardColumns<TCell>>(new ForwardColumns<TCell>(step), r0, r1, j0, j1);
-        WidthDispatch.Run(ref range, path);
+        fixed (ForwardStep* operands = &step)
+        {
+            var tile = new ForwardTileKernel<TCell>(operands, new Tile(r0, r1, j0, j1));
+            WidthDispatch.Run(ref tile, path);
+        }
     }
 
     /// <summary>Rows [r0, r1) and hidden columns [j0, j1) of a backward step on the calling thread (a team member's share).</summary>
-    public static void BackwardTile<TCell>(SimdPath path, in BackwardStep step, int r0, int r1, int j0, int j1) where TCell : struct, ICell
+    public static unsafe void BackwardTile<TCell>(SimdPath path, in BackwardStep step, int r0, int r1, int j0, int j1) where TCell : struct, ICell
     {
-        var range = new Range<BackwardColumns<TCell>>(new BackwardColumns<TCell>(step), r0, r1, j0, j1);
-        WidthDispatch.Run(ref range, path);
+        fixed (BackwardStep* operands = &step)
+        {
+            var tile = new BackwardTileKernel<TCell>(operands, new Tile(r0, r1, j0, j1));
+            WidthDispatch.Run(ref tile, path);
+        }
     }
 
-    private readonly struct ForwardColumns<TCell>(ForwardStep step) : IColumnStep where TCell : struct, ICell
+    /// <summary>
+    /// Rows [FirstRow, EndRow), columns [FirstColumn, EndColumn): full vectors from the first column, then the columns past
+    /// the last full vector one lane at a time. With the first column a multiple of the width and the end one too or the
+    /// row's end, every element takes the same width as in the whole pass, so a split pass gives the same bits.
+    /// </summary>
+    private readonly record struct Tile(int FirstRow, int EndRow, int FirstColumn, int EndColumn)
     {
-        private readonly ForwardStep _step = step;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Step<TVec>(int row, nuint column) where TVec : struct, IVector<TVec> => TCell.Forward<TVec>(_step, row, column);
+        public nuint VectorEnd<TVec>() where TVec : struct, IVector<TVec> =>
+            (nuint)EndColumn - (nuint)(EndColumn - FirstColumn) % (nuint)TVec.Count;
     }
 
-    private readonly struct BackwardColumns<TCell>(BackwardStep step) : IColumnStep where TCell : struct, ICell
+    // The roots of the fused passes: fully optimized from the first call, never inlined into a caller, and with the loop
+    // written in the root itself: each level of inlining between the root and the cell costs inline budget, and when
+    // it ran out the activations were called instead of inlined (the pass ran several times slower).
+    private readonly unsafe struct ForwardTileKernel<TCell>(ForwardStep* step, Tile tile) : IWidthKernel where TCell : struct, ICell
     {
-        private readonly BackwardStep _step = step;
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Step<TVec>(int row, nuint column) where TVec : struct, IVector<TVec> => TCell.Backward<TVec>(_step, row, column);
-    }
-
-    private readonly struct Range<TColumns>(TColumns columns, int firstRow, int endRow, int firstColumn, int endColumn) : IWidthKernel
-        where TColumns : struct, IColumnStep
-    {
-        // The root of the fused pass: fully optimized from the first call, and never inlined into a caller whose
-        // inline budget it would exhaust (a cell step inlines several activations).
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec>
         {
-            TColumns step = columns;
-            RowDriver.Run<TVec, TColumns>(ref step, firstRow, endRow, firstColumn, endColumn);
+            nuint vectorEnd = tile.VectorEnd<TVec>(), end = (nuint)tile.EndColumn;
+            for (int row = tile.FirstRow; row < tile.EndRow; row++)
+            {
+                nuint j = (nuint)tile.FirstColumn;
+                for (; j < vectorEnd; j += (nuint)TVec.Count) TCell.Forward<TVec>(in *step, row, j);
+                for (; j < end; j++) TCell.Forward<Vec1>(in *step, row, j);
+            }
+        }
+    }
+
+    private readonly unsafe struct BackwardTileKernel<TCell>(BackwardStep* step, Tile tile) : IWidthKernel where TCell : struct, ICell
+    {
+        [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+        public void Run<TVec>() where TVec : struct, IVector<TVec>
+        {
+            nuint vectorEnd = tile.VectorEnd<TVec>(), end = (nuint)tile.EndColumn;
+            for (int row = tile.FirstRow; row < tile.EndRow; row++)
+            {
+                nuint j = (nuint)tile.FirstColumn;
+                for (; j < vectorEnd; j += (nuint)TVec.Count) TCell.Backward<TVec>(in *step, row, j);
+                for (; j < end; j++) TCell.Backward<Vec1>(in *step, row, j);
+            }
         }
     }
 }

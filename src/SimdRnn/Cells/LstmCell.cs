@@ -20,7 +20,9 @@ internal readonly struct LstmCell : ICell
 
     public static bool SavesExtraState => false;
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    // A root of its own (one call per vector of columns): inlined into the tile loop, its five activations ran out of
+    // the JIT's inline budget and were called instead, which made the pass several times slower.
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
     {
         nuint hidden = (nuint)s.Hidden;
@@ -43,7 +45,7 @@ internal readonly struct LstmCell : ICell
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     public static unsafe void Backward<TVec>(in BackwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
     {
         nuint hidden = (nuint)s.Hidden;
