@@ -25,28 +25,16 @@ internal static class RowDriver
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run<TVec, TStep>(ref TStep step, int firstRow, int endRow, int columns)
         where TVec : struct, IVector<TVec>
-        where TStep : IColumnStep, allows ref struct =>
-        Run<TVec, TStep>(ref step, firstRow, endRow, 0, columns);
-
-    /// <summary>
-    /// Rows [<paramref name="firstRow"/>, <paramref name="endRow"/>) and columns [<paramref name="firstColumn"/>,
-    /// <paramref name="endColumn"/>). With the first column a multiple of the width and the end either one too or the
-    /// row's end, every element takes the same width (vector or tail lane) as in the whole pass: results do not depend
-    /// on how a pass is split into column ranges.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run<TVec, TStep>(ref TStep step, int firstRow, int endRow, int firstColumn, int endColumn)
-        where TVec : struct, IVector<TVec>
         where TStep : IColumnStep, allows ref struct
     {
-        nuint start = (nuint)firstColumn, end = (nuint)endColumn;
-        nuint vectorEnd = end - (end - start) % (nuint)TVec.Count;
+        nuint count = (nuint)columns;
+        nuint vectorEnd = count - count % (nuint)TVec.Count;
         for (int row = firstRow; row < endRow; row++)
         {
-            nuint j = start;
+            nuint j = 0;
             for (; j < vectorEnd; j += (nuint)TVec.Count)
                 step.Step<TVec>(row, j);
-            for (; j < end; j++)
+            for (; j < count; j++)
                 step.Step<Vec1>(row, j);
         }
     }
