@@ -9,7 +9,8 @@ public delegate void BinaryRun(ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Sp
 /// <summary>One table of (kernel, reference, bound) that drives every activation test.</summary>
 public static class ActivationKernels
 {
-    public sealed record Unary(string Name, UnaryRun Run, Func<float, float> Reference, long MaxUlp)
+    /// <summary>A forward activation; <paramref name="MaxUlp"/> is the contract's bound at each input.</summary>
+    public sealed record Unary(string Name, UnaryRun Run, Func<float, float> Reference, Func<float, long> MaxUlp)
     {
         public override string ToString() => Name;
     }
@@ -19,9 +20,14 @@ public static class ActivationKernels
         public override string ToString() => Name;
     }
 
-    public static readonly Unary Tanh = new("Tanh", (x, y, p) => Activation.Unary<TanhOperator>(p, x, y), ReferenceActivation.Tanh, 2);
-    public static readonly Unary Sigmoid = new("Sigmoid", (x, y, p) => Activation.Unary<SigmoidOperator>(p, x, y), ReferenceActivation.Sigmoid, 2);
-    public static readonly Unary Relu = new("Relu", (x, y, p) => Activation.Unary<ReluOperator>(p, x, y), ReferenceActivation.Relu, 0);
+    public static readonly Unary Tanh = new("Tanh", (x, y, p) => Activation.Unary<TanhOperator>(p, x, y), ReferenceActivation.Tanh, _ => 1);
+
+    /// <summary>Measured over every float on every path: 2 ULP only at inputs in [-16, -1] (where e^x / (1 + e^x) adds
+    /// the rounding of e^x to that of 1 + e^x), 1 ULP everywhere else.</summary>
+    public static readonly Unary Sigmoid = new("Sigmoid", (x, y, p) => Activation.Unary<SigmoidOperator>(p, x, y), ReferenceActivation.Sigmoid,
+        x => x is >= -16f and <= -1f ? 2 : 1);
+
+    public static readonly Unary Relu = new("Relu", (x, y, p) => Activation.Unary<ReluOperator>(p, x, y), ReferenceActivation.Relu, _ => 0);
 
     public static readonly Unary[] Unaries = [Tanh, Sigmoid, Relu];
 

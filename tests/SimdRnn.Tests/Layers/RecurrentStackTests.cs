@@ -79,10 +79,7 @@ public class RecurrentStackTests
             stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace);
         }
 
-        Run();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run();
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Allocations.AssertNothingOnceWarm(Run, "LSTM stack forward and backward");
     }
 
     [Fact]

@@ -131,10 +131,7 @@ public class GemmBehaviourTests
                 SimdRnn.Gemm.Multiply(MatrixOp.None, m, 1f, a, c.Lda, packed, 1f, output, 77, 1);
             }
 
-            Both();
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            Both();
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Allocations.AssertNothingOnceWarm(Both, $"{path} m={m} {opB}");
         }
     }
 
