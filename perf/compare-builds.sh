@@ -48,6 +48,7 @@ print(header)
 print("|" + "---|" * (3 + count + count - 1))
 for (problem, harness, threads), by_round in rows.items():
     complete = [r for r in by_round.values() if len(r) == count]
+    if not complete: continue  # a row only some builds time (a harness added later)
     medians = [statistics.median(r[b] for r in complete) for b in range(count)]
     ratios = []
     for b in range(1, count):
