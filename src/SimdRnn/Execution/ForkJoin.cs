@@ -6,9 +6,9 @@ namespace SimdRnn.Execution;
 /// <summary>
 /// The library's thread pool: one dedicated helper thread per processor beyond the first, shared by all callers.
 /// A fork hands parts 1..n-1 of an action to idle helpers and runs part 0 (and any part no helper took) on the
-/// calling thread, then waits for the helpers. A recurrent step forks two or three times and costs tens of
-/// microseconds, so the fork has to cost well under one: a helper spins for a while after its last part before it
-/// sleeps, and takes the next part from a field rather than a queue. A caller that finds every helper busy (another
+/// calling thread, then waits for the helpers. A small product takes tens of microseconds, so the fork has to cost well
+/// under one: a helper spins for a while after its last part before it sleeps, and takes the next part from a field
+/// rather than a queue. (A layer's recurrence does not fork per step: it runs as one <see cref="Team"/>.) A caller that finds every helper busy (another
 /// caller's fork, or a fork from inside a part) runs the parts itself, so forks never wait for each other and
 /// results never depend on which thread ran a part. A part that no helper has started by the time the caller is done
 /// with its own is taken back and run by the caller: on a busy machine, where a helper may not get a core for a
