@@ -11,7 +11,4 @@ internal readonly record struct KernelContext(SimdPath Path, int Threads)
     /// <summary>The context of a public call: <paramref name="path"/> and <paramref name="maxDegreeOfParallelism"/> (-1 = every processor).</summary>
     public static KernelContext Create(int maxDegreeOfParallelism = -1, SimdPath? path = null) =>
         new(path ?? Cpu.Path, maxDegreeOfParallelism == -1 ? Environment.ProcessorCount : maxDegreeOfParallelism);
-
-    /// <summary>The same path on the calling thread only (work inside a thread's share of a pass).</summary>
-    public KernelContext SingleThreaded => this with { Threads = 1 };
 }

@@ -37,9 +37,8 @@ internal static unsafe class GemmDriver
 
     /// <summary>
     /// C[m0 .. m1, n0 .. n1) only, on the calling thread: one team member's share of a product whose B is packed
-    /// (p.N is B's full width, which the panel layout depends on). beta is 0 or 1; n0 is a multiple of NR and m0 of
-    /// MR (<see cref="GemmKernel.ColumnUnit"/>, <see cref="GemmKernel.RowUnit"/>), so every element takes the same
-    /// operations as in the whole product.
+    /// (p.N is B's full width, which the panel layout depends on). beta is 0 or 1; n0 is a multiple of NR
+    /// (<see cref="GemmKernel.ColumnUnit"/>), so every element takes the same operations as in the whole product.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RunTile(SimdPath path, GemmOperands p, float beta, int m0, int m1, int n0, int n1)
@@ -106,7 +105,7 @@ internal static unsafe class GemmDriver
         }
     }
 
-    /// <summary>C[m0 .. m1, n0 .. n1) with n0 a multiple of NR and m0 a multiple of MR.</summary>
+    /// <summary>C[m0 .. m1, n0 .. n1) with n0 a multiple of NR (A's rows are packed from m0, wherever it is).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Blocked<TVec>(in GemmOperands p, int m0, int m1, int n0, int n1) where TVec : struct, IVector<TVec>
     {

@@ -42,35 +42,30 @@ internal static unsafe class GemmKernel
 
     /// <summary>
     /// C[m0 .. m1, n0 .. n1) = op(A) B + beta C (beta 0 or 1) with B (k x n) packed on <paramref name="path"/>, on the
-    /// calling thread: a team member's share of a product. n0 must be a multiple of <see cref="ColumnUnit"/> and m0 of
-    /// <see cref="RowUnit"/>; each element then takes the same operations as in the whole product.
+    /// calling thread: a team member's share of a product. n0 must be a multiple of <see cref="ColumnUnit"/> (whole
+    /// packed panels); rows may start anywhere. Each element then takes the same operations as in the whole product.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyPackedTile(SimdPath path, int m0, int m1, int n0, int n1, int n, int k, float* a, int lda, float* packedB,
         float beta, float* c, int ldc)
     {
-        Debug.Assert(n0 % ColumnUnit(path) == 0 && m0 % RowUnit(path) == 0);
+        Debug.Assert(n0 % ColumnUnit(path) == 0);
         GemmDriver.RunTile(path, Operands(MatrixOp.None, m1, n, k, 1f, a, lda, c, ldc) with { PackedB = packedB }, beta, m0, m1, n0, n1);
     }
 
     /// <summary>NR of <paramref name="path"/>: column ranges of a tile start at multiples of it.</summary>
-    public static int ColumnUnit(SimdPath path) => TileUnits.Of(path).Columns;
-
-    /// <summary>MR of <paramref name="path"/>: row ranges of a tile start at multiples of it.</summary>
-    public static int RowUnit(SimdPath path) => TileUnits.Of(path).Rows;
-
-    private struct TileUnits : IWidthKernel
+    public static int ColumnUnit(SimdPath path)
     {
-        public int Rows, Columns;
+        var query = new ColumnUnitQuery();
+        WidthDispatch.Run(ref query, path);
+        return query.Columns;
+    }
 
-        public static TileUnits Of(SimdPath path)
-        {
-            var units = new TileUnits();
-            WidthDispatch.Run(ref units, path);
-            return units;
-        }
+    private struct ColumnUnitQuery : IWidthKernel
+    {
+        public int Columns;
 
-        public void Run<TVec>() where TVec : struct, IVector<TVec> => (Rows, Columns) = (GemmBlocking.Mr<TVec>(), GemmBlocking.Nr<TVec>());
+        public void Run<TVec>() where TVec : struct, IVector<TVec> => Columns = GemmBlocking.Nr<TVec>();
     }
 
     private static GemmOperands Operands(MatrixOp opA, int m, int n, int k, float alpha, float* a, int lda, float* c, int ldc) => new()
