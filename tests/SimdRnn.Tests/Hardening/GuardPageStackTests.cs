@@ -4,7 +4,7 @@ namespace SimdRnn.Tests.Hardening;
 
 /// <summary>
 /// The whole stack (inference forward, training forward, backward; with parameters or prepared weights) with every tensor
-/// it takes and the workspaces, of exactly <see cref="RecurrentStack.WorkspaceLength(int, int, bool, bool)"/> floats for
+/// it takes and the workspaces, of exactly <see cref="RecurrentStack.WorkspaceLength(int, int, bool, bool, bool)"/> floats for
 /// inference and for training, each in its own buffer with an inaccessible page right after (or before) it, on every
 /// path. The gradients live in the managed <see cref="RecurrentParameters"/>.
 /// </summary>
