@@ -21,6 +21,9 @@ public enum ReferenceCellKind
 /// the equations, step by step. Parameters are keyed by PyTorch's state_dict names (weight_ih_l0, weight_hh_l0,
 /// bias_ih_l0, bias_hh_l0, ..._reverse), in PyTorch's layout (G*H x I, G*H x H) and gate order. Layout is time-major:
 /// x is T x N x I, y is T x N x D*H (directions concatenated), h0 / hT / c0 / cT are (layers*D) x N x H.
+/// Optional lengths (one per batch row, in [1, T]) give PyTorch's packed-sequence semantics, written as a mask: at a
+/// padded step a row's state stays as it is (the reverse direction therefore still holds h0 when it reaches the row's
+/// last valid step), its output is 0, and backward passes the state gradients through it untouched.
 /// </summary>
 public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
 {
@@ -74,22 +77,24 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
         return values;
     }
 
-    public ForwardResult Forward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters) =>
-        Run(steps, batch, x, h0, c0, parameters, null);
+    public ForwardResult Forward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
+        int[]? lengths = null) =>
+        Run(steps, batch, x, h0, c0, parameters, null, lengths);
 
     /// <summary>Gradients of L = sum(y dy) + sum(hT dhT) + sum(cT dcT).</summary>
     public Gradients Backward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
-        double[] dy, double[] dhT, double[]? dcT)
+        double[] dy, double[] dhT, double[]? dcT, int[]? lengths = null)
     {
         var gradients = new Gradients(new double[x.Length], new double[h0.Length], HasCell ? new double[h0.Length] : null,
             parameters.ToDictionary(p => p.Key, p => new double[p.Value.Length]));
-        Run(steps, batch, x, h0, c0, parameters, (dy, dhT, dcT, gradients));
+        Run(steps, batch, x, h0, c0, parameters, (dy, dhT, dcT, gradients), lengths);
         return gradients;
     }
 
     private ForwardResult Run(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
-        (double[] Dy, double[] DhT, double[]? DcT, Gradients Result)? backward)
+        (double[] Dy, double[] DhT, double[]? DcT, Gradients Result)? backward, int[]? lengths)
     {
+        bool Valid(int t, int n) => lengths == null || t < lengths[n];
         int h = HiddenSize, stateSize = batch * h;
         var hT = new double[Layers * Directions * stateSize];
         double[]? cT = HasCell ? new double[hT.Length] : null;
@@ -104,7 +109,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
             {
                 int s = l * Directions + d;
                 var (wih, whh, bih, bhh) = Names(l, d);
-                var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], parameters[bih], parameters[bhh], d == 1);
+                var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], parameters[bih], parameters[bhh], d == 1, Valid);
                 Tape tape = layer.Forward(steps, batch, layerInputs[l], h0.AsSpan(s * stateSize, stateSize).ToArray(),
                     c0?.AsSpan(s * stateSize, stateSize).ToArray());
                 tapes[l, d] = tape;
@@ -113,7 +118,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                     // The reverse direction reaches time t at processing step T - 1 - t.
                     double[] hAtT = tape.H[(d == 1 ? steps - 1 - t : t) + 1];
                     for (int n = 0; n < batch; n++)
-                        Array.Copy(hAtT, n * h, y, ((t * batch + n) * Directions + d) * h, h);
+                        if (Valid(t, n)) Array.Copy(hAtT, n * h, y, ((t * batch + n) * Directions + d) * h, h);
                 }
                 Array.Copy(tape.H[steps], 0, hT, s * stateSize, stateSize);
                 if (cT != null) Array.Copy(tape.C![steps], 0, cT, s * stateSize, stateSize);
@@ -133,7 +138,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                 {
                     int s = l * Directions + d;
                     var (wih, whh, bih, bhh) = Names(l, d);
-                    var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], parameters[bih], parameters[bhh], d == 1);
+                    var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], parameters[bih], parameters[bhh], d == 1, Valid);
                     var dyDirection = new double[steps * stateSize];
                     for (int t = 0; t < steps; t++)
                         for (int n = 0; n < batch; n++)
@@ -157,7 +162,8 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
     /// <summary>What one direction of one layer keeps for backward, indexed by processing step (H[0] = h0).</summary>
     private sealed record Tape(double[][] H, double[][]? C, double[][] Gates, double[][] Ghn);
 
-    private sealed class Direction(ReferenceRnn owner, int inputSize, double[] wih, double[] whh, double[] bih, double[] bhh, bool reverse)
+    private sealed class Direction(ReferenceRnn owner, int inputSize, double[] wih, double[] whh, double[] bih, double[] bhh, bool reverse,
+        Func<int, int, bool> valid)
     {
         private readonly int _h = owner.HiddenSize;
         private readonly int _g = owner.GateCount;
@@ -203,6 +209,14 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                     for (int j = 0; j < h; j++)
                     {
                         int k = n * h + j;
+                        if (!valid(t, n))
+                        {
+                            // A padded step: the state is kept (no gates: act and ghn stay 0).
+                            hNew[k] = hs[step][k];
+                            if (cNew != null) cNew[k] = cs![step][k];
+                            continue;
+                        }
+
                         double Pre(int gate) => gi[n * gh + gate * h + j] + ghm[n * gh + gate * h + j];
                         switch (owner.Cell)
                         {
@@ -253,6 +267,13 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                     for (int j = 0; j < h; j++)
                     {
                         int k = n * h + j;
+                        if (!valid(t, n))
+                        {
+                            // A padded step passes dh (and dc) through; dy there is not read.
+                            dhDirect[k] = dh[k];
+                            continue;
+                        }
+
                         double g0 = dh[k] + dy[t * batch * h + k];
                         double Act(int gate) => act[n * gh + gate * h + j];
                         switch (owner.Cell)
@@ -282,7 +303,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
 
                 var dhPrev = new double[batch * h];
                 for (int n = 0; n < batch; n++)
-                    for (int r = 0; r < gh; r++)
+                    for (int r = 0; r < gh && valid(t, n); r++)
                     {
                         double gi = dGi[n * gh + r], ghr = dGh[n * gh + r];
                         dBih[r] += gi;
