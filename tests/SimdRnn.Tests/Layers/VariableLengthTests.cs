@@ -182,6 +182,36 @@ public class VariableLengthTests
         }, $"{cell} forward and backward with lengths");
     }
 
+    [Fact]
+    public void Invalid_lengths_are_refused_with_the_argument_and_the_values()
+    {
+        var stack = new RecurrentStack(CellKind.Gru, 2, 3);
+        float[] x = new float[4 * 2 * 2], h = new float[2 * 3], y = new float[4 * 2 * 3], hT = new float[h.Length];
+        var workspace = new float[stack.WorkspaceLength(4, 2, training: false, variableLengths: true)];
+        void Run(int[] lengths) => stack.Forward(4, 2, x, h, [], stack.CreateParameters(), y, hT, [], workspace, training: false, lengths);
+        foreach ((int[] lengths, string message) in new[]
+                 {
+                     (new[] { 4 }, "lengths has 1 entries but the batch has N=2 rows"),
+                     (new[] { 4, 0 }, "lengths[1] is 0, but every length must be in [1, T=4]"),
+                     (new[] { 5, 2 }, "lengths[0] is 5, but every length must be in [1, T=4]"),
+                     (new[] { 1, -3 }, "lengths[1] is -3, but every length must be in [1, T=4]"),
+                 })
+        {
+            y.AsSpan().Fill(7f);
+            ArgumentException e = Assert.ThrowsAny<ArgumentException>(() => Run(lengths));
+            Assert.Equal("lengths", e.ParamName);
+            Assert.Contains(message, e.Message);
+            Assert.All(y, v => Assert.Equal(7f, v));
+        }
+
+        // A workspace for dense calls is too small for packed ones, and the message says so.
+        var dense = new float[stack.WorkspaceLength(4, 2, training: false)];
+        ArgumentException small = Assert.Throws<ArgumentException>(() =>
+            stack.Forward(4, 2, x, h, [], stack.CreateParameters(), y, hT, [], dense, training: false, [4, 2]));
+        Assert.Equal("workspace", small.ParamName);
+        Assert.Contains("with variable lengths", small.Message);
+    }
+
     /// <summary>All three tensors' worth of results, as bits, of a training forward and backward.</summary>
     private static int[] Run(VariableLengthCase v, float[] x, float[] dy)
     {
