@@ -25,6 +25,7 @@ File format
   "cell": "lstm" | "gru" | "rnn_tanh" | "rnn_relu",
   "T": int, "N": int, "I": int, "H": int, "layers": int, "bidirectional": bool,
   "torch_version": str,
+  "lengths": [int, ...],   (packed cases only: one length per batch row, in any order)
   "tensors": { name: {"shape": [d0, d1, ...], "data": [row-major float64 values]} }
 }
 Tensor names (D = 2 if bidirectional else 1, G = 4 LSTM, 3 GRU, 1 RNN):
@@ -39,6 +40,10 @@ Conventions (PyTorch's): gate rows in the order i, f, g, o (LSTM) and r, z, n (G
 n = tanh(W_in x + b_in + r * (W_hn h + b_hn))); y of a bidirectional layer concatenates the
 forward and the reverse direction along the last axis; the first axis of h0 / hT / c0 / cT is
 ordered layer-major: l0 forward, l0 reverse, l1 forward, l1 reverse, ...
+
+Packed cases (with "lengths") run x through pack_padded_sequence(x, lengths, enforce_sorted=False)
+and y back through pad_packed_sequence(total_length=T): y is 0 at padded positions, hT / cT are
+each row's state after its own last step (in batch order), and the gradient of x is 0 there.
 """
 
 import json
@@ -48,7 +53,7 @@ import zlib
 
 import torch
 
-# (case name, cell, T, N, I, H, layers, bidirectional)
+# (case name, cell, T, N, I, H, layers, bidirectional[, lengths: packed, unsorted])
 CASES = [
     ("lstm", "lstm", 5, 3, 7, 5, 1, False),
     ("gru", "gru", 4, 2, 6, 9, 1, False),
@@ -58,6 +63,11 @@ CASES = [
     ("lstm_bidir", "lstm", 4, 2, 3, 5, 1, True),
     ("gru_bidir_2layer", "gru", 3, 2, 4, 3, 2, True),
     ("rnn_tanh_bidir", "rnn_tanh", 3, 1, 2, 3, 1, True),
+    ("lstm_packed_2layer", "lstm", 5, 5, 4, 3, 2, False, [3, 5, 1, 5, 2]),
+    ("lstm_packed_bidir_2layer", "lstm", 5, 4, 3, 4, 2, True, [2, 5, 1, 4]),
+    ("gru_packed_2layer", "gru", 4, 3, 5, 3, 2, False, [2, 4, 3]),
+    ("gru_packed_bidir_2layer", "gru", 5, 4, 3, 4, 2, True, [4, 1, 5, 3]),
+    ("rnn_tanh_packed_bidir", "rnn_tanh", 4, 3, 2, 3, 1, True, [1, 4, 2]),
 ]
 
 BASE_SEED = 20240611  # per case: BASE_SEED + crc32(case name), stable under reordering
@@ -85,7 +95,7 @@ def build(cell, I, H, layers, bidir):
                         bidirectional=bidir, batch_first=False)
 
 
-def make_case(name, cell, T, N, I, H, layers, bidir):
+def make_case(name, cell, T, N, I, H, layers, bidir, lengths=None):
     gen = torch.Generator().manual_seed(BASE_SEED + zlib.crc32(name.encode("ascii")))
     D = 2 if bidir else 1
     module = build(cell, I, H, layers, bidir).double()
@@ -103,13 +113,19 @@ def make_case(name, cell, T, N, I, H, layers, bidir):
     dhT = uniform(gen, state_shape, -1.0, 1.0)
     dcT = uniform(gen, state_shape, -1.0, 1.0) if is_lstm else None
 
+    inputs = x
+    if lengths is not None:
+        inputs = torch.nn.utils.rnn.pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
     if is_lstm:
-        y, (hT, cT) = module(x, (h0, c0))
-        loss = (y * dy).sum() + (hT * dhT).sum() + (cT * dcT).sum()
+        y, (hT, cT) = module(inputs, (h0, c0))
     else:
-        y, hT = module(x, h0)
+        y, hT = module(inputs, h0)
         cT = None
-        loss = (y * dy).sum() + (hT * dhT).sum()
+    if lengths is not None:
+        y, _ = torch.nn.utils.rnn.pad_packed_sequence(y, total_length=T)
+    loss = (y * dy).sum() + (hT * dhT).sum()
+    if is_lstm:
+        loss = loss + (cT * dcT).sum()
     loss.backward()
 
     tensors = {}  # insertion order = file order
@@ -148,7 +164,7 @@ def fmt_tensor(t):
     return '{"shape":[%s],"data":[%s]}' % (shape, data)
 
 
-def write_case(path, cell, T, N, I, H, layers, bidir, tensors):
+def write_case(path, cell, T, N, I, H, layers, bidir, tensors, lengths=None):
     head = [
         '"cell":%s' % json.dumps(cell),
         '"T":%d' % T, '"N":%d' % N, '"I":%d' % I, '"H":%d' % H,
@@ -156,6 +172,8 @@ def write_case(path, cell, T, N, I, H, layers, bidir, tensors):
         '"bidirectional":%s' % ("true" if bidir else "false"),
         '"torch_version":%s' % json.dumps(torch.__version__),
     ]
+    if lengths is not None:
+        head.append('"lengths":[%s]' % ",".join(str(n) for n in lengths))
     lines = ["{"]
     lines += ["  " + h + "," for h in head]
     lines.append('  "tensors":{')
@@ -176,10 +194,11 @@ def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     os.makedirs(OUT_DIR, exist_ok=True)
-    for name, cell, T, N, I, H, layers, bidir in CASES:
-        tensors = make_case(name, cell, T, N, I, H, layers, bidir)
+    for name, cell, T, N, I, H, layers, bidir, *packed in CASES:
+        lengths = packed[0] if packed else None
+        tensors = make_case(name, cell, T, N, I, H, layers, bidir, lengths)
         path = os.path.join(OUT_DIR, name + ".json")
-        write_case(path, cell, T, N, I, H, layers, bidir, tensors)
+        write_case(path, cell, T, N, I, H, layers, bidir, tensors, lengths)
         print("%-18s %2d tensors  %s" % (name, len(tensors), os.path.relpath(path, REPO)))
     print("torch", torch.__version__)
     return 0

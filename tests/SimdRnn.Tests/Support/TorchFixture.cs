@@ -27,6 +27,9 @@ public sealed class TorchFixture
         _tensors = tensors;
     }
 
+    /// <summary>A packed case's length per batch row (PyTorch's pack_padded_sequence), or null for a dense case.</summary>
+    public int[]? Lengths { get; private init; }
+
     public static string FixtureDirectory => Path.Combine(AppContext.BaseDirectory, "Fixtures", "Torch");
 
     /// <summary>The case names (file names without .json), sorted ordinally.</summary>
@@ -83,7 +86,10 @@ public sealed class TorchFixture
             root.GetProperty("T").GetInt32(), root.GetProperty("N").GetInt32(),
             root.GetProperty("I").GetInt32(), root.GetProperty("H").GetInt32(),
             root.GetProperty("layers").GetInt32(), root.GetProperty("bidirectional").GetBoolean(),
-            root.GetProperty("torch_version").GetString()!, tensors);
+            root.GetProperty("torch_version").GetString()!, tensors)
+        {
+            Lengths = root.TryGetProperty("lengths", out JsonElement lengths) ? [.. lengths.EnumerateArray().Select(e => e.GetInt32())] : null,
+        };
     }
 
     /// <summary>The tensor's values (a copy), as stored: float64.</summary>
