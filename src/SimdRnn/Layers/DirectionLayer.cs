@@ -53,7 +53,8 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, s.Rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
                 0f, gates, gw);
         else
-            GemmKernel.MultiplyPacked(context, MatrixOp.None, s.Rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw);
+            GemmKernel.MultiplyPacked(context, MatrixOp.None, s.Rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
+                weights.PackedFormat);
         Span<float> bias = TCell.KeepsRecurrentProductApart ? tensors.InputBias : s.Bias(workspace);
         if (!TCell.KeepsRecurrentProductApart)
             for (int j = 0; j < gw; j++) bias[j] = tensors.InputBias[j] + tensors.RecurrentBias[j];
@@ -66,7 +67,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             Team.Run(split.Size, new ForwardSteps<TCell>
             {
                 Plan = plan, Split = split, Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, H0 = pH0,
-                PackedRecurrentTransposed = pWhhT,
+                PackedRecurrentTransposed = pWhhT, PackedFormat = weights.RecurrentTransposedFormat,
                 Template = new ForwardStep
                 {
                     Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, Ldh = ldy, Hidden = h, Save = s.Training,
