@@ -53,7 +53,8 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, s.Rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
                 0f, gates, gw);
         else
-            GemmKernel.MultiplyPacked(context, MatrixOp.None, s.Rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw);
+            GemmKernel.MultiplyPacked(context, MatrixOp.None, s.Rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
+                weights.PackedFormat);
         // Without biases the cells add zeros (one scratch row serves both of a GRU's bias operands): the same fused
         // pass, and adding +0 changes no value that a bias-free formula gives.
         bool hasBias = !tensors.InputBias.IsEmpty;
@@ -71,7 +72,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             Team.Run(split.Size, new ForwardSteps<TCell>
             {
                 Plan = plan, Split = split, Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, H0 = pH0,
-                PackedRecurrentTransposed = pWhhT,
+                PackedRecurrentTransposed = pWhhT, PackedFormat = weights.RecurrentTransposedFormat,
                 Template = new ForwardStep
                 {
                     Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, Ldh = ldy, Hidden = h, Save = s.Training,

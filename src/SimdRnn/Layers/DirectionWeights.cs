@@ -1,4 +1,5 @@
 using SimdRnn.Execution;
+using SimdRnn.Sgemm;
 
 namespace SimdRnn.Layers;
 
@@ -19,6 +20,12 @@ internal readonly ref struct DirectionWeights(DirectionTensors tensors)
 
     /// <summary>W_hh packed (G*H x H) for the backward steps, or empty.</summary>
     public ReadOnlySpan<float> PackedRecurrent { get; init; }
+
+    /// <summary>The element format of the prepared panels (what is packed per call is float32).</summary>
+    public PanelFormat PackedFormat { get; init; }
+
+    /// <summary>The format of <see cref="RecurrentTransposed"/>'s panels.</summary>
+    public PanelFormat RecurrentTransposedFormat => PackedRecurrentTransposed.IsEmpty ? PanelFormat.Float32 : PackedFormat;
 
     /// <summary>Where W_hh (or W_hh^T) is packed when it was not prepared.</summary>
     public Span<float> PackScratch { get; init; }

@@ -92,12 +92,20 @@ public sealed class RecurrentStack
     /// </summary>
     /// <param name="parameters">The weights; the result refers to them.</param>
     /// <param name="training">Also pack what <see cref="Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/> needs (W_hh for the backward steps).</param>
+    /// <param name="format">How the packed weight matrices are stored: <see cref="WeightFormat.Float32"/> (bitwise the
+    /// results of the parameters) or <see cref="WeightFormat.BFloat16"/> (half the bytes per step, inference only).</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
-    /// <exception cref="ArgumentException">The parameters have another shape than the stack.</exception>
-    public PreparedWeights Prepare(RecurrentParameters parameters, bool training = false)
+    /// <exception cref="ArgumentException">The parameters have another shape than the stack, or bfloat16 weights were
+    /// asked for training.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="format"/> is not a defined <see cref="WeightFormat"/>.</exception>
+    public PreparedWeights Prepare(RecurrentParameters parameters, bool training = false, WeightFormat format = WeightFormat.Float32)
     {
         ThrowIfOtherShape(parameters, nameof(parameters));
-        return new PreparedWeights(this, parameters, training);
+        if (format is not (WeightFormat.Float32 or WeightFormat.BFloat16))
+            ThrowHelper.ThrowOutOfRange(nameof(format), format, "The format must be a defined WeightFormat.");
+        if (training && format != WeightFormat.Float32)
+            ThrowHelper.ThrowArgument(nameof(format), $"{format} weights are for inference; training needs {WeightFormat.Float32}.");
+        return new PreparedWeights(this, parameters, training, format);
     }
 
     /// <summary>The workspace, in floats, that a training <c>Forward</c> and its <c>Backward</c> need for T steps of N rows.</summary>
@@ -142,13 +150,16 @@ public sealed class RecurrentStack
     /// with weights packed once by <see cref="Prepare"/>: nothing is packed per call, and the workspace needs no room
     /// for it (<see cref="WorkspaceLength(int, int, bool, bool)"/> with preparedWeights). Bitwise the same results.
     /// </summary>
-    /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared by a stack of another shape or path.</exception>
+    /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared by a stack of another shape or path,
+    /// or they are <see cref="WeightFormat.BFloat16"/> and <paramref name="training"/> is set.</exception>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         PreparedWeights weights, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
     {
         ThrowIfNotUsable(weights, nameof(weights), forBackward: false);
+        if (training && weights.Format != WeightFormat.Float32)
+            ThrowHelper.ThrowArgument(nameof(weights), $"{nameof(weights)} hold {weights.Format} weights, which are for inference (training: false).");
         RunForward(steps, batch, x, h0, c0, weights.Parameters, weights, y, hT, cT, workspace, training);
     }
 

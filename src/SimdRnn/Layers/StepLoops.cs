@@ -30,6 +30,8 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
     /// <summary>W_hh^T packed (H x G*H).</summary>
     public required float* PackedRecurrentTransposed { get; init; }
 
+    public required PanelFormat PackedFormat { get; init; }
+
     // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invoke(in TeamMember member)
@@ -49,11 +51,12 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
             step.Gates = Gates + (nint)t * n * gw;
             float* product = TCell.KeepsRecurrentProductApart ? step.RecurrentGates : step.Gates;
             if (Split.ByRows)
-                GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, hPrevious, ldhPrevious, PackedRecurrentTransposed, beta, product, gw);
+                GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, hPrevious, ldhPrevious, PackedRecurrentTransposed, beta, product, gw,
+                    PackedFormat);
             else
                 for (int gate = 0; gate < TCell.GateCount; gate++)
                     GemmKernel.MultiplyPackedTile(path, 0, n, gate * h + j0, gate * h + j1, gw, h, hPrevious, ldhPrevious,
-                        PackedRecurrentTransposed, beta, product, gw);
+                        PackedRecurrentTransposed, beta, product, gw, PackedFormat);
 
             step.HPrevious = hPrevious;
             step.LdhPrevious = ldhPrevious;
