@@ -57,21 +57,27 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
                 0f, gates, gw);
         else
-            GemmKernel.MultiplyPacked(context, MatrixOp.None, rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw);
-        Span<float> bias = TCell.KeepsRecurrentProductApart ? tensors.InputBias : s.Bias(workspace);
-        if (!TCell.KeepsRecurrentProductApart)
+            GemmKernel.MultiplyPacked(context, MatrixOp.None, rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
+                weights.PackedFormat);
+        // Without biases the cells add zeros (one scratch row serves both of a GRU's bias operands): the same fused
+        // pass, and adding +0 changes no value that a bias-free formula gives.
+        bool hasBias = !tensors.InputBias.IsEmpty;
+        Span<float> bias = TCell.KeepsRecurrentProductApart && hasBias ? tensors.InputBias : s.Bias(workspace);
+        ReadOnlySpan<float> recurrentBias = hasBias ? tensors.RecurrentBias : bias;
+        if (!hasBias) bias.Clear();
+        else if (!TCell.KeepsRecurrentProductApart)
             for (int j = 0; j < gw; j++) bias[j] = tensors.InputBias[j] + tensors.RecurrentBias[j];
         if (TCell.HasCellState) c0.CopyTo(cells.Slice(plan.InitialCellSlot * s.State, s.State));
 
         fixed (int* pOffsets = stepOffsets)
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGates, pBias = bias,
-               pRecurrentBias = tensors.RecurrentBias, pY = y, pH0 = h0, pWhhT = whhT)
+               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT)
         {
             StepSplit split = StepSplit.Choose(plan, plan.Split);
             Team.Run(split.Size, new ForwardSteps<TCell>
             {
                 Plan = plan, Split = split, Rows = new StepRows(s.Batch, pOffsets), Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy,
-                H0 = pH0, PackedRecurrentTransposed = pWhhT,
+                H0 = pH0, PackedRecurrentTransposed = pWhhT, PackedFormat = weights.RecurrentTransposedFormat,
                 Template = new ForwardStep
                 {
                     Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, Ldh = ldy, Hidden = h, Save = s.Training,
@@ -148,6 +154,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             AccumulateWeightGradientOfRecurrence(plan, recurrentGradients, h0, y, ldy, gradients.RecurrentWeights);
         else
             AccumulatePackedWeightGradientOfRecurrence(plan, stepOffsets, recurrentGradients, h0, y, ldy, previousOutputs, gradients.RecurrentWeights);
+        if (gradients.InputBias.IsEmpty) return; // no biases, no bias gradients
         ColumnSums.AddTo(context, gates, rows, gw, gradients.InputBias);
         ColumnSums.AddTo(context, recurrentGradients, rows, gw, gradients.RecurrentBias);
     }

@@ -27,8 +27,14 @@ namespace SimdRnn;
 public sealed class RecurrentStack
 {
     /// <summary>A stack of <paramref name="layers"/> layers of <paramref name="cell"/>.</summary>
+    /// <param name="cell">The cell kind.</param>
+    /// <param name="inputSize">I, the input width of the first layer.</param>
+    /// <param name="hiddenSize">H.</param>
+    /// <param name="layers">The number of stacked layers.</param>
+    /// <param name="bidirectional">Whether every layer also runs a reverse direction.</param>
+    /// <param name="options">Biases or none (see <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, or <paramref name="cell"/> is not a defined <see cref="CellKind"/>.</exception>
-    public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
+    public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false, RecurrentStackOptions? options = null)
     {
         ValidateShape(cell, inputSize, hiddenSize, layers);
         Cell = cell;
@@ -37,6 +43,7 @@ public sealed class RecurrentStack
         HiddenSize = hiddenSize;
         Layers = layers;
         Directions = bidirectional ? 2 : 1;
+        Bias = options?.Bias ?? true;
     }
 
     /// <summary>The cell kind.</summary>
@@ -53,6 +60,9 @@ public sealed class RecurrentStack
 
     /// <summary>1, or 2 when bidirectional.</summary>
     public int Directions { get; }
+
+    /// <summary>Whether the layers have biases (<see cref="RecurrentStackOptions.Bias"/>); the parameters must agree.</summary>
+    public bool Bias { get; }
 
     /// <summary>
     /// The most threads one call uses (the matrix products and the per-step cell passes split across them);
@@ -80,7 +90,7 @@ public sealed class RecurrentStack
     internal StepSplitRule StepSplit { get; init; }
 
     /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
-    public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
+    public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2, Bias);
 
     /// <summary>
     /// Packs <paramref name="parameters"/> once for this stack's kernels: calls with the result pack nothing (an
@@ -89,12 +99,20 @@ public sealed class RecurrentStack
     /// </summary>
     /// <param name="parameters">The weights; the result refers to them.</param>
     /// <param name="training">Also pack what <see cref="Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float}, ReadOnlySpan{int})"/> needs (W_hh for the backward steps).</param>
+    /// <param name="format">How the packed weight matrices are stored: <see cref="WeightFormat.Float32"/> (bitwise the
+    /// results of the parameters) or <see cref="WeightFormat.BFloat16"/> (half the bytes per step, inference only).</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
-    /// <exception cref="ArgumentException">The parameters have another shape than the stack.</exception>
-    public PreparedWeights Prepare(RecurrentParameters parameters, bool training = false)
+    /// <exception cref="ArgumentException">The parameters have another shape than the stack, or bfloat16 weights were
+    /// asked for training.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="format"/> is not a defined <see cref="WeightFormat"/>.</exception>
+    public PreparedWeights Prepare(RecurrentParameters parameters, bool training = false, WeightFormat format = WeightFormat.Float32)
     {
         ThrowIfOtherShape(parameters, nameof(parameters));
-        return new PreparedWeights(this, parameters, training);
+        if (format is not (WeightFormat.Float32 or WeightFormat.BFloat16))
+            ThrowHelper.ThrowOutOfRange(nameof(format), format, "The format must be a defined WeightFormat.");
+        if (training && format != WeightFormat.Float32)
+            ThrowHelper.ThrowArgument(nameof(format), $"{format} weights are for inference; training needs {WeightFormat.Float32}.");
+        return new PreparedWeights(this, parameters, training, format);
     }
 
     /// <summary>The workspace, in floats, that a training <c>Forward</c> and its <c>Backward</c> need for T steps of N rows.</summary>
@@ -143,7 +161,8 @@ public sealed class RecurrentStack
     /// with weights packed once by <see cref="Prepare"/> (and the same optional lengths): nothing is packed per call, and the workspace needs no room
     /// for it (<see cref="WorkspaceLength(int, int, bool, bool, bool)"/> with preparedWeights). Bitwise the same results.
     /// </summary>
-    /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared by a stack of another shape or path.</exception>
+    /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared by a stack of another shape or path,
+    /// or they are <see cref="WeightFormat.BFloat16"/> and <paramref name="training"/> is set.</exception>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or a length is outside [1, T].</exception>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
@@ -151,6 +170,8 @@ public sealed class RecurrentStack
         ReadOnlySpan<int> lengths = default)
     {
         ThrowIfNotUsable(weights, nameof(weights), forBackward: false);
+        if (training && weights.Format != WeightFormat.Float32)
+            ThrowHelper.ThrowArgument(nameof(weights), $"{nameof(weights)} hold {weights.Format} weights, which are for inference (training: false).");
         RunForward(steps, batch, x, h0, c0, weights.Parameters, weights, y, hT, cT, workspace, training, lengths);
     }
 
@@ -263,7 +284,7 @@ public sealed class RecurrentStack
         ThrowIfWorkspaceTooSmall(steps, batch, workspace, training: true, prepared is not null, packed);
         ArgumentNullException.ThrowIfNull(gradients);
         if (!gradients.HasSameShape(parameters))
-            ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers and directions).");
+            ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers, directions and biases).");
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
         if (!dx.IsEmpty) ExpectLength(dx, (long)steps * batch * InputSize, nameof(dx));
         ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
@@ -348,10 +369,11 @@ public sealed class RecurrentStack
     {
         ArgumentNullException.ThrowIfNull(parameters, name);
         if (parameters.Cell != Cell || parameters.InputSize != InputSize || parameters.HiddenSize != HiddenSize ||
-            parameters.Layers != Layers || parameters.Directions != Directions)
+            parameters.Layers != Layers || parameters.Directions != Directions || parameters.Bias != Bias)
             ThrowHelper.ThrowArgument(name,
                 $"{name} are for {parameters.Cell} I={parameters.InputSize} H={parameters.HiddenSize} layers={parameters.Layers} " +
-                $"directions={parameters.Directions}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} directions={Directions}.");
+                $"directions={parameters.Directions} bias={parameters.Bias}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} " +
+                $"directions={Directions} bias={Bias}.");
     }
 
     internal void ThrowIfNotUsable(PreparedWeights weights, string name, bool forBackward)

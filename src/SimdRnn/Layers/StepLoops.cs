@@ -33,6 +33,8 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
     /// <summary>W_hh^T packed (H x G*H).</summary>
     public required float* PackedRecurrentTransposed { get; init; }
 
+    public required PanelFormat PackedFormat { get; init; }
+
     // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invoke(in TeamMember member)
@@ -82,11 +84,11 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         float* product = TCell.KeepsRecurrentProductApart ? step.RecurrentGates : step.Gates;
         int ldh = (int)step.LdhPrevious;
         if (Split.ByRows)
-            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, step.HPrevious, ldh, PackedRecurrentTransposed, beta, product, gw);
+            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, step.HPrevious, ldh, PackedRecurrentTransposed, beta, product, gw, PackedFormat);
         else
             for (int gate = 0; gate < TCell.GateCount; gate++)
                 GemmKernel.MultiplyPackedTile(path, r0, r1, gate * h + j0, gate * h + j1, gw, h, step.HPrevious, ldh,
-                    PackedRecurrentTransposed, beta, product, gw);
+                    PackedRecurrentTransposed, beta, product, gw, PackedFormat);
         CellPass.ForwardTile<TCell>(path, step, r0, r1, j0, j1);
     }
 }

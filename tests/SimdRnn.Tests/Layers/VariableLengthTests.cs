@@ -42,7 +42,7 @@ public class VariableLengthTests
     {
         StackCase c = v.Stack;
         var random = new Random(c.Seed);
-        var reference = new ReferenceRnn((ReferenceCellKind)(int)c.Cell, c.I, c.H, c.Layers, c.Bidirectional);
+        ReferenceRnn reference = c.Reference();
         Dictionary<string, double[]> weights = reference.RandomParameters(random);
         RecurrentStack stack = Stack(v);
         RecurrentParameters parameters = stack.CreateParameters();
@@ -62,7 +62,7 @@ public class VariableLengthTests
         var cT = new Guarded(lstm ? states : 0);
         var workspace = new Guarded((int)stack.WorkspaceLength(c.T, c.N, training: true, v.Prepared, variableLengths: true));
         Forward(stack, parameters, prepared, v, xPadded, ToFloat(h0), lstm ? ToFloat(c0) : [], y.Span, hT.Span, cT.Span, workspace.Span, training: true);
-        ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights, v.Lengths);
+        ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights, lengths: v.Lengths);
         AssertClose(expected.Y, y.ToArray(), "y");
         AssertClose(expected.HT, hT.ToArray(), "hT");
         if (lstm) AssertClose(expected.CT!, cT.ToArray(), "cT");
@@ -85,7 +85,7 @@ public class VariableLengthTests
         Backward(stack, parameters, prepared, v, xPadded, ToFloat(h0), y.ToArray(), dyPadded, ToFloat(dhT), lstm ? ToFloat(dcT) : [],
             dx.Span, dh0.Span, dc0.Span, gradients, workspace.Span);
         foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0, workspace }) output.AssertGuardsIntact();
-        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, v.Lengths);
+        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, lengths: v.Lengths);
         AssertClose(g.Dx, dx.ToArray(), "dx");
         AssertPaddingIsZero(dx.ToArray(), v.Lengths, c.N, c.I, "dx");
         AssertClose(g.Dh0, dh0.ToArray(), "dh0");
@@ -251,7 +251,7 @@ public class VariableLengthTests
     }
 
     private static RecurrentStack Stack(VariableLengthCase v) =>
-        new(v.Stack.Cell, v.Stack.I, v.Stack.H, v.Stack.Layers, v.Stack.Bidirectional)
+        new(v.Stack.Cell, v.Stack.I, v.Stack.H, v.Stack.Layers, v.Stack.Bidirectional, v.Stack.Options)
         {
             Path = v.Stack.Path, MaxDegreeOfParallelism = v.Threads, StepSplit = (StepSplitRule)v.Split,
         };
