@@ -6,7 +6,7 @@ namespace SimdRnn.Cli;
 /// <c>simdrnn bench --problem ID... --threads N [--iters K] [--warmup W] [--warmup-seconds S] --csv</c>: times the problems of
 /// native-compare/problems.tsv (embedded) and prints <c>harness,problem,threads,ms_median,gflops</c> CSV, the same form
 /// as native-compare's harnesses: <c>simdrnn-gemm</c> for GEMM problems; <c>simdrnn-fwd</c>, <c>simdrnn-bwd</c>,
-/// <c>simdrnn-train</c>, <c>simdrnn-train-prepared</c> for RNN train problems, <c>simdrnn-infer</c> for inference ones
+/// <c>simdrnn-train</c>, <c>simdrnn-train-prepared</c>, <c>simdrnn-train-varlen</c> for RNN train problems, <c>simdrnn-infer</c> for inference ones
 /// and <c>simdrnn-stream</c> for stream ones (one step per call). Inference and stream problems run on weights prepared
 /// once per problem, outside the timer. Median of K timed calls after W warm-up calls; GFLOP/s counts the GEMM flops
 /// (native-compare/PROBLEMS.md's convention) over the median time.
@@ -23,7 +23,8 @@ internal static class BenchCommand
                            first, unoptimized code of the calls by the optimized one before the timing
           --csv            print CSV (harness,problem,threads,ms_median,gflops); also the default
         rows: gemm problems simdrnn-gemm; rnn train problems simdrnn-fwd, -bwd, -train (on the parameters) and
-        -train-prepared (prepared weights: refresh + fwd + bwd); infer problems simdrnn-infer (prepared weights);
+        -train-prepared (prepared weights: refresh + fwd + bwd) and -train-varlen (fwd + bwd of the batch with
+        lengths spread evenly over [T/2, T], flops of the valid steps); infer problems simdrnn-infer (prepared weights);
         stream problems simdrnn-stream (one step per call, prepared weights, state carried to the next call)
         """;
 
