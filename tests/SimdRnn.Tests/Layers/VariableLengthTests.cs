@@ -225,6 +225,9 @@ public class VariableLengthTests
         float[] h0 = Values(random, states), c0 = Values(random, cells), dhT = Values(random, states), dcT = Values(random, cells);
         float[] y = new float[dy.Length], hT = new float[states], cT = new float[cells], dx = new float[x.Length], dh0 = new float[states];
         float[] dc0 = new float[cells];
+        // Outputs start as NaN: the padded positions must be written (with zeros), not left alone.
+        y.AsSpan().Fill(float.NaN);
+        dx.AsSpan().Fill(float.NaN);
         var workspace = new float[stack.WorkspaceLength(c.T, c.N, training: true, v.Prepared, variableLengths: true)];
         Forward(stack, parameters, prepared, v, x, h0, c0, y, hT, cT, workspace, training: true);
         Backward(stack, parameters, prepared, v, x, h0, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace);
