@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Mutation testing with Stryker.NET, one folder of src/SimdRnn at a time (not part of CI; see CONTRIBUTING.md).
 #
-#   perf/mutate.sh FOLDER [extra dotnet-stryker options]
+#   perf/mutate.sh FOLDER [FILES] [extra dotnet-stryker options]
 #   FOLDER: Sgemm, Cells, Layers, Training, Activations, Execution, Vectors or Serialization
+#   FILES:  a glob of file names in the folder (default *.cs), e.g. 'Packing.cs' or '{Gemm,GemmDriver}.cs': a big
+#           folder (Sgemm) in pieces; the reports then go to StrykerOutput/FOLDER-FILES
 #
-# Mutates src/SimdRnn/FOLDER/** and runs, for each mutant, only the tests that cover it (coverage analysis perTest)
+# Mutates src/SimdRnn/FOLDER/** and runs, for each mutant, only the tests that cover it (coverage analysis perTestInIsolation)
 # among the tests of the mirrored test namespace SimdRnn.Tests.FOLDER plus Hardening.InvalidArgumentTests (where the
 # argument checks of every public entry point are tested). Stryker builds and overwrites the test project's output
 # with the mutated assembly, so it runs on a copy of the working tree (tracked and untracked, not ignored, files) in
@@ -21,10 +23,14 @@ if [[ -z "$folder" || " $folders " != *" $folder "* ]]; then
     exit 2
 fi
 shift
+files="*.cs"
+if [[ $# -gt 0 && "$1" != -* ]]; then files="$1"; shift; fi
+name="$folder"
+[[ "$files" != "*.cs" ]] && name="$folder-${files//[^A-Za-z0-9.,]/}"
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
-work="${MUTATE_WORK:-${TMPDIR:-/tmp}/simdrnn-mutate-$folder}"
-reports="$root/StrykerOutput/$folder"
+work="${MUTATE_WORK:-${TMPDIR:-/tmp}/simdrnn-mutate-$name}"
+reports="$root/StrykerOutput/$name"
 
 # A copy of the working tree as it is (uncommitted changes included), without build output.
 rm -rf "$work"
@@ -38,7 +44,7 @@ dotnet tool restore >/dev/null
 rm -rf "$reports"
 nice -n 19 dotnet stryker \
     --config-file ../mutation/stryker-config.json \
-    --mutate "**/$folder/**/*.cs" \
+    --mutate "**/$folder/**/$files" \
     --test-case-filter "$filter" \
     --output "$reports" \
     --skip-version-check \

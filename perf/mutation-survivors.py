@@ -5,9 +5,11 @@ usage: perf/mutation-survivors.py StrykerOutput/FOLDER/reports/mutation-report.j
 Lines: status  file:line:column  mutator  original -> replacement (from the report's source text).
 """
 import json
+import signal
 import sys
 from collections import Counter
 
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # perf/mutate.sh reads only the first line
 report = json.load(open(sys.argv[1]))
 show_all = "--all" in sys.argv
 counts = Counter()

@@ -104,4 +104,24 @@ public class TrainingEdgeTests
             Assert.True(Math.Abs(d[i] - expectedD[i]) <= 8 * Eps * Math.Abs(expectedD[i]) + float.Epsilon,
                 $"dLogits[{i}] {d[i]:R} vs {expectedD[i]:R}");
     }
+
+    [Fact]
+    public void Linear_backward_rejects_each_output_overlapping_another_output_and_writes_nothing()
+    {
+        // rows 2, inputs 3, outputs 4; one buffer holds every output so that each pair can be made to overlap.
+        // (The random invalid-argument test draws these pairs too, but not every one in every run.)
+        float[] x = new float[6], weight = new float[12], dy = new float[8];
+        foreach (var (first, second, name) in new[] { (3, 4, "weightGradient"), (4, 5, "biasGradient"), (3, 5, "biasGradient") })
+        {
+            float[] buffer = Enumerable.Range(0, 40).Select(i => (float)i).ToArray();
+            float[] before = (float[])buffer.Clone();
+            // Lengths: dx 6, weightGradient 12, biasGradient 4. Output `second` starts 1 element into output `first`.
+            int[] start = [0, 0, 0, 0, 10, 26];
+            start[second] = start[first] + 1;
+            var exception = Assert.Throws<ArgumentException>(() => Linear.Backward(2, 3, 4, x, weight, dy,
+                buffer.AsSpan(start[3], 6), buffer.AsSpan(start[4], 12), buffer.AsSpan(start[5], 4)));
+            Assert.Equal(name, exception.ParamName);
+            Assert.Equal(before, buffer);
+        }
+    }
 }
