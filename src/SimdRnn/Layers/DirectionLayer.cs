@@ -55,13 +55,18 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         else
             GemmKernel.MultiplyPacked(context, MatrixOp.None, s.Rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
                 weights.PackedFormat);
-        Span<float> bias = TCell.KeepsRecurrentProductApart ? tensors.InputBias : s.Bias(workspace);
-        if (!TCell.KeepsRecurrentProductApart)
+        // Without biases the cells add zeros (one scratch row serves both of a GRU's bias operands): the same fused
+        // pass, and adding +0 changes no value that a bias-free formula gives.
+        bool hasBias = !tensors.InputBias.IsEmpty;
+        Span<float> bias = TCell.KeepsRecurrentProductApart && hasBias ? tensors.InputBias : s.Bias(workspace);
+        ReadOnlySpan<float> recurrentBias = hasBias ? tensors.RecurrentBias : bias;
+        if (!hasBias) bias.Clear();
+        else if (!TCell.KeepsRecurrentProductApart)
             for (int j = 0; j < gw; j++) bias[j] = tensors.InputBias[j] + tensors.RecurrentBias[j];
         if (TCell.HasCellState) c0.CopyTo(cells.Slice(plan.InitialCellSlot * s.State, s.State));
 
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGates, pBias = bias,
-               pRecurrentBias = tensors.RecurrentBias, pY = y, pH0 = h0, pWhhT = whhT)
+               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT)
         {
             StepSplit split = StepSplit.Choose(plan, plan.Split);
             Team.Run(split.Size, new ForwardSteps<TCell>
@@ -117,6 +122,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, gw, s.Input, s.Rows, 1f, gates, gw, x, s.Input, 1f,
             gradients.InputWeights, s.Input);
         AccumulateWeightGradientOfRecurrence(plan, recurrentGradients, h0, y, ldy, gradients.RecurrentWeights);
+        if (gradients.InputBias.IsEmpty) return; // no biases, no bias gradients
         ColumnSums.AddTo(context, gates, s.Rows, gw, gradients.InputBias);
         ColumnSums.AddTo(context, recurrentGradients, s.Rows, gw, gradients.RecurrentBias);
     }

@@ -20,8 +20,14 @@ namespace SimdRnn;
 public sealed class RecurrentStack
 {
     /// <summary>A stack of <paramref name="layers"/> layers of <paramref name="cell"/>.</summary>
+    /// <param name="cell">The cell kind.</param>
+    /// <param name="inputSize">I, the input width of the first layer.</param>
+    /// <param name="hiddenSize">H.</param>
+    /// <param name="layers">The number of stacked layers.</param>
+    /// <param name="bidirectional">Whether every layer also runs a reverse direction.</param>
+    /// <param name="options">Biases or none (see <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, or <paramref name="cell"/> is not a defined <see cref="CellKind"/>.</exception>
-    public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
+    public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false, RecurrentStackOptions? options = null)
     {
         ValidateShape(cell, inputSize, hiddenSize, layers);
         Cell = cell;
@@ -30,6 +36,7 @@ public sealed class RecurrentStack
         HiddenSize = hiddenSize;
         Layers = layers;
         Directions = bidirectional ? 2 : 1;
+        Bias = options?.Bias ?? true;
     }
 
     /// <summary>The cell kind.</summary>
@@ -46,6 +53,9 @@ public sealed class RecurrentStack
 
     /// <summary>1, or 2 when bidirectional.</summary>
     public int Directions { get; }
+
+    /// <summary>Whether the layers have biases (<see cref="RecurrentStackOptions.Bias"/>); the parameters must agree.</summary>
+    public bool Bias { get; }
 
     /// <summary>
     /// The most threads one call uses (the matrix products and the per-step cell passes split across them);
@@ -73,7 +83,7 @@ public sealed class RecurrentStack
     internal StepSplitRule StepSplit { get; init; }
 
     /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
-    public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
+    public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2, Bias);
 
     /// <summary>
     /// Packs <paramref name="parameters"/> once for this stack's kernels: calls with the result pack nothing (an
@@ -234,7 +244,7 @@ public sealed class RecurrentStack
         ThrowIfWorkspaceTooSmall(steps, batch, workspace, training: true, prepared is not null);
         ArgumentNullException.ThrowIfNull(gradients);
         if (!gradients.HasSameShape(parameters))
-            ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers and directions).");
+            ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers, directions and biases).");
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
         if (!dx.IsEmpty) ExpectLength(dx, (long)steps * batch * InputSize, nameof(dx));
         ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
@@ -294,10 +304,11 @@ public sealed class RecurrentStack
     {
         ArgumentNullException.ThrowIfNull(parameters, name);
         if (parameters.Cell != Cell || parameters.InputSize != InputSize || parameters.HiddenSize != HiddenSize ||
-            parameters.Layers != Layers || parameters.Directions != Directions)
+            parameters.Layers != Layers || parameters.Directions != Directions || parameters.Bias != Bias)
             ThrowHelper.ThrowArgument(name,
                 $"{name} are for {parameters.Cell} I={parameters.InputSize} H={parameters.HiddenSize} layers={parameters.Layers} " +
-                $"directions={parameters.Directions}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} directions={Directions}.");
+                $"directions={parameters.Directions} bias={parameters.Bias}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} " +
+                $"directions={Directions} bias={Bias}.");
     }
 
     internal void ThrowIfNotUsable(PreparedWeights weights, string name, bool forBackward)

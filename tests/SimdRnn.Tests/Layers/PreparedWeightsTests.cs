@@ -14,7 +14,7 @@ public class PreparedWeightsTests
     [Property(Arbitrary = [typeof(StackArbitraries)], MaxTest = 30)]
     public void Prepared_weights_give_bitwise_the_results_of_the_parameters(StackCase c)
     {
-        var stack = new RecurrentStack(c.Cell, c.I, c.H, c.Layers, c.Bidirectional) { Path = c.Path, MaxDegreeOfParallelism = 1 + c.Seed % 2 };
+        var stack = new RecurrentStack(c.Cell, c.I, c.H, c.Layers, c.Bidirectional, c.Options) { Path = c.Path, MaxDegreeOfParallelism = 1 + c.Seed % 2 };
         var run = new StackRun(stack, c.T, c.N, c.Seed);
         PreparedWeights prepared = stack.Prepare(run.Parameters, training: true);
 
