@@ -69,6 +69,10 @@ CASES = [
     ("gru_nobias_bidir_2layer", "gru", 3, 2, 4, 3, 2, True, {"bias": False}),
     ("rnn_tanh_nobias_2layer", "rnn_tanh", 4, 3, 3, 4, 2, False, {"bias": False}),
     ("rnn_relu_nobias_bidir", "rnn_relu", 3, 2, 5, 3, 1, True, {"bias": False}),
+    ("lstm_batch_first_bidir_2layer", "lstm", 4, 3, 3, 4, 2, True, {"batch_first": True}),
+    ("gru_batch_first", "gru", 5, 2, 4, 3, 1, False, {"batch_first": True}),
+    ("rnn_relu_batch_first_nobias_2layer", "rnn_relu", 3, 4, 2, 5, 2, False, {"bias": False, "batch_first": True}),
+    ("rnn_tanh_batch_first_bidir", "rnn_tanh", 6, 2, 3, 2, 1, True, {"batch_first": True}),
 ]
 
 M32, M64 = (1 << 32) - 1, (1 << 64) - 1
