@@ -80,6 +80,12 @@ public class InvalidArgumentTests
         string? name = ((ArgumentException)caught).ParamName;
         Assert.True(name is not null && invalid.Names.Contains(name),
             $"{maker.Entry} / {maker.Kind}: ParamName '{name}', expected one of {string.Join(", ", invalid.Names)}: {caught.Message} ({draw})");
+        // The message says what is wrong: more than the parameter name (and value) that .NET appends to any message.
+        string bare = caught is ArgumentOutOfRangeException outOfRange
+            ? new ArgumentOutOfRangeException(outOfRange.ParamName, outOfRange.ActualValue, "").Message
+            : new ArgumentException("", name).Message;
+        Assert.True(caught is ArgumentNullException || caught.Message.Length >= bare.Length + 16,
+            $"{maker.Entry} / {maker.Kind}: the message does not explain: '{caught.Message}' ({draw})");
         arena.AssertUnchanged();
         CountByKind.AddOrUpdate(maker.Kind, 1, (_, c) => c + 1);
         CountByEntry.AddOrUpdate(maker.Entry + " / " + maker.Kind, 1, (_, c) => c + 1);
