@@ -20,7 +20,6 @@ internal static class Program
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         ParseResult parse = CreateRoot().Parse(args);
-        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         if (parse.Errors.Count > 0)
         {
             // The errors and, for an unknown name, the nearest known ones (all to the error writer); help only on request.
@@ -32,7 +31,8 @@ internal static class Program
 
         try
         {
-            return parse.Invoke(configuration);
+            // No default exception handler: a CliException is a one-line usage error, anything else a crash with its trace.
+            return parse.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (CliException exception)
         {
