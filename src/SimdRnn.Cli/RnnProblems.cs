@@ -35,16 +35,24 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
     /// <summary>
     /// The timed calls: for train problems fwd, bwd, train (= fwd + bwd) on the parameters and train-prepared (what a
     /// trainer does per optimizer step with prepared weights: refresh, fwd, bwd); infer for infer problems; stream for
-    /// stream problems (one call = one step); the last two also with bfloat16 weights (-bf16).
+    /// stream problems (one call = one step); the last two also with bfloat16 weights (-bf16), each beside the time
+    /// just to read the weights that a call must read (read-bound, <see cref="WeightReadBound"/>).
     /// </summary>
     public IReadOnlyList<BenchCase> Cases(int threads)
     {
         RnnOperandSet operands = CreateOperands(threads);
         return Mode switch
         {
-            RnnMode.Infer => [new("simdrnn-infer", ForwardFlops, operands.Infer), new("simdrnn-infer-bf16", ForwardFlops, operands.InferBFloat16)],
+            RnnMode.Infer =>
+            [
+                new("simdrnn-infer", ForwardFlops, operands.Infer), new("simdrnn-infer-bf16", ForwardFlops, operands.InferBFloat16),
+                ReadBound("read-bound", 1, threads), ReadBound("read-bound-bf16", 2, threads),
+            ],
             RnnMode.Stream =>
-                [new("simdrnn-stream", ForwardFlops, operands.StreamStep), new("simdrnn-stream-bf16", ForwardFlops, operands.StreamStepBFloat16)],
+            [
+                new("simdrnn-stream", ForwardFlops, operands.StreamStep), new("simdrnn-stream-bf16", ForwardFlops, operands.StreamStepBFloat16),
+                ReadBound("read-bound", 1, threads), ReadBound("read-bound-bf16", 2, threads),
+            ],
             _ =>
             [
                 new("simdrnn-fwd", ForwardFlops, operands.TrainingForward),
@@ -54,6 +62,15 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
                 new("simdrnn-train-prepared", 3 * ForwardFlops, operands.TrainPrepared),
             ],
         };
+    }
+
+    /// <summary>The time to read the weights an inference call must read (<see cref="WeightReadBound"/>), stored
+    /// <paramref name="weightsPerWord"/> to a 4-byte word.</summary>
+    private BenchCase ReadBound(string harness, int weightsPerWord, int threads)
+    {
+        long gateRows = (long)Gates * Hidden;
+        var bound = new WeightReadBound(gateRows * Input / weightsPerWord, gateRows * Hidden / weightsPerWord, Steps, threads);
+        return new BenchCase(harness, ForwardFlops, bound.Read);
     }
 
     /// <summary>Reproducible operands for this problem's mode, weights prepared once (not timed).</summary>

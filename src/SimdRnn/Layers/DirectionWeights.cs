@@ -41,7 +41,7 @@ internal readonly ref struct DirectionWeights(DirectionTensors tensors)
             : PackedMatrix.PackInto(context, MatrixOp.None, gateWidth, hidden, Tensors.RecurrentWeights, hidden, PackScratch);
 }
 
-/// <summary>The four tensors of one direction of one layer, as views of <see cref="RecurrentParameters.All"/> (or of gradients of the same shape).</summary>
+/// <summary>The tensors (two weights, two biases or none) of one direction of one layer, as views of <see cref="RecurrentParameters.All"/> (or of gradients of the same shape).</summary>
 internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<float> recurrentWeights, Span<float> inputBias, Span<float> recurrentBias)
 {
     /// <summary>W_ih, G*H x I.</summary>
@@ -50,9 +50,9 @@ internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<flo
     /// <summary>W_hh, G*H x H.</summary>
     public Span<float> RecurrentWeights { get; } = recurrentWeights;
 
-    /// <summary>b_ih, G*H.</summary>
+    /// <summary>b_ih, G*H; empty when the layers have no biases.</summary>
     public Span<float> InputBias { get; } = inputBias;
 
-    /// <summary>b_hh, G*H.</summary>
+    /// <summary>b_hh, G*H; empty when the layers have no biases.</summary>
     public Span<float> RecurrentBias { get; } = recurrentBias;
 }
