@@ -35,17 +35,26 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
     /// <summary>
     /// The timed calls: for train problems fwd, bwd, train (= fwd + bwd) on the parameters and train-prepared (what a
     /// trainer does per optimizer step with prepared weights: refresh, fwd, bwd); infer for infer problems; stream for
-    /// stream problems (one call = one step); the last two also with bfloat16 weights (-bf16). Train problems also time
-    /// train-varlen: fwd + bwd of a variable-length batch (<see cref="VariableLengths"/>), its flops those of the valid steps.
+    /// stream problems (one call = one step); the last two also with bfloat16 weights (-bf16), each beside the time
+    /// just to read the weights that a call must read (read-bound, <see cref="WeightReadBound"/>).
+    /// Train problems also time train-varlen: fwd + bwd of a variable-length batch (<see cref="VariableLengths"/>), its
+    /// flops those of the valid steps.
     /// </summary>
     public IReadOnlyList<BenchCase> Cases(int threads)
     {
         RnnOperandSet operands = CreateOperands(threads);
         return Mode switch
         {
-            RnnMode.Infer => [new("simdrnn-infer", ForwardFlops, operands.Infer), new("simdrnn-infer-bf16", ForwardFlops, operands.InferBFloat16)],
+            RnnMode.Infer =>
+            [
+                new("simdrnn-infer", ForwardFlops, operands.Infer), new("simdrnn-infer-bf16", ForwardFlops, operands.InferBFloat16),
+                ReadBound("read-bound", 1, threads), ReadBound("read-bound-bf16", 2, threads),
+            ],
             RnnMode.Stream =>
-                [new("simdrnn-stream", ForwardFlops, operands.StreamStep), new("simdrnn-stream-bf16", ForwardFlops, operands.StreamStepBFloat16)],
+            [
+                new("simdrnn-stream", ForwardFlops, operands.StreamStep), new("simdrnn-stream-bf16", ForwardFlops, operands.StreamStepBFloat16),
+                ReadBound("read-bound", 1, threads), ReadBound("read-bound-bf16", 2, threads),
+            ],
             _ =>
             [
                 new("simdrnn-fwd", ForwardFlops, operands.TrainingForward),
@@ -56,6 +65,15 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
                 new("simdrnn-train-varlen", 3 * ForwardFlops * VariableLengths.Sum() / ((double)Steps * Batch), operands.TrainVariableLengths),
             ],
         };
+    }
+
+    /// <summary>The time to read the weights an inference call must read (<see cref="WeightReadBound"/>), stored
+    /// <paramref name="weightsPerWord"/> to a 4-byte word.</summary>
+    private BenchCase ReadBound(string harness, int weightsPerWord, int threads)
+    {
+        long gateRows = (long)Gates * Hidden;
+        var bound = new WeightReadBound(gateRows * Input / weightsPerWord, gateRows * Hidden / weightsPerWord, Steps, threads);
+        return new BenchCase(harness, ForwardFlops, bound.Read);
     }
 
     /// <summary>Reproducible operands for this problem's mode, weights prepared once (not timed).</summary>

@@ -76,17 +76,18 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             StepSplit split = StepSplit.Choose(plan, plan.Split);
             Team.Run(split.Size, new ForwardSteps<TCell>
             {
-                Plan = plan, Split = split, Rows = new StepRows(s.Batch, pOffsets), Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy,
+                Plan = plan, Split = split, Rows = new StepRows(s, pOffsets), Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy,
                 H0 = pH0, PackedRecurrentTransposed = pWhhT, PackedFormat = weights.RecurrentTransposedFormat,
                 Template = new ForwardStep
                 {
-                    Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, Ldh = ldy, Hidden = h, Save = s.Training,
+                    Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, LdRecurrentGates = gw, Ldg = s.RowStride(gw),
+                    Ldh = s.RowStride(ldy), Hidden = h, Save = s.Training,
                 },
             });
         }
 
         fixed (int* pOffsets = stepOffsets)
-            CopyFinalStates(plan, new StepRows(s.Batch, pOffsets), y, ldy, cells, hT, cT);
+            CopyFinalStates(plan, new StepRows(s, pOffsets), y, ldy, cells, hT, cT);
     }
 
     /// <summary>
@@ -104,7 +105,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             int ending = processed == s.Steps - 1 ? 0 : Math.Min(count, rows.Count(plan.TimeOf(processed + 1)));
             if (ending == count) continue;
             for (int row = ending; row < count; row++)
-                y.Slice((rows.First(t) + row) * ldy, h).CopyTo(hT.Slice(row * h, h));
+                y.Slice((int)rows.Start(t, ldy) + row * s.RowStride(ldy), h).CopyTo(hT.Slice(row * h, h));
             if (TCell.HasCellState)
                 cells.Slice(plan.CellSlot(t) * s.State + ending * h, (count - ending) * h).CopyTo(cT[(ending * h)..]);
         }
@@ -135,9 +136,12 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             StepSplit split = StepSplit.Choose(plan, plan.Split);
             Team.Run(split.Size, new BackwardSteps<TCell>
             {
-                Plan = plan, Split = split, Rows = new StepRows(s.Batch, pOffsets), Gates = pGates, RecurrentGradients = pRecurrent,
-                Cells = pCells, Extra = pExtra, Y = pY, Dy = pDy, H0 = pH0, PackedRecurrent = pWhh,
-                Template = new BackwardStep { Ldh = ldy, Lddy = lddy, DhRecurrent = pDh, Dc = pDc, Hidden = h },
+                Plan = plan, Split = split, Rows = new StepRows(s, pOffsets), Gates = pGates, RecurrentGradients = pRecurrent,
+                Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, Dy = pDy, Lddy = lddy, H0 = pH0, PackedRecurrent = pWhh,
+                Template = new BackwardStep
+                {
+                    Ldg = s.RowStride(gw), Ldh = s.RowStride(ldy), Lddy = s.RowStride(lddy), DhRecurrent = pDh, Dc = pDc, Hidden = h,
+                },
             });
         }
 
@@ -170,13 +174,14 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         int gw = s.GateWidth, h = s.Hidden, rows = stepOffsets[^1];
         fixed (int* pOffsets = stepOffsets)
         {
-            var steps = new StepRows(s.Batch, pOffsets);
+            var steps = new StepRows(s, pOffsets);
             for (int processed = 0; processed < s.Steps; processed++)
             {
-                int t = plan.TimeOf(processed), first = steps.First(t), count = steps.Count(t), carried = steps.Carried(plan, processed);
+                int t = plan.TimeOf(processed), count = steps.Count(t), carried = steps.Carried(plan, processed);
+                int first = (int)steps.Start(t, h), previous = carried > 0 ? (int)steps.Start(plan.TimeOf(processed - 1), ldy) : 0;
                 for (int row = 0; row < carried; row++)
-                    y.Slice((steps.First(plan.TimeOf(processed - 1)) + row) * ldy, h).CopyTo(previousOutputs.Slice((first + row) * h, h));
-                h0.Slice(carried * h, (count - carried) * h).CopyTo(previousOutputs.Slice((first + carried) * h));
+                    y.Slice(previous + row * ldy, h).CopyTo(previousOutputs.Slice(first + row * h, h));
+                h0.Slice(carried * h, (count - carried) * h).CopyTo(previousOutputs[(first + carried * h)..]);
             }
         }
 
@@ -185,20 +190,37 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
 
     /// <summary>
     /// dW_hh += dGh^T H_prev, where H_prev is h0 for the first processed step and y of the neighbouring time otherwise:
-    /// one GEMM for the h0 rows and one over the other T-1 steps, whose previous outputs are consecutive rows of y.
+    /// one GEMM for the h0 rows and, time-major, one over the other T-1 steps, whose previous outputs are consecutive rows
+    /// of y. Batch-first, a batch row's T-1 pairs are consecutive rows instead, but the rows of the next batch row would
+    /// pair its first step with this row's last: one GEMM per batch row (k = T-1) or per step (k = N, strided rows),
+    /// whichever makes fewer and longer products.
     /// </summary>
     private static void AccumulateWeightGradientOfRecurrence(in DirectionPlan plan, ReadOnlySpan<float> dGh, ReadOnlySpan<float> h0,
         ReadOnlySpan<float> y, int ldy, Span<float> dWhh)
     {
         DirectionShape s = plan.Shape;
-        int gw = s.GateWidth, n = s.Batch, h = s.Hidden;
+        int gw = s.GateWidth, n = s.Batch, h = s.Hidden, ldg = s.RowStride(gw), ldPrevious = s.RowStride(ldy);
         int firstT = plan.TimeOf(0);
-        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, n, 1f, dGh.Slice(firstT * n * gw), gw, h0, h, 1f, dWhh, h);
+        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, n, 1f, dGh[(int)s.StepStart(firstT, gw)..], ldg, h0, h, 1f, dWhh, h);
         if (s.Steps == 1) return;
-        int rows = (s.Steps - 1) * n;
-        // Forward: steps 1..T-1 use y[0..T-2]; reverse: times 0..T-2 use y[1..T-1].
-        ReadOnlySpan<float> gradients = plan.Reverse ? dGh : dGh.Slice(n * gw);
-        ReadOnlySpan<float> previous = plan.Reverse ? y.Slice(n * ldy) : y;
-        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, rows, 1f, gradients, gw, previous, ldy, 1f, dWhh, h);
+        // Forward: times 1..T-1 use y at 0..T-2; reverse: times 0..T-2 use y at 1..T-1.
+        int firstGradient = plan.Reverse ? 0 : 1, firstPrevious = plan.Reverse ? 1 : 0;
+        if (!s.BatchFirst)
+        {
+            GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, (s.Steps - 1) * n, 1f, dGh[(firstGradient * n * gw)..], gw,
+                y[(firstPrevious * n * ldy)..], ldy, 1f, dWhh, h);
+        }
+        else if (s.Steps - 1 >= n)
+        {
+            for (int row = 0; row < n; row++)
+                GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, s.Steps - 1, 1f, dGh[((row * s.Steps + firstGradient) * gw)..], gw,
+                    y[((row * s.Steps + firstPrevious) * ldy)..], ldy, 1f, dWhh, h);
+        }
+        else
+        {
+            for (int time = 0; time < s.Steps - 1; time++)
+                GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, n, 1f, dGh[((time + firstGradient) * gw)..], ldg,
+                    y[((time + firstPrevious) * ldy)..], ldPrevious, 1f, dWhh, h);
+        }
     }
 }

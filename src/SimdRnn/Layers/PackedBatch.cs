@@ -10,12 +10,16 @@ namespace SimdRnn.Layers;
 internal readonly ref struct PackedBatch
 {
     private readonly int _batch;
+    private readonly bool _batchFirst;
 
-    /// <summary>Sorts the rows by <paramref name="lengths"/> (validated) into <paramref name="scratch"/> (<see cref="ScratchLength"/> ints).</summary>
-    public PackedBatch(ReadOnlySpan<int> lengths, int steps, Span<int> scratch)
+    /// <summary>
+    /// Sorts the rows by <paramref name="lengths"/> (validated) into <paramref name="scratch"/> (<see cref="ScratchLength"/>
+    /// ints); the caller's tensors are T x N x width, or N x T x width with <paramref name="batchFirst"/>.
+    /// </summary>
+    public PackedBatch(ReadOnlySpan<int> lengths, int steps, Span<int> scratch, bool batchFirst)
     {
         int batch = lengths.Length;
-        _batch = batch;
+        (_batch, _batchFirst) = (batch, batchFirst);
         Span<int> order = scratch[..batch], offsets = scratch.Slice(batch, steps + 1), cursor = scratch.Slice(batch + steps + 1, steps + 1);
         // A counting sort: cursor[t] ends as n_t, the rows longer than t, which is also where the rows of length t start.
         cursor.Clear();
@@ -44,15 +48,15 @@ internal readonly ref struct PackedBatch
 
     private int Steps => StepOffsets.Length - 1;
 
-    /// <summary>Packs T x N rows of <paramref name="width"/> floats, reading only the valid ones.</summary>
+    /// <summary>Packs the caller's rows of <paramref name="width"/> floats, reading only the valid ones.</summary>
     public void Gather(ReadOnlySpan<float> padded, int width, Span<float> packed)
     {
         for (int t = 0; t < Steps; t++)
             for (int i = 0, first = StepOffsets[t], count = StepOffsets[t + 1] - first; i < count; i++)
-                padded.Slice((t * _batch + Order[i]) * width, width).CopyTo(packed.Slice((first + i) * width, width));
+                padded.Slice(PaddedRow(t, Order[i]) * width, width).CopyTo(packed.Slice((first + i) * width, width));
     }
 
-    /// <summary>Unpacks into T x N rows of <paramref name="width"/> floats, writing zeros at the padded positions.</summary>
+    /// <summary>Unpacks into the caller's rows of <paramref name="width"/> floats, writing zeros at the padded positions.</summary>
     public void Scatter(ReadOnlySpan<float> packed, int width, Span<float> padded)
     {
         for (int t = 0; t < Steps; t++)
@@ -60,12 +64,14 @@ internal readonly ref struct PackedBatch
             int first = StepOffsets[t], count = StepOffsets[t + 1] - first;
             for (int i = 0; i < _batch; i++)
             {
-                Span<float> row = padded.Slice((t * _batch + Order[i]) * width, width);
+                Span<float> row = padded.Slice(PaddedRow(t, Order[i]) * width, width);
                 if (i < count) packed.Slice((first + i) * width, width).CopyTo(row);
                 else row.Clear();
             }
         }
     }
+
+    private int PaddedRow(int time, int row) => _batchFirst ? row * Steps + time : time * _batch + row;
 
     /// <summary>N x H states from batch order into sorted order; returns <paramref name="sorted"/>.</summary>
     public Span<float> SortStates(ReadOnlySpan<float> states, int hidden, Span<float> sorted)

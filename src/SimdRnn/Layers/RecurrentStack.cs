@@ -9,7 +9,8 @@ namespace SimdRnn;
 /// </summary>
 /// <remarks>
 /// <para>Layout is time-major: x is T x N x I; y is T x N x (D*H) with the directions concatenated (forward, then
-/// reverse) as PyTorch does; h0, hT, c0, cT are (layers*D) x N x H, ordered layer-major (l0, l0 reverse, l1, ...).
+/// reverse) as PyTorch does (batch-first with <see cref="RecurrentStackOptions.BatchFirst"/>: N x T x I and N x T x (D*H));
+/// h0, hT, c0, cT are (layers*D) x N x H, ordered layer-major (l0, l0 reverse, l1, ...).
 /// c0 / cT / dcT / dc0 are used by LSTM only (pass empty spans otherwise).</para>
 /// <para>Variable-length batches, as PyTorch's <c>pack_padded_sequence</c> / <c>pad_packed_sequence</c>: pass a length
 /// per batch row (any order, each in [1, T]) to <c>Forward</c> and the same to its <c>Backward</c>. Row n then has
@@ -32,7 +33,7 @@ public sealed class RecurrentStack
     /// <param name="hiddenSize">H.</param>
     /// <param name="layers">The number of stacked layers.</param>
     /// <param name="bidirectional">Whether every layer also runs a reverse direction.</param>
-    /// <param name="options">Biases or none (see <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
+    /// <param name="options">Biases or none, batch-first or time-major (see <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, or <paramref name="cell"/> is not a defined <see cref="CellKind"/>.</exception>
     public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false, RecurrentStackOptions? options = null)
     {
@@ -44,6 +45,7 @@ public sealed class RecurrentStack
         Layers = layers;
         Directions = bidirectional ? 2 : 1;
         Bias = options?.Bias ?? true;
+        BatchFirst = options?.BatchFirst ?? false;
     }
 
     /// <summary>The cell kind.</summary>
@@ -63,6 +65,9 @@ public sealed class RecurrentStack
 
     /// <summary>Whether the layers have biases (<see cref="RecurrentStackOptions.Bias"/>); the parameters must agree.</summary>
     public bool Bias { get; }
+
+    /// <summary>Whether x, y, dy and dx are N x T x ... (<see cref="RecurrentStackOptions.BatchFirst"/>) rather than T x N x ....</summary>
+    public bool BatchFirst { get; }
 
     /// <summary>
     /// The most threads one call uses (the matrix products and the per-step cell passes split across them);
@@ -191,7 +196,7 @@ public sealed class RecurrentStack
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
         var layout = new StackLayout(this, steps, batch, training, prepared is not null, packed);
         // Variable lengths: the layers run on the packed sequence, whose edges are moved here (x in, y and the states out).
-        PackedBatch packing = packed ? new PackedBatch(lengths, steps, layout.Packing(workspace)) : default;
+        PackedBatch packing = packed ? new PackedBatch(lengths, steps, layout.Packing(workspace), BatchFirst) : default;
         if (packed) packing.Gather(x, InputSize, layout.PackedInput(workspace));
         ReadOnlySpan<float> stackInput = packed ? layout.PackedInput(workspace) : x;
         Span<float> stackOutput = packed ? layout.PackedOutput(workspace) : y;
@@ -233,14 +238,14 @@ public sealed class RecurrentStack
     /// </summary>
     /// <param name="steps">T, as in the forward.</param>
     /// <param name="batch">N, as in the forward.</param>
-    /// <param name="x">The forward's input, T x N x I.</param>
+    /// <param name="x">The forward's input, T x N x I (N x T x I batch-first).</param>
     /// <param name="h0">The forward's initial hidden states.</param>
     /// <param name="parameters">The forward's parameters.</param>
-    /// <param name="y">The forward's output, T x N x (D*H).</param>
+    /// <param name="y">The forward's output, T x N x (D*H) (N x T x (D*H) batch-first).</param>
     /// <param name="dy">The gradient of the loss with respect to y.</param>
     /// <param name="dhT">The gradient with respect to the final hidden states (zeros to cut the gradient there).</param>
     /// <param name="dcT">LSTM: the gradient with respect to the final cell states; empty otherwise.</param>
-    /// <param name="dx">The gradient of x (T x N x I), or an empty span when x is data that needs none (as PyTorch
+    /// <param name="dx">The gradient of x (x's shape), or an empty span when x is data that needs none (as PyTorch
     /// skips it for inputs that do not require grad): the first layer's input-gradient product is then not computed.</param>
     /// <param name="dh0">Receives the gradient with respect to h0.</param>
     /// <param name="dc0">LSTM: receives the gradient with respect to c0; empty otherwise.</param>
@@ -299,7 +304,7 @@ public sealed class RecurrentStack
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
         var layout = new StackLayout(this, steps, batch, training: true, prepared is not null, packed);
         // Variable lengths: x and y are the packed copies the forward kept; dy is packed here, dx unpacked at the end.
-        PackedBatch packing = packed ? new PackedBatch(lengths, steps, layout.Packing(workspace)) : default;
+        PackedBatch packing = packed ? new PackedBatch(lengths, steps, layout.Packing(workspace), BatchFirst) : default;
         if (packed) packing.Gather(dy, outputWidth, layout.PackedOutputGradient(workspace));
         ReadOnlySpan<float> stackInput = packed ? layout.PackedInput(workspace) : x;
         ReadOnlySpan<float> stackOutput = packed ? layout.PackedOutput(workspace) : y;

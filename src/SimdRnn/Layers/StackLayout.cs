@@ -18,7 +18,7 @@ internal readonly struct StackLayout
 {
     private readonly CellTraits _cell;
     private readonly int _input, _hidden, _layers, _directions, _steps, _batch;
-    private readonly bool _training, _preparedWeights, _packed;
+    private readonly bool _training, _preparedWeights, _packed, _batchFirst;
     private readonly StepSplitRule _split;
 
     public StackLayout(RecurrentStack stack, int steps, int batch, bool training, bool preparedWeights, bool packed)
@@ -27,6 +27,7 @@ internal readonly struct StackLayout
         (_input, _hidden, _layers, _directions) = (stack.InputSize, stack.HiddenSize, stack.Layers, stack.Directions);
         (_steps, _batch, _training, _preparedWeights, _packed) = (steps, batch, training, preparedWeights, packed);
         _split = stack.StepSplit;
+        _batchFirst = stack.BatchFirst;
     }
 
     /// <summary>One layer's output, T x N x D*H (also the size of a layer's input gradient above layer 0).</summary>
@@ -117,7 +118,9 @@ internal readonly struct StackLayout
     }
 
     private DirectionShape Shape(int layer) =>
-        new(_cell, _steps, _batch, layer == 0 ? _input : _directions * _hidden, _hidden, _training);
+        new(_cell, _steps, _batch, layer == 0 ? _input : _directions * _hidden, _hidden, _training,
+            // A packed sequence is time-major whatever the caller's layout: the stack packs and unpacks batch-first tensors.
+            _batchFirst && !_packed);
 
     private long DirectionLength(int layer) => Shape(layer).WorkspaceLength;
 }

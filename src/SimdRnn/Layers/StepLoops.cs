@@ -27,6 +27,8 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
     public required float* Cells { get; init; }
     public required float* Extra { get; init; }
     public required float* Y { get; init; }
+
+    /// <summary>The width of a row of y (the directions of a layer interleave); rows of a step are <see cref="DirectionShape.RowStride"/> apart.</summary>
     public required int Ldy { get; init; }
     public required float* H0 { get; init; }
 
@@ -46,16 +48,16 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         ForwardStep step = Template;
         for (int processed = 0; processed < s.Steps; processed++)
         {
-            int t = Plan.TimeOf(processed), first = Rows.First(t), count = Rows.Count(t);
+            int t = Plan.TimeOf(processed), count = Rows.Count(t);
             int carried = Rows.Carried(Plan, processed);
-            step.Gates = Gates + (nint)first * gw;
-            step.H = Y + (nint)first * Ldy;
+            step.Gates = Gates + Rows.Start(t, gw);
+            step.H = Y + Rows.Start(t, Ldy);
             step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
-            step.Extra = Extra + (nint)first * h;
+            step.Extra = Extra + Rows.TimeMajorStart(t, h);
             if (carried > 0)
             {
-                step.HPrevious = Y + (nint)Rows.First(Plan.TimeOf(processed - 1)) * Ldy;
-                step.LdhPrevious = Ldy;
+                step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
+                step.LdhPrevious = step.Ldh;
                 step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
                 Run(step, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
             }
@@ -82,13 +84,14 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         // Cells that keep the recurrent product apart get it alone; the others get it added onto x W_ih^T.
         float beta = TCell.KeepsRecurrentProductApart ? 0f : 1f;
         float* product = TCell.KeepsRecurrentProductApart ? step.RecurrentGates : step.Gates;
-        int ldh = (int)step.LdhPrevious;
+        int ldProduct = (int)(TCell.KeepsRecurrentProductApart ? step.LdRecurrentGates : step.Ldg), ldh = (int)step.LdhPrevious;
         if (Split.ByRows)
-            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, step.HPrevious, ldh, PackedRecurrentTransposed, beta, product, gw, PackedFormat);
+            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, step.HPrevious, ldh, PackedRecurrentTransposed, beta, product, ldProduct,
+                PackedFormat);
         else
             for (int gate = 0; gate < TCell.GateCount; gate++)
                 GemmKernel.MultiplyPackedTile(path, r0, r1, gate * h + j0, gate * h + j1, gw, h, step.HPrevious, ldh,
-                    PackedRecurrentTransposed, beta, product, gw, PackedFormat);
+                    PackedRecurrentTransposed, beta, product, ldProduct, PackedFormat);
         CellPass.ForwardTile<TCell>(path, step, r0, r1, j0, j1);
     }
 }
@@ -119,6 +122,10 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
     public required float* Cells { get; init; }
     public required float* Extra { get; init; }
     public required float* Y { get; init; }
+
+    /// <summary>The widths of a row of y and of dy (their rows of a step are <see cref="DirectionShape.RowStride"/> apart).</summary>
+    public required int Ldy { get; init; }
+    public required int Lddy { get; init; }
     public required float* Dy { get; init; }
     public required float* H0 { get; init; }
 
@@ -139,17 +146,17 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
         BackwardStep step = Template;
         for (int processed = s.Steps - 1; processed >= 0; processed--)
         {
-            int t = Plan.TimeOf(processed), first = Rows.First(t), count = Rows.Count(t);
+            int t = Plan.TimeOf(processed), count = Rows.Count(t);
             int carried = Rows.Carried(Plan, processed);
-            step.Gates = Gates + (nint)first * gw;
-            step.RecurrentGradients = RecurrentGradients + (nint)first * gw;
-            step.Extra = Extra + (nint)first * h;
-            step.H = Y + (nint)first * Template.Ldh;
+            step.Gates = Gates + Rows.Start(t, gw);
+            step.RecurrentGradients = RecurrentGradients + Rows.Start(t, gw);
+            step.Extra = Extra + Rows.TimeMajorStart(t, h);
+            step.H = Y + Rows.Start(t, Ldy);
             step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
-            step.Dy = Dy + (nint)first * Template.Lddy;
+            step.Dy = Dy + Rows.Start(t, Lddy);
             if (carried > 0)
             {
-                step.HPrevious = Y + (nint)Rows.First(Plan.TimeOf(processed - 1)) * Template.Ldh;
+                step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
                 step.LdhPrevious = Template.Ldh;
                 step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
                 CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
@@ -164,22 +171,29 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
             }
 
             if (!Split.ByRows && !member.Meet()) return;
-            GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), j0, j1, h, gw, step.RecurrentGradients, gw, PackedRecurrent, beta,
-                step.DhRecurrent, h);
+            GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), j0, j1, h, gw, step.RecurrentGradients, (int)step.Ldg, PackedRecurrent,
+                beta, step.DhRecurrent, h);
         }
     }
 }
 
 /// <summary>
-/// Where each step's rows lie in a direction's buffers (gates, outputs, saved state, output gradients). Dense: time t
-/// is rows [t N, t N + N). Packed (variable lengths, rows sorted by length, longest first): time t is the n_t rows that
-/// are still running, rows [offsets[t], offsets[t + 1]), so a padded step costs nothing. The offsets are pinned by the caller.
+/// Where each step's rows lie in a direction's buffers (gates, outputs, saved state, output gradients). Dense: as the
+/// shape lays them out (<see cref="DirectionShape.StepStart"/>: time-major or batch-first). Packed (variable lengths,
+/// rows sorted by length, longest first, always time-major): time t is the n_t rows that are still running, rows
+/// [offsets[t], offsets[t + 1]), so a padded step costs nothing. The offsets are pinned by the caller.
 /// </summary>
-internal readonly unsafe struct StepRows(int batch, int* offsets)
+internal readonly unsafe struct StepRows(in DirectionShape shape, int* offsets)
 {
-    public int First(int time) => offsets == null ? time * batch : offsets[time];
+    private readonly DirectionShape _shape = shape;
 
-    public int Count(int time) => offsets == null ? batch : offsets[time + 1] - offsets[time];
+    /// <summary>Where time <paramref name="time"/>'s first row of <paramref name="width"/> floats starts.</summary>
+    public nint Start(int time, int width) => offsets == null ? _shape.StepStart(time, width) : (nint)offsets[time] * width;
+
+    /// <summary>As <see cref="Start"/> in a buffer that is time-major whatever the layout (the saved extra state).</summary>
+    public nint TimeMajorStart(int time, int width) => offsets == null ? (nint)time * _shape.Batch * width : (nint)offsets[time] * width;
+
+    public int Count(int time) => offsets == null ? _shape.Batch : offsets[time + 1] - offsets[time];
 
     /// <summary>
     /// How many rows of processing step <paramref name="processed"/> continue the state of the step processed before it:

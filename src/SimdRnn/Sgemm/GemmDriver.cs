@@ -163,29 +163,51 @@ internal static unsafe class GemmDriver
         }
     }
 
-    /// <summary>One packed A block times one packed B block: B micro-panel outer (it stays in L1/L2), A panels inner.</summary>
+    /// <summary>
+    /// One packed A block times one packed B block: B micro-panels outer (each stays in L1/L2 while every A panel uses
+    /// it), A panels inner. A last A panel of one or two rows takes a group of B panels at once
+    /// (<see cref="MicroKernel.RunNarrowWide"/>), so the outer loop walks groups of that many panels.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MacroKernel<TVec, TPanel>(float* aPacked, float* bBlock, int mc, int nc, int kc, float* c, nint ldc, bool loadC)
         where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat
     {
         int mr = GemmBlocking.Mr<TVec>(), nr = GemmBlocking.Nr<TVec>(), line = TPanel.WordsPerLine<TVec>();
-        int jr = 0;
-        if (mc == 1)
-            for (; jr + MicroKernel.WidePanels * nr <= nc; jr += MicroKernel.WidePanels * nr)
-                MicroKernel.RunOneRowWide<TVec, TPanel>(aPacked, bBlock + (nint)(jr / nr) * kc * line, (nint)kc * line, kc, c + jr, loadC);
-
-        for (; jr < nc; jr += nr)
+        int fullRows = mc - mc % mr, lastRows = mc - fullRows;
+        int group = MicroKernel.WidePanels(lastRows);
+        nint panelStride = (nint)kc * line;
+        for (int jg = 0; jg < nc; jg += group * nr)
         {
-            int columns = Math.Min(nr, nc - jr);
-            float* bPanel = bBlock + (nint)(jr / nr) * kc * line;
-            for (int ir = 0; ir < mc; ir += mr)
+            int groupEnd = Math.Min(nc, jg + group * nr);
+            for (int jr = jg; jr < groupEnd; jr += nr)
             {
-                int rows = Math.Min(mr, mc - ir);
-                float* aPanel = aPacked + (nint)(ir / mr) * kc * mr;
-                float* cTile = c + ir * ldc + jr;
-                if (columns < nr) EdgeColumns<TVec, TPanel>(rows, columns, aPanel, bPanel, kc, cTile, ldc, loadC);
-                else if (rows == mr) MicroKernel.RunFull<TVec, TPanel>(aPanel, bPanel, kc, cTile, ldc, loadC);
-                else MicroKernel.RunRows<TVec, TPanel>(rows, aPanel, bPanel, kc, cTile, ldc, loadC);
+                int columns = Math.Min(nr, nc - jr);
+                float* bPanel = bBlock + (nint)(jr / nr) * panelStride;
+                for (int ir = 0; ir < fullRows; ir += mr)
+                {
+                    float* aPanel = aPacked + (nint)(ir / mr) * kc * mr;
+                    if (columns < nr) EdgeColumns<TVec, TPanel>(mr, columns, aPanel, bPanel, kc, c + ir * ldc + jr, ldc, loadC);
+                    else MicroKernel.RunFull<TVec, TPanel>(aPanel, bPanel, kc, c + ir * ldc + jr, ldc, loadC);
+                }
+            }
+
+            if (lastRows == 0) continue;
+            float* lastA = aPacked + (nint)(fullRows / mr) * kc * mr;
+            float* lastC = c + fullRows * ldc;
+            if (group > 1 && groupEnd - jg == group * nr)
+            {
+                float* bGroup = bBlock + (nint)(jg / nr) * panelStride;
+                if (lastRows == 1) MicroKernel.RunNarrowWide<TVec, Rows1, TPanel>(lastA, bGroup, panelStride, kc, lastC + jg, ldc, loadC);
+                else MicroKernel.RunNarrowWide<TVec, Rows2, TPanel>(lastA, bGroup, panelStride, kc, lastC + jg, ldc, loadC);
+                continue;
+            }
+
+            for (int jr = jg; jr < groupEnd; jr += nr)
+            {
+                int columns = Math.Min(nr, nc - jr);
+                float* bPanel = bBlock + (nint)(jr / nr) * panelStride;
+                if (columns < nr) EdgeColumns<TVec, TPanel>(lastRows, columns, lastA, bPanel, kc, lastC + jr, ldc, loadC);
+                else MicroKernel.RunRows<TVec, TPanel>(lastRows, lastA, bPanel, kc, lastC + jr, ldc, loadC);
             }
         }
     }

@@ -37,53 +37,76 @@ internal static unsafe class MicroKernel
         }
     }
 
-    /// <summary>Panels <see cref="RunOneRowWide{TVec, TPanel}"/> takes at once.</summary>
-    public const int WidePanels = 4;
+    /// <summary>
+    /// The B micro-panels <see cref="RunNarrowWide{TVec, TRows, TPanel}"/> takes at once for a tile of
+    /// <paramref name="rows"/> rows: 4 for one row, 2 for two, else 1 (the ordinary kernel).
+    /// </summary>
+    public static int WidePanels(int rows) => rows == 1 ? 4 : rows == 2 ? 2 : 1;
 
     /// <summary>
-    /// One row of C times <see cref="WidePanels"/> consecutive B micro-panels (<paramref name="panelStride"/> words apart):
-    /// a single row has only two accumulators per panel, and their FMA chains (one FMA per k, each waiting for the last)
-    /// would leave the FMA units idle most of the time; four panels give eight independent chains. Each element's chain
-    /// is the one <see cref="Run{TVec, TRows, TPanel}"/> computes.
+    /// One or two rows of C times <see cref="WidePanels"/> consecutive B micro-panels (<paramref name="panelStride"/>
+    /// words apart). A tile of one or two rows has only two or four accumulators, and their FMA chains (one FMA per k,
+    /// each waiting for the last) would leave the FMA units idle most of the time; taking several panels at once gives
+    /// eight independent chains. Unit u (0..3) is row u % rows times panel u / rows. Each element's chain is the one
+    /// <see cref="Run{TVec, TRows, TPanel}"/> computes, so results do not depend on which kernel ran.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RunOneRowWide<TVec, TPanel>(float* a, float* b, nint panelStride, int kc, float* c, bool loadC)
-        where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat
+    public static void RunNarrowWide<TVec, TRows, TPanel>(float* a, float* b, nint panelStride, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec> where TRows : struct, IRowCount where TPanel : struct, IPanelFormat
     {
+        int rows = TRows.Value;
         nint mr = GemmBlocking.Mr<TVec>(), nr = GemmBlocking.Nr<TVec>();
         nint line = TPanel.WordsPerLine<TVec>();
-        TVec c00 = TVec.Zero, c01 = TVec.Zero, c10 = TVec.Zero, c11 = TVec.Zero, c20 = TVec.Zero, c21 = TVec.Zero, c30 = TVec.Zero, c31 = TVec.Zero;
+        // Units 1..3: (row 0, panel 1..3) for one row; (row 1, panel 0), (row 0, panel 1), (row 1, panel 1) for two.
+        float* c1 = rows == 1 ? c + nr : c + ldc, c2 = c + nr, c3 = rows == 1 ? c + 2 * nr : c + ldc + nr;
+        float* c4 = c + 3 * nr;
+        TVec u00 = TVec.Zero, u01 = TVec.Zero, u10 = TVec.Zero, u11 = TVec.Zero, u20 = TVec.Zero, u21 = TVec.Zero, u30 = TVec.Zero, u31 = TVec.Zero;
         if (loadC)
         {
-            LoadRow(c, ref c00, ref c01);
-            LoadRow(c + nr, ref c10, ref c11);
-            LoadRow(c + 2 * nr, ref c20, ref c21);
-            LoadRow(c + 3 * nr, ref c30, ref c31);
+            LoadRow(c, ref u00, ref u01);
+            LoadRow(c1, ref u10, ref u11);
+            LoadRow(rows == 1 ? c3 : c2, ref u20, ref u21);
+            LoadRow(rows == 1 ? c4 : c3, ref u30, ref u31);
         }
 
         for (int k = 0; k < kc; k++)
         {
-            TVec broadcast = TVec.Create(a[0]);
+            TVec first = TVec.Create(a[0]);
             TPanel.Load(b, out TVec b0, out TVec b1);
-            c00 = TVec.MultiplyAdd(broadcast, b0, c00);
-            c01 = TVec.MultiplyAdd(broadcast, b1, c01);
-            TPanel.Load(b + panelStride, out b0, out b1);
-            c10 = TVec.MultiplyAdd(broadcast, b0, c10);
-            c11 = TVec.MultiplyAdd(broadcast, b1, c11);
-            TPanel.Load(b + 2 * panelStride, out b0, out b1);
-            c20 = TVec.MultiplyAdd(broadcast, b0, c20);
-            c21 = TVec.MultiplyAdd(broadcast, b1, c21);
-            TPanel.Load(b + 3 * panelStride, out b0, out b1);
-            c30 = TVec.MultiplyAdd(broadcast, b0, c30);
-            c31 = TVec.MultiplyAdd(broadcast, b1, c31);
+            u00 = TVec.MultiplyAdd(first, b0, u00);
+            u01 = TVec.MultiplyAdd(first, b1, u01);
+            if (rows == 1)
+            {
+                TPanel.Load(b + panelStride, out b0, out b1);
+                u10 = TVec.MultiplyAdd(first, b0, u10);
+                u11 = TVec.MultiplyAdd(first, b1, u11);
+                TPanel.Load(b + 2 * panelStride, out b0, out b1);
+                u20 = TVec.MultiplyAdd(first, b0, u20);
+                u21 = TVec.MultiplyAdd(first, b1, u21);
+                TPanel.Load(b + 3 * panelStride, out b0, out b1);
+                u30 = TVec.MultiplyAdd(first, b0, u30);
+                u31 = TVec.MultiplyAdd(first, b1, u31);
+            }
+            else
+            {
+                TVec second = TVec.Create(a[1]);
+                u10 = TVec.MultiplyAdd(second, b0, u10);
+                u11 = TVec.MultiplyAdd(second, b1, u11);
+                TPanel.Load(b + panelStride, out b0, out b1);
+                u20 = TVec.MultiplyAdd(first, b0, u20);
+                u21 = TVec.MultiplyAdd(first, b1, u21);
+                u30 = TVec.MultiplyAdd(second, b0, u30);
+                u31 = TVec.MultiplyAdd(second, b1, u31);
+            }
+
             a += mr;
             b += line;
         }
 
-        StoreRow(c, c00, c01);
-        StoreRow(c + nr, c10, c11);
-        StoreRow(c + 2 * nr, c20, c21);
-        StoreRow(c + 3 * nr, c30, c31);
+        StoreRow(c, u00, u01);
+        StoreRow(c1, u10, u11);
+        StoreRow(rows == 1 ? c3 : c2, u20, u21);
+        StoreRow(rows == 1 ? c4 : c3, u30, u31);
     }
 
     // Unused rows fold away: TRows.Value is a JIT-time constant, so the accumulators of a tile stay in registers.

@@ -80,6 +80,12 @@ public class InvalidArgumentTests
         string? name = ((ArgumentException)caught).ParamName;
         Assert.True(name is not null && invalid.Names.Contains(name),
             $"{maker.Entry} / {maker.Kind}: ParamName '{name}', expected one of {string.Join(", ", invalid.Names)}: {caught.Message} ({draw})");
+        // The message says what is wrong: more than the parameter name (and value) that .NET appends to any message.
+        string bare = caught is ArgumentOutOfRangeException outOfRange
+            ? new ArgumentOutOfRangeException(outOfRange.ParamName, outOfRange.ActualValue, "").Message
+            : new ArgumentException("", name).Message;
+        Assert.True(caught is ArgumentNullException || caught.Message.Length >= bare.Length + 16,
+            $"{maker.Entry} / {maker.Kind}: the message does not explain: '{caught.Message}' ({draw})");
         arena.AssertUnchanged();
         CountByKind.AddOrUpdate(maker.Kind, 1, (_, c) => c + 1);
         CountByEntry.AddOrUpdate(maker.Entry + " / " + maker.Kind, 1, (_, c) => c + 1);
@@ -757,8 +763,8 @@ public class InvalidArgumentTests
 
         public bool Lstm => Stack.Cell == CellKind.Lstm;
 
-        /// <summary>Biases in two calls of three.</summary>
-        private static RecurrentStackOptions Options(Draw d) => new() { Bias = d.Seed / 7 % 3 != 0 };
+        /// <summary>Biases in two calls of three, batch-first in half.</summary>
+        private static RecurrentStackOptions Options(Draw d) => new() { Bias = d.Seed / 7 % 3 != 0, BatchFirst = d.Seed / 5 % 2 == 0 };
 
         /// <summary>Parameters of the stack's shape but the other bias setting: refused as another shape.</summary>
         public RecurrentParameters OtherBias() =>

@@ -6,13 +6,15 @@ using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Tests.Layers;
 
-public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path, bool Bias = true)
+public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path, bool Bias = true,
+    bool BatchFirst = false)
 {
-    public override string ToString() => $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias}";
+    public override string ToString() =>
+        $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst}";
 
-    public RecurrentStackOptions Options => new() { Bias = Bias };
+    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst };
 
-    public ReferenceRnn Reference() => new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias);
+    public ReferenceRnn Reference() => new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst);
 }
 
 public static class StackArbitraries
@@ -28,7 +30,8 @@ public static class StackArbitraries
          from seed in Gen.Choose(0, int.MaxValue)
          from path in Gen.Elements(TestPaths.InProcess.ToArray())
          from bias in Gen.Elements(true, true, false)
-         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path, bias)).ToArbitrary();
+         from batchFirst in Gen.Elements(false, true)
+         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst)).ToArbitrary();
 }
 
 /// <summary>

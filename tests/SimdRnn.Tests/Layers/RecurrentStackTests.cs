@@ -77,7 +77,7 @@ public class RecurrentStackTests
         Assert.Equal(once, preparedGradients.All);
     }
 
-    private static RecurrentStackOptions OptionsOf(TorchFixture f) => new() { Bias = f.Bias };
+    private static RecurrentStackOptions OptionsOf(TorchFixture f) => new() { Bias = f.Bias, BatchFirst = f.BatchFirst };
 
     [Fact]
     public void Forward_and_backward_allocate_nothing_after_the_first_call()

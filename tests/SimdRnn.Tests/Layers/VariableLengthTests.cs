@@ -55,7 +55,7 @@ public class VariableLengthTests
         double[] c0 = ReferenceRnn.RandomFloats(random, states, 1), dy = ReferenceRnn.RandomFloats(random, outputs, 1);
         double[] dhT = ReferenceRnn.RandomFloats(random, states, 1), dcT = ReferenceRnn.RandomFloats(random, states, 1);
         // The stack gets NaN where the reference's padded values are never read either.
-        float[] xPadded = Padded(ToFloat(x), v.Lengths, c.N, c.I, float.NaN), dyPadded = Padded(ToFloat(dy), v.Lengths, c.N, width, float.NaN);
+        float[] xPadded = Padded(ToFloat(x), v, c.I, float.NaN), dyPadded = Padded(ToFloat(dy), v, width, float.NaN);
 
         var y = new Guarded(outputs);
         var hT = new Guarded(states);
@@ -66,7 +66,7 @@ public class VariableLengthTests
         AssertClose(expected.Y, y.ToArray(), "y");
         AssertClose(expected.HT, hT.ToArray(), "hT");
         if (lstm) AssertClose(expected.CT!, cT.ToArray(), "cT");
-        AssertPaddingIsZero(y.ToArray(), v.Lengths, c.N, width, "y");
+        AssertPaddingIsZero(y.ToArray(), v, width, "y");
 
         // Inference, in its own NaN-filled workspace, gives bitwise the training forward's results.
         var inferenceWorkspace = new Guarded((int)stack.WorkspaceLength(c.T, c.N, training: false, v.Prepared, variableLengths: true));
@@ -87,7 +87,7 @@ public class VariableLengthTests
         foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0, workspace }) output.AssertGuardsIntact();
         ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, lengths: v.Lengths);
         AssertClose(g.Dx, dx.ToArray(), "dx");
-        AssertPaddingIsZero(dx.ToArray(), v.Lengths, c.N, c.I, "dx");
+        AssertPaddingIsZero(dx.ToArray(), v, c.I, "dx");
         AssertClose(g.Dh0, dh0.ToArray(), "dh0");
         if (lstm) AssertClose(g.Dc0!, dc0.ToArray(), "dc0");
         foreach (string name in parameters.Names) AssertClose(g.Parameters[name], gradients[name].ToArray(), "d" + name);
@@ -108,10 +108,8 @@ public class VariableLengthTests
         float[] Noise(float[] values, int rowWidth)
         {
             var noisy = (float[])values.Clone();
-            for (int t = 0; t < c.T; t++)
-                for (int n = 0; n < c.N; n++)
-                    if (t >= v.Lengths[n])
-                        for (int k = 0; k < rowWidth; k++) noisy[(t * c.N + n) * rowWidth + k] = special[random.Next(special.Length)];
+            for (int i = 0; i < noisy.Length; i++)
+                if (IsPadding(i, rowWidth, v)) noisy[i] = special[random.Next(special.Length)];
             return noisy;
         }
 
@@ -231,8 +229,8 @@ public class VariableLengthTests
         var workspace = new float[stack.WorkspaceLength(c.T, c.N, training: true, v.Prepared, variableLengths: true)];
         Forward(stack, parameters, prepared, v, x, h0, c0, y, hT, cT, workspace, training: true);
         Backward(stack, parameters, prepared, v, x, h0, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace);
-        AssertPaddingIsZero(y, v.Lengths, c.N, stack.Directions * c.H, "y");
-        AssertPaddingIsZero(dx, v.Lengths, c.N, c.I, "dx");
+        AssertPaddingIsZero(y, v, stack.Directions * c.H, "y");
+        AssertPaddingIsZero(dx, v, c.I, "dx");
         return Bits([.. y, .. hT, .. cT, .. dx, .. dh0, .. dc0, .. gradients.All]);
     }
 
@@ -276,19 +274,27 @@ public class VariableLengthTests
             stack.Backward(v.Stack.T, v.Stack.N, x, h0, prepared, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace, v.Lengths);
     }
 
-    /// <summary>T x N rows of <paramref name="width"/> with <paramref name="fill"/> at the padded positions.</summary>
-    private static float[] Padded(float[] values, int[] lengths, int batch, int width, float fill)
+    /// <summary>Whether element <paramref name="index"/> of a T x N (batch-first: N x T) tensor of rows of <paramref name="width"/> is padding.</summary>
+    private static bool IsPadding(int index, int width, VariableLengthCase v)
+    {
+        int row = index / width, steps = v.Stack.T, batch = v.Stack.N;
+        (int t, int n) = v.Stack.BatchFirst ? (row % steps, row / steps) : (row / batch, row % batch);
+        return t >= v.Lengths[n];
+    }
+
+    /// <summary>The values with <paramref name="fill"/> at the padded positions.</summary>
+    private static float[] Padded(float[] values, VariableLengthCase v, int width, float fill)
     {
         var padded = (float[])values.Clone();
         for (int i = 0; i < padded.Length; i++)
-            if (i / width / batch >= lengths[i / width % batch]) padded[i] = fill;
+            if (IsPadding(i, width, v)) padded[i] = fill;
         return padded;
     }
 
-    private static void AssertPaddingIsZero(float[] values, int[] lengths, int batch, int width, string what)
+    private static void AssertPaddingIsZero(float[] values, VariableLengthCase v, int width, string what)
     {
         for (int i = 0; i < values.Length; i++)
-            if (i / width / batch >= lengths[i / width % batch])
+            if (IsPadding(i, width, v))
                 Assert.True(BitConverter.SingleToInt32Bits(values[i]) == 0, $"{what}[{i}] at a padded position is {values[i]:R}, not 0");
     }
 
