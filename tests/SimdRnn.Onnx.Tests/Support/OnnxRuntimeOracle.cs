@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.ML.OnnxRuntime;
 
 namespace SimdRnn.Onnx.Tests.Support;
@@ -8,7 +9,8 @@ internal static class OnnxRuntimeOracle
     /// <summary>Each named graph input bound to its values and shape; returns the named outputs' values.</summary>
     public static float[][] Run(byte[] model, IReadOnlyList<(string Name, float[] Values, long[] Shape)> inputs, IReadOnlyList<string> outputs)
     {
-        Assert.SkipUnless(OperatingSystem.IsLinux() || OperatingSystem.IsWindows() || OperatingSystem.IsMacOS(), "ONNX Runtime needs a desktop OS");
+        // The oracle of the x64 legs (.ci/run); elsewhere the PyTorch fixtures' stored outputs still check the import.
+        Assert.SkipUnless(RuntimeInformation.ProcessArchitecture == Architecture.X64, "ONNX Runtime is the oracle on x64 only");
         using var options = new SessionOptions { IntraOpNumThreads = 1, InterOpNumThreads = 1 };
         using var session = new InferenceSession(model, options);
         using var runOptions = new RunOptions();
