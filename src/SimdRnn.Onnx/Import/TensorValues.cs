@@ -21,9 +21,9 @@ internal sealed record TensorValues(long[] Dims, float[] Values)
         {
             if (d < 0)
                 throw new InvalidDataException($"ONNX {what}: negative dimension in dims [{string.Join(", ", dims)}].");
-            count *= d;
-            if (count > Array.MaxLength)
-                throw new InvalidDataException($"ONNX {what}: dims [{string.Join(", ", dims)}] hold more elements than any file can.");
+            // d is checked before the product: both factors at most 2^31, so the product cannot overflow a long.
+            if (d > Array.MaxLength || (count *= d) > Array.MaxLength)
+                throw new InvalidDataException($"ONNX {what}: more elements than any file can hold (dims [{string.Join(", ", dims)}]).");
         }
 
         int n = (int)count;
