@@ -617,14 +617,27 @@ run_suite_rnn() {
             echo "Inference (forward_inference; torch.inference_mode(); SimdRnn on weights prepared once):"
             echo
             "$python" "$here/table.py" --baseline onednn-infer --baseline-label onednn \
-                --baseline torch-infer --baseline-label torch --baseline onnxruntime --ours simdrnn-infer \
-                --problems "$infer_ids" "${raws[@]}"
+                --baseline torch-infer --baseline-label torch --baseline onnxruntime --baseline-label onnxruntime \
+                --baseline read-bound --baseline-label read-bound --ours simdrnn-infer --problems "$infer_ids" "${raws[@]}"
+            echo
+            echo "Inference with bfloat16 weights (SimdRnn: PreparedWeights in WeightFormat.BFloat16; the others float32):"
+            echo
+            "$python" "$here/table.py" --baseline simdrnn-infer --baseline-label simdrnn-fp32 --baseline onnxruntime \
+                --baseline-label onnxruntime --baseline read-bound-bf16 --baseline-label read-bound-bf16 \
+                --ours simdrnn-infer-bf16 --problems "$infer_ids" "${raws[@]}"
         fi
         if [ -n "$stream_ids" ]; then
             echo
             echo "Stream (one step per call, weights prepared once, the state carried from call to call; ms = per-step latency):"
             echo
-            "$python" "$here/table.py" --baseline onnxruntime --ours simdrnn-stream --problems "$stream_ids" "${raws[@]}"
+            "$python" "$here/table.py" --baseline onnxruntime --baseline-label onnxruntime --baseline read-bound \
+                --baseline-label read-bound --ours simdrnn-stream --problems "$stream_ids" "${raws[@]}"
+            echo
+            echo "Stream with bfloat16 weights:"
+            echo
+            "$python" "$here/table.py" --baseline simdrnn-stream --baseline-label simdrnn-fp32 --baseline onnxruntime \
+                --baseline-label onnxruntime --baseline read-bound-bf16 --baseline-label read-bound-bf16 \
+                --ours simdrnn-stream-bf16 --problems "$stream_ids" "${raws[@]}"
         fi
     } | tee "$out/rnn.md"
     log "raw CSV: ${raws[*]}; table: $out/rnn.md"

@@ -11,8 +11,13 @@ thread, float64 throughout, values printed with repr()).
 
 What a case holds
 -----------------
-A torch.nn.LSTM / GRU / RNN (tanh or relu) with batch_first=False (time-major), computed in
-float64. Every INPUT (x, h0, c0, each parameter, dy, dhT, dcT) is drawn in float64 and then
+A torch.nn.LSTM / GRU / RNN (tanh or relu), time-major unless the case says batch_first, computed
+in float64. A case may set options (written to the file only when not PyTorch's default):
+  "bias": false          the module has bias=False (no bias tensors at all)
+  "batch_first": true    x, y, dy and grad.x are N x T x ... (the states stay (layers*D) x N x H)
+  "dropout": p, "dropout_seed": s   dropout between layers with a FIXED mask: PyTorch's RNG cannot be
+                         matched, so the layers run as single-layer modules and each inner layer's output
+                         is multiplied by SimdRnn's mask (keep(s, layer, t, row, unit) below) / (1 - p) Every INPUT (x, h0, c0, each parameter, dy, dhT, dcT) is drawn in float64 and then
 rounded to float32 precision (t.float().double()), so that a float32 implementation can be
 given exactly the same values:
   parameters  uniform(-0.5, 0.5)      x, h0, c0, dy, dhT, dcT  uniform(-1, 1)
@@ -42,13 +47,14 @@ ordered layer-major: l0 forward, l0 reverse, l1 forward, l1 reverse, ...
 """
 
 import json
+import math
 import os
 import sys
 import zlib
 
 import torch
 
-# (case name, cell, T, N, I, H, layers, bidirectional)
+# (case name, cell, T, N, I, H, layers, bidirectional[, options])
 CASES = [
     ("lstm", "lstm", 5, 3, 7, 5, 1, False),
     ("gru", "gru", 4, 2, 6, 9, 1, False),
@@ -58,7 +64,52 @@ CASES = [
     ("lstm_bidir", "lstm", 4, 2, 3, 5, 1, True),
     ("gru_bidir_2layer", "gru", 3, 2, 4, 3, 2, True),
     ("rnn_tanh_bidir", "rnn_tanh", 3, 1, 2, 3, 1, True),
+    ("lstm_nobias", "lstm", 4, 2, 3, 5, 1, False, {"bias": False}),
+    ("lstm_nobias_bidir_2layer", "lstm", 3, 2, 4, 3, 2, True, {"bias": False}),
+    ("gru_nobias_bidir_2layer", "gru", 3, 2, 4, 3, 2, True, {"bias": False}),
+    ("rnn_tanh_nobias_2layer", "rnn_tanh", 4, 3, 3, 4, 2, False, {"bias": False}),
+    ("rnn_relu_nobias_bidir", "rnn_relu", 3, 2, 5, 3, 1, True, {"bias": False}),
+    ("lstm_batch_first_bidir_2layer", "lstm", 4, 3, 3, 4, 2, True, {"batch_first": True}),
+    ("gru_batch_first", "gru", 5, 2, 4, 3, 1, False, {"batch_first": True}),
+    ("rnn_relu_batch_first_nobias_2layer", "rnn_relu", 3, 4, 2, 5, 2, False, {"bias": False, "batch_first": True}),
+    ("rnn_tanh_batch_first_bidir", "rnn_tanh", 6, 2, 3, 2, 1, True, {"batch_first": True}),
 ]
+
+M32, M64 = (1 << 32) - 1, (1 << 64) - 1
+
+
+def splitmix64(z):
+    z = (z + 0x9E3779B97F4A7C15) & M64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def fmix32(h):
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & M32
+    return h ^ (h >> 16)
+
+
+def keep(seed, layer, t, row, unit, p):
+    """SimdRnn's dropout mask (src/SimdRnn.Reference/ReferenceDropout.cs): True = kept."""
+    k = splitmix64((seed + 0x9E3779B97F4A7C15 * (layer + 1)) & M64)
+    k = splitmix64((k + t) & M64)
+    k = splitmix64((k + row) & M64)
+    key = (k ^ (k >> 32)) & M32
+    h = fmix32((key + unit * 0x9E3779B9) & M32)
+    p32 = float(torch.tensor(p, dtype=torch.float32))
+    return h >= math.floor(p32 * 4294967296.0)
+
+
+def dropout_factors(seed, layer, T, N, W, p):
+    """T x N x W: 0 or 1 / (1 - p), with p rounded to float32 as SimdRnn takes it."""
+    p32 = float(torch.tensor(p, dtype=torch.float32))
+    scale = 1.0 / (1.0 - p32)
+    return torch.tensor([[[scale if keep(seed, layer, t, n, u, p) else 0.0 for u in range(W)]
+                          for n in range(N)] for t in range(T)], dtype=torch.float64)
 
 BASE_SEED = 20240611  # per case: BASE_SEED + crc32(case name), stable under reordering
 
@@ -75,41 +126,75 @@ def uniform(gen, shape, lo, hi):
     return f32(torch.rand(shape, generator=gen, dtype=torch.float64) * (hi - lo) + lo)
 
 
-def build(cell, I, H, layers, bidir):
+def build(cell, I, H, layers, bidir, bias=True, batch_first=False):
     if cell == "lstm":
-        return torch.nn.LSTM(I, H, num_layers=layers, bidirectional=bidir, batch_first=False)
+        return torch.nn.LSTM(I, H, num_layers=layers, bidirectional=bidir, bias=bias, batch_first=batch_first)
     if cell == "gru":
-        return torch.nn.GRU(I, H, num_layers=layers, bidirectional=bidir, batch_first=False)
+        return torch.nn.GRU(I, H, num_layers=layers, bidirectional=bidir, bias=bias, batch_first=batch_first)
     nonlinearity = {"rnn_tanh": "tanh", "rnn_relu": "relu"}[cell]
     return torch.nn.RNN(I, H, num_layers=layers, nonlinearity=nonlinearity,
-                        bidirectional=bidir, batch_first=False)
+                        bidirectional=bidir, bias=bias, batch_first=batch_first)
 
 
-def make_case(name, cell, T, N, I, H, layers, bidir):
+def run_with_fixed_dropout(module, cell, I, H, layers, bidir, bias, x, h0, c0, p, seed):
+    """module's maths layer by layer (single-layer modules sharing its parameters), SimdRnn's mask between layers."""
+    D = 2 if bidir else 1
+    T, N = x.shape[0], x.shape[1]
+    weights = dict(module.named_parameters())
+    inp, hTs, cTs = x, [], []
+    for layer in range(layers):
+        single = build(cell, I if layer == 0 else D * H, H, 1, bidir, bias).double()
+        # The single-layer module's parameters ARE the big module's (views), so autograd reaches them.
+        for pname in [n for n, _ in single.named_parameters()]:
+            delattr(single, pname)
+            setattr(single, pname, weights[pname.replace("_l0", "_l%d" % layer)])
+        states = slice(layer * D, (layer + 1) * D)
+        if cell == "lstm":
+            out, (hT, cT) = single(inp, (h0[states], c0[states]))
+            cTs.append(cT)
+        else:
+            out, hT = single(inp, h0[states])
+        hTs.append(hT)
+        inp = out * dropout_factors(seed, layer, T, N, D * H, p) if layer < layers - 1 else out
+    return inp, torch.cat(hTs), torch.cat(cTs) if cell == "lstm" else None
+
+
+def make_case(name, cell, T, N, I, H, layers, bidir, options):
     gen = torch.Generator().manual_seed(BASE_SEED + zlib.crc32(name.encode("ascii")))
     D = 2 if bidir else 1
-    module = build(cell, I, H, layers, bidir).double()
+    bias = options.get("bias", True)
+    batch_first = options.get("batch_first", False)
+    dropout = options.get("dropout", 0.0)
+    module = build(cell, I, H, layers, bidir, bias, batch_first).double()
     params = list(module.named_parameters())
     with torch.no_grad():
         for _, p in params:
             p.copy_(uniform(gen, tuple(p.shape), -0.5, 0.5))
 
+    def sequence(width):
+        return (N, T, width) if batch_first else (T, N, width)
+
     state_shape = (layers * D, N, H)
-    x = uniform(gen, (T, N, I), -1.0, 1.0).requires_grad_()
+    x = uniform(gen, sequence(I), -1.0, 1.0).requires_grad_()
     h0 = uniform(gen, state_shape, -1.0, 1.0).requires_grad_()
     is_lstm = cell == "lstm"
     c0 = uniform(gen, state_shape, -1.0, 1.0).requires_grad_() if is_lstm else None
-    dy = uniform(gen, (T, N, D * H), -1.0, 1.0)
+    dy = uniform(gen, sequence(D * H), -1.0, 1.0)
     dhT = uniform(gen, state_shape, -1.0, 1.0)
     dcT = uniform(gen, state_shape, -1.0, 1.0) if is_lstm else None
 
-    if is_lstm:
+    if dropout > 0:
+        assert not batch_first
+        y, hT, cT = run_with_fixed_dropout(module, cell, I, H, layers, bidir, bias, x, h0, c0, dropout,
+                                           options["dropout_seed"])
+    elif is_lstm:
         y, (hT, cT) = module(x, (h0, c0))
-        loss = (y * dy).sum() + (hT * dhT).sum() + (cT * dcT).sum()
     else:
         y, hT = module(x, h0)
         cT = None
-        loss = (y * dy).sum() + (hT * dhT).sum()
+    loss = (y * dy).sum() + (hT * dhT).sum()
+    if is_lstm:
+        loss = loss + (cT * dcT).sum()
     loss.backward()
 
     tensors = {}  # insertion order = file order
@@ -148,14 +233,15 @@ def fmt_tensor(t):
     return '{"shape":[%s],"data":[%s]}' % (shape, data)
 
 
-def write_case(path, cell, T, N, I, H, layers, bidir, tensors):
+def write_case(path, cell, T, N, I, H, layers, bidir, options, tensors):
     head = [
         '"cell":%s' % json.dumps(cell),
         '"T":%d' % T, '"N":%d' % N, '"I":%d' % I, '"H":%d' % H,
         '"layers":%d' % layers,
         '"bidirectional":%s' % ("true" if bidir else "false"),
-        '"torch_version":%s' % json.dumps(torch.__version__),
     ]
+    head += ['%s:%s' % (json.dumps(key), json.dumps(value)) for key, value in options.items()]
+    head.append('"torch_version":%s' % json.dumps(torch.__version__))
     lines = ["{"]
     lines += ["  " + h + "," for h in head]
     lines.append('  "tensors":{')
@@ -176,10 +262,11 @@ def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     os.makedirs(OUT_DIR, exist_ok=True)
-    for name, cell, T, N, I, H, layers, bidir in CASES:
-        tensors = make_case(name, cell, T, N, I, H, layers, bidir)
+    for name, cell, T, N, I, H, layers, bidir, *rest in CASES:
+        options = rest[0] if rest else {}
+        tensors = make_case(name, cell, T, N, I, H, layers, bidir, options)
         path = os.path.join(OUT_DIR, name + ".json")
-        write_case(path, cell, T, N, I, H, layers, bidir, tensors)
+        write_case(path, cell, T, N, I, H, layers, bidir, options, tensors)
         print("%-18s %2d tensors  %s" % (name, len(tensors), os.path.relpath(path, REPO)))
     print("torch", torch.__version__)
     return 0

@@ -35,15 +35,24 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
     /// <summary>
     /// The timed calls: for train problems fwd, bwd, train (= fwd + bwd) on the parameters and train-prepared (what a
     /// trainer does per optimizer step with prepared weights: refresh, fwd, bwd); infer for infer problems; stream for
-    /// stream problems (one call = one step).
+    /// stream problems (one call = one step); the last two also with bfloat16 weights (-bf16), each beside the time
+    /// just to read the weights that a call must read (read-bound, <see cref="WeightReadBound"/>).
     /// </summary>
     public IReadOnlyList<BenchCase> Cases(int threads)
     {
         RnnOperandSet operands = CreateOperands(threads);
         return Mode switch
         {
-            RnnMode.Infer => [new("simdrnn-infer", ForwardFlops, operands.Infer)],
-            RnnMode.Stream => [new("simdrnn-stream", ForwardFlops, operands.StreamStep)],
+            RnnMode.Infer =>
+            [
+                new("simdrnn-infer", ForwardFlops, operands.Infer), new("simdrnn-infer-bf16", ForwardFlops, operands.InferBFloat16),
+                ReadBound("read-bound", 1, threads), ReadBound("read-bound-bf16", 2, threads),
+            ],
+            RnnMode.Stream =>
+            [
+                new("simdrnn-stream", ForwardFlops, operands.StreamStep), new("simdrnn-stream-bf16", ForwardFlops, operands.StreamStepBFloat16),
+                ReadBound("read-bound", 1, threads), ReadBound("read-bound-bf16", 2, threads),
+            ],
             _ =>
             [
                 new("simdrnn-fwd", ForwardFlops, operands.TrainingForward),
@@ -53,6 +62,15 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
                 new("simdrnn-train-prepared", 3 * ForwardFlops, operands.TrainPrepared),
             ],
         };
+    }
+
+    /// <summary>The time to read the weights an inference call must read (<see cref="WeightReadBound"/>), stored
+    /// <paramref name="weightsPerWord"/> to a 4-byte word.</summary>
+    private BenchCase ReadBound(string harness, int weightsPerWord, int threads)
+    {
+        long gateRows = (long)Gates * Hidden;
+        var bound = new WeightReadBound(gateRows * Input / weightsPerWord, gateRows * Hidden / weightsPerWord, Steps, threads);
+        return new BenchCase(harness, ForwardFlops, bound.Read);
     }
 
     /// <summary>Reproducible operands for this problem's mode, weights prepared once (not timed).</summary>
@@ -69,6 +87,7 @@ internal sealed class RnnOperandSet
     private readonly RecurrentStack _stack;
     private readonly RecurrentParameters _parameters, _gradients;
     private readonly PreparedWeights _prepared;
+    private readonly PreparedWeights? _preparedBFloat16;
     private readonly float[] _x, _y, _dy, _dhT, _dcT, _dx, _dh0, _dc0, _workspace;
 
     // The state: a stream step reads h0 (c0) and writes hT (cT), then the two swap, so the next step starts where this
@@ -85,6 +104,7 @@ internal sealed class RnnOperandSet
         Fill(random, _parameters.All, 1f / MathF.Sqrt(problem.Hidden));
         bool training = problem.Mode == RnnMode.Train;
         _prepared = _stack.Prepare(_parameters, training);
+        _preparedBFloat16 = training ? null : _stack.Prepare(_parameters, format: WeightFormat.BFloat16);
         int rows = problem.Steps * problem.Batch, state = problem.Batch * problem.Hidden;
         bool lstm = problem.Cell == CellKind.Lstm;
         _x = Fill(random, new float[rows * problem.Input], 1f);
@@ -128,6 +148,7 @@ internal sealed class RnnOperandSet
             throw new InvalidDataException($"{_problem.Id}: {weights.Length} weights, not the {_parameters.All.Length} of the layer");
         weights.CopyTo(_parameters.All);
         _prepared.Refresh();
+        _preparedBFloat16?.Refresh();
     }
 
     /// <summary>A training forward on the parameters (packs W_hh per call), keeping what <see cref="Backward"/> needs.</summary>
@@ -154,13 +175,24 @@ internal sealed class RnnOperandSet
     }
 
     /// <summary>An inference forward on the prepared weights, from the same initial state every call.</summary>
-    public void Infer() =>
-        _stack.Forward(_problem.Steps, _problem.Batch, _x, _h0, _c0, _prepared, _y, _hT, _cT, _workspace, training: false);
+    public void Infer() => Infer(_prepared);
+
+    /// <summary><see cref="Infer()"/> on the weights prepared as bfloat16.</summary>
+    public void InferBFloat16() => Infer(_preparedBFloat16 ?? throw new InvalidOperationException("bfloat16 weights are prepared for inference problems only"));
 
     /// <summary>An inference forward on the prepared weights that carries the state on: hT (cT) of this call is h0 (c0) of the next.</summary>
-    public void StreamStep()
+    public void StreamStep() => StreamStep(_prepared);
+
+    /// <summary><see cref="StreamStep()"/> on the weights prepared as bfloat16.</summary>
+    public void StreamStepBFloat16() =>
+        StreamStep(_preparedBFloat16 ?? throw new InvalidOperationException("bfloat16 weights are prepared for inference problems only"));
+
+    private void Infer(PreparedWeights weights) =>
+        _stack.Forward(_problem.Steps, _problem.Batch, _x, _h0, _c0, weights, _y, _hT, _cT, _workspace, training: false);
+
+    private void StreamStep(PreparedWeights weights)
     {
-        Infer();
+        Infer(weights);
         (_h0, _hT) = (_hT, _h0);
         (_c0, _cT) = (_cT, _c0);
     }

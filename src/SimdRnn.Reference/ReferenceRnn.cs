@@ -19,10 +19,14 @@ public enum ReferenceCellKind
 /// <summary>
 /// Multi-layer, optionally bidirectional RNN / LSTM / GRU forward and BPTT backward in double precision, straight from
 /// the equations, step by step. Parameters are keyed by PyTorch's state_dict names (weight_ih_l0, weight_hh_l0,
-/// bias_ih_l0, bias_hh_l0, ..._reverse), in PyTorch's layout (G*H x I, G*H x H) and gate order. Layout is time-major:
-/// x is T x N x I, y is T x N x D*H (directions concatenated), h0 / hT / c0 / cT are (layers*D) x N x H.
+/// bias_ih_l0, bias_hh_l0, ..._reverse; no bias entries with <paramref name="bias"/> false), in PyTorch's layout
+/// (G*H x I, G*H x H) and gate order. Layout is time-major: x is T x N x I, y is T x N x D*H (directions concatenated),
+/// h0 / hT / c0 / cT are (layers*D) x N x H; with <paramref name="batchFirst"/>, x is N x T x I and y is N x T x D*H
+/// (PyTorch's batch_first; the states keep their layout). With <paramref name="dropout"/> p &gt; 0, each layer's output
+/// except the last is multiplied by <see cref="ReferenceDropout.Factor"/> (0 or 1/(1-p)) before the next layer reads it.
 /// </summary>
-public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
+public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false,
+    bool bias = true, bool batchFirst = false, double dropout = 0)
 {
     /// <summary>Outputs of <see cref="Forward"/>.</summary>
     public sealed record ForwardResult(double[] Y, double[] HT, double[]? CT);
@@ -35,6 +39,9 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
     public int HiddenSize { get; } = hiddenSize;
     public int Layers { get; } = layers;
     public int Directions { get; } = bidirectional ? 2 : 1;
+    public bool Bias { get; } = bias;
+    public bool BatchFirst { get; } = batchFirst;
+    public double Dropout { get; } = dropout;
     public int GateCount => Cell switch { ReferenceCellKind.Lstm => 4, ReferenceCellKind.Gru => 3, _ => 1 };
     private bool HasCell => Cell == ReferenceCellKind.Lstm;
 
@@ -59,6 +66,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                 var (wih, whh, bih, bhh) = Names(l, d);
                 parameters[wih] = RandomFloats(random, gh * LayerInputSize(l), scale);
                 parameters[whh] = RandomFloats(random, gh * HiddenSize, scale);
+                if (!Bias) continue;
                 parameters[bih] = RandomFloats(random, gh, scale);
                 parameters[bhh] = RandomFloats(random, gh, scale);
             }
@@ -74,22 +82,65 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
         return values;
     }
 
-    public ForwardResult Forward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters) =>
-        Run(steps, batch, x, h0, c0, parameters, null);
+    /// <summary>The forward (a training forward: dropout, if any, applies with the mask of <paramref name="dropoutSeed"/>).</summary>
+    public ForwardResult Forward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
+        ulong dropoutSeed = 0)
+    {
+        ForwardResult result = Run(steps, batch, ToTimeMajor(x, steps, batch), h0, c0, parameters, null, dropoutSeed);
+        return result with { Y = FromTimeMajor(result.Y, steps, batch) };
+    }
 
-    /// <summary>Gradients of L = sum(y dy) + sum(hT dhT) + sum(cT dcT).</summary>
+    /// <summary>Gradients of L = sum(y dy) + sum(hT dhT) + sum(cT dcT), through the forward of <paramref name="dropoutSeed"/>.</summary>
     public Gradients Backward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
-        double[] dy, double[] dhT, double[]? dcT)
+        double[] dy, double[] dhT, double[]? dcT, ulong dropoutSeed = 0)
     {
         var gradients = new Gradients(new double[x.Length], new double[h0.Length], HasCell ? new double[h0.Length] : null,
             parameters.ToDictionary(p => p.Key, p => new double[p.Value.Length]));
-        Run(steps, batch, x, h0, c0, parameters, (dy, dhT, dcT, gradients));
+        Run(steps, batch, ToTimeMajor(x, steps, batch), h0, c0, parameters, (ToTimeMajor(dy, steps, batch), dhT, dcT, gradients), dropoutSeed);
+        double[] dx = FromTimeMajor(gradients.Dx, steps, batch);
+        Array.Copy(dx, gradients.Dx, dx.Length);
         return gradients;
     }
 
-    private ForwardResult Run(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
-        (double[] Dy, double[] DhT, double[]? DcT, Gradients Result)? backward)
+    /// <summary>Batch-first N x T x W to time-major T x N x W (a copy either way; the reference is plain, not fast).</summary>
+    private double[] ToTimeMajor(double[] values, int steps, int batch) => BatchFirst ? Swap(values, batch, steps) : values;
+
+    private double[] FromTimeMajor(double[] values, int steps, int batch) => BatchFirst ? Swap(values, steps, batch) : values;
+
+    /// <summary>A x B x W to B x A x W.</summary>
+    private static double[] Swap(double[] values, int outer, int inner)
     {
+        int width = values.Length / (outer * inner);
+        var result = new double[values.Length];
+        for (int a = 0; a < outer; a++)
+            for (int b = 0; b < inner; b++)
+                Array.Copy(values, (a * inner + b) * width, result, (b * outer + a) * width, width);
+        return result;
+    }
+
+    /// <summary>Multiplies a layer's time-major output (T x N x width) by the dropout factors of <paramref name="layer"/>.</summary>
+    private double[] Drop(double[] values, int steps, int batch, int layer, ulong seed)
+    {
+        var result = new double[values.Length];
+        int width = values.Length / (steps * batch);
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+                for (int u = 0; u < width; u++)
+                {
+                    int k = (t * batch + n) * width + u;
+                    result[k] = values[k] * ReferenceDropout.Factor(seed, layer, t, n, u, Dropout);
+                }
+
+        return result;
+    }
+
+    private ForwardResult Run(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
+        (double[] Dy, double[] DhT, double[]? DcT, Gradients Result)? backward, ulong dropoutSeed)
+    {
+        // What each layer's input is after dropout (layerInputs[l + 1] = Drop(outputs[l])); the top layer's output is y.
+        var outputs = new double[Layers][];
+        double[] Zeros() => new double[GateCount * HiddenSize];
+        double[] BiasOf(Dictionary<string, double[]> values, string name) => Bias ? values[name] : Zeros();
         int h = HiddenSize, stateSize = batch * h;
         var hT = new double[Layers * Directions * stateSize];
         double[]? cT = HasCell ? new double[hT.Length] : null;
@@ -104,7 +155,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
             {
                 int s = l * Directions + d;
                 var (wih, whh, bih, bhh) = Names(l, d);
-                var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], parameters[bih], parameters[bhh], d == 1);
+                var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], BiasOf(parameters, bih), BiasOf(parameters, bhh), d == 1);
                 Tape tape = layer.Forward(steps, batch, layerInputs[l], h0.AsSpan(s * stateSize, stateSize).ToArray(),
                     c0?.AsSpan(s * stateSize, stateSize).ToArray());
                 tapes[l, d] = tape;
@@ -119,7 +170,8 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                 if (cT != null) Array.Copy(tape.C![steps], 0, cT, s * stateSize, stateSize);
             }
 
-            layerInputs[l + 1] = y;
+            outputs[l] = y;
+            layerInputs[l + 1] = Dropout > 0 && l < Layers - 1 ? Drop(y, steps, batch, l, dropoutSeed) : y;
         }
 
         if (backward is { } b)
@@ -133,25 +185,26 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                 {
                     int s = l * Directions + d;
                     var (wih, whh, bih, bhh) = Names(l, d);
-                    var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], parameters[bih], parameters[bhh], d == 1);
+                    var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], BiasOf(parameters, bih), BiasOf(parameters, bhh), d == 1);
                     var dyDirection = new double[steps * stateSize];
                     for (int t = 0; t < steps; t++)
                         for (int n = 0; n < batch; n++)
                             Array.Copy(dOutput, ((t * batch + n) * Directions + d) * h, dyDirection, (t * batch + n) * h, h);
                     var (dh0, dc0) = layer.Backward(tapes[l, d], steps, batch, layerInputs[l], dyDirection,
                         b.DhT.AsSpan(s * stateSize, stateSize).ToArray(), b.DcT?.AsSpan(s * stateSize, stateSize).ToArray(),
-                        dInput, b.Result.Parameters[wih], b.Result.Parameters[whh], b.Result.Parameters[bih], b.Result.Parameters[bhh]);
+                        dInput, b.Result.Parameters[wih], b.Result.Parameters[whh], BiasOf(b.Result.Parameters, bih), BiasOf(b.Result.Parameters, bhh));
                     Array.Copy(dh0, 0, b.Result.Dh0, s * stateSize, stateSize);
                     if (dc0 != null) Array.Copy(dc0, 0, b.Result.Dc0!, s * stateSize, stateSize);
                 }
 
-                dOutput = dInput;
+                // The gradient of layer l - 1's output: through its dropout factors (the same mask as forward).
+                dOutput = Dropout > 0 && l > 0 ? Drop(dInput, steps, batch, l - 1, dropoutSeed) : dInput;
             }
 
             Array.Copy(dOutput, b.Result.Dx, dOutput.Length);
         }
 
-        return new ForwardResult(layerInputs[Layers], hT, cT);
+        return new ForwardResult(outputs[Layers - 1], hT, cT);
     }
 
     /// <summary>What one direction of one layer keeps for backward, indexed by processing step (H[0] = h0).</summary>

@@ -30,8 +30,8 @@ internal readonly struct GruCell : ICell
     {
         nuint hidden = (nuint)s.Hidden;
         nint offset = (nint)row * s.Hidden;
-        ref float gi = ref s.Gates[offset * 3];
-        ref float gh = ref s.RecurrentGates[offset * 3];
+        ref float gi = ref s.Gates[row * s.Ldg];
+        ref float gh = ref s.RecurrentGates[row * s.LdRecurrentGates];
         ref float bi = ref s.Bias[0];
         ref float bh = ref s.RecurrentBias[0];
         nuint zj = hidden + j, nj = 2 * hidden + j;
@@ -56,8 +56,8 @@ internal readonly struct GruCell : ICell
     {
         nuint hidden = (nuint)s.Hidden;
         nint offset = (nint)row * s.Hidden;
-        ref float gi = ref s.Gates[offset * 3];
-        ref float dGh = ref s.RecurrentGradients[offset * 3];
+        ref float gi = ref s.Gates[row * s.Ldg];
+        ref float dGh = ref s.RecurrentGradients[row * s.Ldg];
         nuint zj = hidden + j, nj = 2 * hidden + j;
         TVec r = TVec.Load(ref gi, j);
         TVec z = TVec.Load(ref gi, zj);

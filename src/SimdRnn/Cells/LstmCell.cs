@@ -27,7 +27,7 @@ internal readonly struct LstmCell : ICell
     {
         nuint hidden = (nuint)s.Hidden;
         nint offset = (nint)row * s.Hidden;
-        ref float gates = ref s.Gates[offset * 4];
+        ref float gates = ref s.Gates[row * s.Ldg];
         ref float bias = ref s.Bias[0];
         TVec i = ActivationMath.Sigmoid(TVec.Load(ref gates, j) + TVec.Load(ref bias, j));
         TVec f = ActivationMath.Sigmoid(TVec.Load(ref gates, hidden + j) + TVec.Load(ref bias, hidden + j));
@@ -50,7 +50,7 @@ internal readonly struct LstmCell : ICell
     {
         nuint hidden = (nuint)s.Hidden;
         nint offset = (nint)row * s.Hidden;
-        ref float gates = ref s.Gates[offset * 4];
+        ref float gates = ref s.Gates[row * s.Ldg];
         ref float dc = ref s.Dc[offset];
         TVec i = TVec.Load(ref gates, j);
         TVec f = TVec.Load(ref gates, hidden + j);

@@ -21,7 +21,7 @@ internal readonly struct RnnCell<TActivation> : ICell where TActivation : IActiv
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
     {
-        TVec pre = TVec.Load(ref s.Gates[(nint)row * s.Hidden], j) + TVec.Load(ref s.Bias[0], j);
+        TVec pre = TVec.Load(ref s.Gates[row * s.Ldg], j) + TVec.Load(ref s.Bias[0], j);
         TVec.Store(TActivation.Forward(pre), ref s.H[row * s.Ldh], j);
     }
 
@@ -31,6 +31,6 @@ internal readonly struct RnnCell<TActivation> : ICell where TActivation : IActiv
         nint offset = (nint)row * s.Hidden;
         TVec y = TVec.Load(ref s.H[row * s.Ldh], j);
         TVec dh = TVec.Load(ref s.Dy[row * s.Lddy], j) + TVec.Load(ref s.DhRecurrent[offset], j);
-        TVec.Store(TActivation.Backward(y, dh), ref s.Gates[offset], j);
+        TVec.Store(TActivation.Backward(y, dh), ref s.Gates[row * s.Ldg], j);
     }
 }

@@ -6,11 +6,14 @@ namespace SimdRnn.Cells;
 /// </summary>
 internal unsafe struct ForwardStep
 {
-    /// <summary>rows x G*H: x W_ih^T (plus h W_hh^T unless the cell keeps it apart); the activated gates when saving.</summary>
+    /// <summary>rows x G*H: x W_ih^T (plus h W_hh^T unless the cell keeps it apart); the activated gates when saving.
+    /// Row stride <see cref="Ldg"/> (batch-first sequences keep a batch row's steps together).</summary>
     public float* Gates;
+    public nint Ldg;
 
-    /// <summary>rows x G*H: h_{t-1} W_hh^T, for cells that keep the recurrent product apart.</summary>
+    /// <summary>rows x G*H: h_{t-1} W_hh^T, for cells that keep the recurrent product apart (row stride <see cref="LdRecurrentGates"/>).</summary>
     public float* RecurrentGates;
+    public nint LdRecurrentGates;
 
     /// <summary>G*H: b_ih + b_hh, or b_ih alone for cells that keep the recurrent product apart.</summary>
     public float* Bias;
@@ -40,11 +43,12 @@ internal unsafe struct ForwardStep
 /// <summary>The operands of one fused backward step (see <see cref="ForwardStep"/>).</summary>
 internal unsafe struct BackwardStep
 {
-    /// <summary>rows x G*H: the saved activated gates in, the pre-activation gradients dG out.</summary>
+    /// <summary>rows x G*H: the saved activated gates in, the pre-activation gradients dG out (row stride <see cref="Ldg"/>).</summary>
     public float* Gates;
 
-    /// <summary>rows x G*H: receives the recurrent-side gradients, for cells that keep the recurrent product apart.</summary>
+    /// <summary>rows x G*H: receives the recurrent-side gradients, for cells that keep the recurrent product apart (row stride <see cref="Ldg"/>).</summary>
     public float* RecurrentGradients;
+    public nint Ldg;
 
     /// <summary>What forward kept beside the gates (<see cref="ForwardStep.Extra"/>).</summary>
     public float* Extra;

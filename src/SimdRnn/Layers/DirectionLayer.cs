@@ -53,30 +53,37 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, s.Rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
                 0f, gates, gw);
         else
-            GemmKernel.MultiplyPacked(context, MatrixOp.None, s.Rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw);
-        Span<float> bias = TCell.KeepsRecurrentProductApart ? tensors.InputBias : s.Bias(workspace);
-        if (!TCell.KeepsRecurrentProductApart)
+            GemmKernel.MultiplyPacked(context, MatrixOp.None, s.Rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
+                weights.PackedFormat);
+        // Without biases the cells add zeros (one scratch row serves both of a GRU's bias operands): the same fused
+        // pass, and adding +0 changes no value that a bias-free formula gives.
+        bool hasBias = !tensors.InputBias.IsEmpty;
+        Span<float> bias = TCell.KeepsRecurrentProductApart && hasBias ? tensors.InputBias : s.Bias(workspace);
+        ReadOnlySpan<float> recurrentBias = hasBias ? tensors.RecurrentBias : bias;
+        if (!hasBias) bias.Clear();
+        else if (!TCell.KeepsRecurrentProductApart)
             for (int j = 0; j < gw; j++) bias[j] = tensors.InputBias[j] + tensors.RecurrentBias[j];
         if (TCell.HasCellState) c0.CopyTo(cells.Slice(plan.InitialCellSlot * s.State, s.State));
 
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGates, pBias = bias,
-               pRecurrentBias = tensors.RecurrentBias, pY = y, pH0 = h0, pWhhT = whhT)
+               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT)
         {
             StepSplit split = StepSplit.Choose(plan, plan.Split);
             Team.Run(split.Size, new ForwardSteps<TCell>
             {
                 Plan = plan, Split = split, Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, H0 = pH0,
-                PackedRecurrentTransposed = pWhhT,
+                PackedRecurrentTransposed = pWhhT, PackedFormat = weights.RecurrentTransposedFormat,
                 Template = new ForwardStep
                 {
-                    Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, Ldh = ldy, Hidden = h, Save = s.Training,
+                    Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, LdRecurrentGates = gw, Ldg = s.RowStride(gw),
+                    Ldh = s.RowStride(ldy), Hidden = h, Save = s.Training,
                 },
             });
         }
 
         int lastT = plan.TimeOf(s.Steps - 1);
         for (int row = 0; row < n; row++)
-            y.Slice((lastT * n + row) * ldy, h).CopyTo(hT.Slice(row * h, h));
+            y.Slice((int)s.StepStart(lastT, ldy) + row * s.RowStride(ldy), h).CopyTo(hT.Slice(row * h, h));
         if (TCell.HasCellState) cells.Slice(plan.CellSlot(lastT) * s.State, s.State).CopyTo(cT);
     }
 
@@ -100,9 +107,12 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             StepSplit split = StepSplit.Choose(plan, plan.Split);
             Team.Run(split.Size, new BackwardSteps<TCell>
             {
-                Plan = plan, Split = split, Gates = pGates, RecurrentGradients = pRecurrent, Cells = pCells, Extra = pExtra, Y = pY, Dy = pDy,
-                H0 = pH0, PackedRecurrent = pWhh,
-                Template = new BackwardStep { Ldh = ldy, Lddy = lddy, DhRecurrent = pDh, Dc = pDc, Hidden = h },
+                Plan = plan, Split = split, Gates = pGates, RecurrentGradients = pRecurrent, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy,
+                Dy = pDy, Lddy = lddy, H0 = pH0, PackedRecurrent = pWhh,
+                Template = new BackwardStep
+                {
+                    Ldg = s.RowStride(gw), Ldh = s.RowStride(ldy), Lddy = s.RowStride(lddy), DhRecurrent = pDh, Dc = pDc, Hidden = h,
+                },
             });
         }
 
@@ -116,26 +126,44 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, gw, s.Input, s.Rows, 1f, gates, gw, x, s.Input, 1f,
             gradients.InputWeights, s.Input);
         AccumulateWeightGradientOfRecurrence(plan, recurrentGradients, h0, y, ldy, gradients.RecurrentWeights);
+        if (gradients.InputBias.IsEmpty) return; // no biases, no bias gradients
         ColumnSums.AddTo(context, gates, s.Rows, gw, gradients.InputBias);
         ColumnSums.AddTo(context, recurrentGradients, s.Rows, gw, gradients.RecurrentBias);
     }
 
     /// <summary>
     /// dW_hh += dGh^T H_prev, where H_prev is h0 for the first processed step and y of the neighbouring time otherwise:
-    /// one GEMM for the h0 rows and one over the other T-1 steps, whose previous outputs are consecutive rows of y.
+    /// one GEMM for the h0 rows and, time-major, one over the other T-1 steps, whose previous outputs are consecutive rows
+    /// of y. Batch-first, a batch row's T-1 pairs are consecutive rows instead, but the rows of the next batch row would
+    /// pair its first step with this row's last: one GEMM per batch row (k = T-1) or per step (k = N, strided rows),
+    /// whichever makes fewer and longer products.
     /// </summary>
     private static void AccumulateWeightGradientOfRecurrence(in DirectionPlan plan, ReadOnlySpan<float> dGh, ReadOnlySpan<float> h0,
         ReadOnlySpan<float> y, int ldy, Span<float> dWhh)
     {
         DirectionShape s = plan.Shape;
-        int gw = s.GateWidth, n = s.Batch, h = s.Hidden;
+        int gw = s.GateWidth, n = s.Batch, h = s.Hidden, ldg = s.RowStride(gw), ldPrevious = s.RowStride(ldy);
         int firstT = plan.TimeOf(0);
-        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, n, 1f, dGh.Slice(firstT * n * gw), gw, h0, h, 1f, dWhh, h);
+        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, n, 1f, dGh[(int)s.StepStart(firstT, gw)..], ldg, h0, h, 1f, dWhh, h);
         if (s.Steps == 1) return;
-        int rows = (s.Steps - 1) * n;
-        // Forward: steps 1..T-1 use y[0..T-2]; reverse: times 0..T-2 use y[1..T-1].
-        ReadOnlySpan<float> gradients = plan.Reverse ? dGh : dGh.Slice(n * gw);
-        ReadOnlySpan<float> previous = plan.Reverse ? y.Slice(n * ldy) : y;
-        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, rows, 1f, gradients, gw, previous, ldy, 1f, dWhh, h);
+        // Forward: times 1..T-1 use y at 0..T-2; reverse: times 0..T-2 use y at 1..T-1.
+        int firstGradient = plan.Reverse ? 0 : 1, firstPrevious = plan.Reverse ? 1 : 0;
+        if (!s.BatchFirst)
+        {
+            GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, (s.Steps - 1) * n, 1f, dGh[(firstGradient * n * gw)..], gw,
+                y[(firstPrevious * n * ldy)..], ldy, 1f, dWhh, h);
+        }
+        else if (s.Steps - 1 >= n)
+        {
+            for (int row = 0; row < n; row++)
+                GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, s.Steps - 1, 1f, dGh[((row * s.Steps + firstGradient) * gw)..], gw,
+                    y[((row * s.Steps + firstPrevious) * ldy)..], ldy, 1f, dWhh, h);
+        }
+        else
+        {
+            for (int time = 0; time < s.Steps - 1; time++)
+                GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, n, 1f, dGh[((time + firstGradient) * gw)..], ldg,
+                    y[((time + firstPrevious) * ldy)..], ldPrevious, 1f, dWhh, h);
+        }
     }
 }

@@ -15,11 +15,23 @@ internal readonly record struct CellTraits(int GateCount, bool HasCellState, boo
 /// activated gates, the cell state and the cell's extra state for backward, plus backward's scratch; inference keeps
 /// one step of each.
 /// </summary>
-internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int Batch, int Input, int Hidden, bool Training)
+/// <remarks>
+/// The sequence tensors (x, y, dy, dx, the gates and their gradients: T*N rows each) are time-major (row t*N + n), or
+/// batch-major with <paramref name="BatchFirst"/> (row n*T + t, PyTorch's batch_first): the whole-sequence GEMMs run over
+/// the rows in whichever order they are stored, and a step reads its N rows at <see cref="StepStart"/> with a stride of
+/// <see cref="RowStride"/> (the microkernel and the cells take leading dimensions), so nothing is copied.
+/// </remarks>
+internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int Batch, int Input, int Hidden, bool Training, bool BatchFirst = false)
 {
     public int GateWidth => Cell.GateCount * Hidden;
     public int Rows => Steps * Batch;
     public int State => Batch * Hidden;
+
+    /// <summary>Where time <paramref name="time"/>'s first row starts in a sequence tensor of rows <paramref name="width"/> floats apart.</summary>
+    public nint StepStart(int time, int width) => BatchFirst ? (nint)time * width : (nint)time * Batch * width;
+
+    /// <summary>The distance between the rows of one time step (batch rows n and n + 1).</summary>
+    public int RowStride(int width) => BatchFirst ? Steps * width : width;
 
     // What forward keeps for backward: the gates of every step (inference needs them too: the input projection of
     // all steps is one GEMM), then the cell states (T + 1 slots: c_t and the initial state, see DirectionPlan.CellSlot;

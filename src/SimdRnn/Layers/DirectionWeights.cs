@@ -1,4 +1,5 @@
 using SimdRnn.Execution;
+using SimdRnn.Sgemm;
 
 namespace SimdRnn.Layers;
 
@@ -20,6 +21,12 @@ internal readonly ref struct DirectionWeights(DirectionTensors tensors)
     /// <summary>W_hh packed (G*H x H) for the backward steps, or empty.</summary>
     public ReadOnlySpan<float> PackedRecurrent { get; init; }
 
+    /// <summary>The element format of the prepared panels (what is packed per call is float32).</summary>
+    public PanelFormat PackedFormat { get; init; }
+
+    /// <summary>The format of <see cref="RecurrentTransposed"/>'s panels.</summary>
+    public PanelFormat RecurrentTransposedFormat => PackedRecurrentTransposed.IsEmpty ? PanelFormat.Float32 : PackedFormat;
+
     /// <summary>Where W_hh (or W_hh^T) is packed when it was not prepared.</summary>
     public Span<float> PackScratch { get; init; }
 
@@ -34,7 +41,7 @@ internal readonly ref struct DirectionWeights(DirectionTensors tensors)
             : PackedMatrix.PackInto(context, MatrixOp.None, gateWidth, hidden, Tensors.RecurrentWeights, hidden, PackScratch);
 }
 
-/// <summary>The four tensors of one direction of one layer, as views of <see cref="RecurrentParameters.All"/> (or of gradients of the same shape).</summary>
+/// <summary>The tensors (two weights, two biases or none) of one direction of one layer, as views of <see cref="RecurrentParameters.All"/> (or of gradients of the same shape).</summary>
 internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<float> recurrentWeights, Span<float> inputBias, Span<float> recurrentBias)
 {
     /// <summary>W_ih, G*H x I.</summary>
@@ -43,9 +50,9 @@ internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<flo
     /// <summary>W_hh, G*H x H.</summary>
     public Span<float> RecurrentWeights { get; } = recurrentWeights;
 
-    /// <summary>b_ih, G*H.</summary>
+    /// <summary>b_ih, G*H; empty when the layers have no biases.</summary>
     public Span<float> InputBias { get; } = inputBias;
 
-    /// <summary>b_hh, G*H.</summary>
+    /// <summary>b_hh, G*H; empty when the layers have no biases.</summary>
     public Span<float> RecurrentBias { get; } = recurrentBias;
 }

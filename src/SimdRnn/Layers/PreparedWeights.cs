@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SimdRnn.Execution;
 using SimdRnn.Layers;
+using SimdRnn.Sgemm;
 
 namespace SimdRnn;
 
@@ -27,10 +28,12 @@ public sealed class PreparedWeights
     private readonly int _gateWidth;
     private readonly int _threads;
 
-    internal PreparedWeights(RecurrentStack stack, RecurrentParameters parameters, bool training)
+    internal PreparedWeights(RecurrentStack stack, RecurrentParameters parameters, bool training, WeightFormat format)
     {
         Parameters = parameters;
         Training = training;
+        Format = format;
+        PanelFormat panels = PanelFormat;
         Path = stack.Path;
         _threads = stack.MaxDegreeOfParallelism;
         _gateWidth = parameters.Cell.GateCount() * parameters.HiddenSize;
@@ -41,9 +44,9 @@ public sealed class PreparedWeights
             {
                 int index = (layer * parameters.Directions + direction) * _perDirection;
                 int input = parameters.LayerInputSize(layer), hidden = parameters.HiddenSize;
-                _buffers[index] = new PackedBuffer(input, _gateWidth);
-                _buffers[index + 1] = new PackedBuffer(hidden, _gateWidth);
-                if (training) _buffers[index + 2] = new PackedBuffer(_gateWidth, hidden);
+                _buffers[index] = new PackedBuffer(input, _gateWidth, panels);
+                _buffers[index + 1] = new PackedBuffer(hidden, _gateWidth, panels);
+                if (training) _buffers[index + 2] = new PackedBuffer(_gateWidth, hidden, panels);
             }
 
         Refresh();
@@ -56,8 +59,13 @@ public sealed class PreparedWeights
     /// can use them (they then hold W_hh packed for the backward steps too).</summary>
     public bool Training { get; }
 
+    /// <summary>How the weight matrices are stored (see <see cref="WeightFormat"/>).</summary>
+    public WeightFormat Format { get; }
+
     /// <summary>The path whose panel layout these hold (the preparing stack's).</summary>
     internal SimdPath Path { get; }
+
+    private PanelFormat PanelFormat => Format == WeightFormat.BFloat16 ? PanelFormat.BFloat16 : PanelFormat.Float32;
 
     /// <summary>Packs <see cref="Parameters"/> again, into the same memory: call it after the parameters changed.</summary>
     public void Refresh()
@@ -81,22 +89,23 @@ public sealed class PreparedWeights
         int index = (layer * Parameters.Directions + direction) * _perDirection;
         return new DirectionWeights(Parameters.Direction(layer, direction))
         {
+            PackedFormat = PanelFormat,
             PackedInputTransposed = _buffers[index].Panels,
             PackedRecurrentTransposed = _buffers[index + 1].Panels,
             PackedRecurrent = Training ? _buffers[index + 2].Panels : default,
         };
     }
 
-    private sealed class PackedBuffer(int k, int n)
+    private sealed class PackedBuffer(int k, int n, PanelFormat format)
     {
-        private readonly float[] _storage = GC.AllocateArray<float>(checked((int)PackedMatrix.BufferLength(k, n)), pinned: true);
+        private readonly float[] _storage = GC.AllocateArray<float>(checked((int)PackedMatrix.BufferLength(k, n, format)), pinned: true);
         private int _offset, _length;
 
         public ReadOnlySpan<float> Panels => _storage.AsSpan(_offset, _length);
 
         public void Pack(in KernelContext context, MatrixOp op, int rows, int columns, ReadOnlySpan<float> source, int ld)
         {
-            Span<float> panels = PackedMatrix.PackInto(context, op, rows, columns, source, ld, _storage);
+            Span<float> panels = PackedMatrix.PackInto(context, op, rows, columns, source, ld, _storage, format);
             _length = panels.Length;
             // The panels start where the pinned array's first cache line does; the offset never changes.
             _offset = (int)(Unsafe.ByteOffset(ref _storage[0], ref MemoryMarshal.GetReference(panels)) / sizeof(float));

@@ -6,19 +6,26 @@ namespace SimdRnn;
 /// The weights (or, with the same shapes, the gradients) of a <see cref="RecurrentStack"/>, named and laid out as
 /// PyTorch's nn.LSTM / nn.GRU / nn.RNN state_dict: <c>weight_ih_l{k}</c> (G*H x I_k), <c>weight_hh_l{k}</c> (G*H x H),
 /// <c>bias_ih_l{k}</c> and <c>bias_hh_l{k}</c> (G*H), with the suffix <c>_reverse</c> for the reverse direction, gates in
-/// PyTorch's order (LSTM i, f, g, o; GRU r, z, n). A PyTorch state_dict therefore maps one to one.
+/// PyTorch's order (LSTM i, f, g, o; GRU r, z, n). A PyTorch state_dict therefore maps one to one. Without biases
+/// (PyTorch's <c>bias=False</c>) there are no bias tensors at all.
 /// </summary>
 /// <remarks>All tensors live in one contiguous buffer (<see cref="All"/>), which is what clipping and optimizers take.</remarks>
 public sealed partial class RecurrentParameters
 {
     private readonly Dictionary<string, (int Offset, int[] Shape)> _tensors = new(StringComparer.Ordinal);
     private readonly List<string> _names = [];
-    private readonly int[] _offsets; // per (layer, direction): weight_ih, weight_hh, bias_ih, bias_hh
+    private readonly int[] _offsets; // per (layer, direction): weight_ih, weight_hh[, bias_ih, bias_hh]
 
     /// <summary>Zero-filled parameters for the given stack shape.</summary>
+    /// <param name="cell">The cell kind.</param>
+    /// <param name="inputSize">I, the input width of the first layer.</param>
+    /// <param name="hiddenSize">H.</param>
+    /// <param name="layers">The number of stacked layers.</param>
+    /// <param name="bidirectional">Whether every layer also runs a reverse direction.</param>
+    /// <param name="bias">Whether the layers have biases; without (PyTorch's <c>bias=False</c>) no bias tensor exists.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, <paramref name="cell"/> is not a
     /// defined <see cref="CellKind"/>, or the parameters would not fit one array.</exception>
-    public RecurrentParameters(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
+    public RecurrentParameters(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false, bool bias = true)
     {
         RecurrentStack.ValidateShape(cell, inputSize, hiddenSize, layers);
         ThrowIfTooLarge(cell, inputSize, hiddenSize, layers, bidirectional ? 2 : 1);
@@ -27,9 +34,10 @@ public sealed partial class RecurrentParameters
         HiddenSize = hiddenSize;
         Layers = layers;
         Directions = bidirectional ? 2 : 1;
+        Bias = bias;
         long offset = 0;
-        _offsets = new int[layers * Directions * 4];
-        foreach ((string name, long[] size) in RecurrentLayout.Tensors(cell.GateCount(), inputSize, hiddenSize, layers, Directions))
+        _offsets = new int[layers * Directions * TensorsPerDirection];
+        foreach ((string name, long[] size) in RecurrentLayout.Tensors(cell.GateCount(), inputSize, hiddenSize, layers, Directions, bias))
         {
             int[] shape = Array.ConvertAll(size, d => (int)d); // fits: ThrowIfTooLarge above
             _offsets[_names.Count] = checked((int)offset);
@@ -56,6 +64,11 @@ public sealed partial class RecurrentParameters
     /// <summary>1, or 2 when bidirectional.</summary>
     public int Directions { get; }
 
+    /// <summary>Whether the layers have biases (the <c>bias_ih</c> / <c>bias_hh</c> tensors); false as PyTorch's <c>bias=False</c>.</summary>
+    public bool Bias { get; }
+
+    private int TensorsPerDirection => Bias ? 4 : 2;
+
     /// <summary>Every tensor, one after the other in <see cref="Names"/> order.</summary>
     public float[] All { get; }
 
@@ -77,10 +90,11 @@ public sealed partial class RecurrentParameters
     /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
     public int[] Shape(string name) => (int[])Find(name).Shape.Clone();
 
-    /// <summary>True when the other parameters have the same cell, sizes and layout.</summary>
+    /// <summary>True when the other parameters have the same cell, sizes and layout (and both or neither have biases).</summary>
     /// <exception cref="ArgumentNullException"><paramref name="other"/> is null.</exception>
     public bool HasSameShape(RecurrentParameters other) =>
-        (other ?? throw new ArgumentNullException(nameof(other))).Cell == Cell && other.InputSize == InputSize && other.HiddenSize == HiddenSize && other.Layers == Layers && other.Directions == Directions;
+        (other ?? throw new ArgumentNullException(nameof(other))).Cell == Cell && other.InputSize == InputSize && other.HiddenSize == HiddenSize &&
+        other.Layers == Layers && other.Directions == Directions && other.Bias == Bias;
 
     /// <summary>Refuses shapes whose tensors (in double, so the check itself cannot overflow) would not fit one array.</summary>
     private static void ThrowIfTooLarge(CellKind cell, int inputSize, int hiddenSize, int layers, int directions)
@@ -97,14 +111,14 @@ public sealed partial class RecurrentParameters
     /// <summary>I for layer 0, D*H above it.</summary>
     internal int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * HiddenSize;
 
-    /// <summary>The four tensors of one direction of one layer, without a name lookup (the layers' hot path).</summary>
+    /// <summary>The tensors of one direction of one layer, without a name lookup (the layers' hot path); the biases are empty without biases.</summary>
     internal DirectionTensors Direction(int layer, int direction)
     {
-        int index = (layer * Directions + direction) * 4;
+        int index = (layer * Directions + direction) * TensorsPerDirection;
         int gateWidth = Cell.GateCount() * HiddenSize;
         int layerInput = LayerInputSize(layer);
         return new DirectionTensors(All.AsSpan(_offsets[index], gateWidth * layerInput), All.AsSpan(_offsets[index + 1], gateWidth * HiddenSize),
-            All.AsSpan(_offsets[index + 2], gateWidth), All.AsSpan(_offsets[index + 3], gateWidth));
+            Bias ? All.AsSpan(_offsets[index + 2], gateWidth) : default, Bias ? All.AsSpan(_offsets[index + 3], gateWidth) : default);
     }
 
     private (int Offset, int[] Shape) Find(string name) =>

@@ -73,7 +73,8 @@ public sealed class RecurrentSession
     /// <exception cref="ArgumentException">A span has the wrong length or <paramref name="y"/> overlaps <paramref name="x"/>.</exception>
     public void Step(ReadOnlySpan<float> x, Span<float> y) => Run(1, x, y);
 
-    /// <summary><paramref name="steps"/> steps: <paramref name="x"/> is T x N x I (time-major), <paramref name="y"/> receives T x N x H.</summary>
+    /// <summary><paramref name="steps"/> steps: <paramref name="x"/> is T x N x I (time-major), <paramref name="y"/> receives T x N x H
+    /// (N x T x I and N x T x H for a <see cref="RecurrentStack.BatchFirst"/> stack).</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="steps"/> is below 1 or above <see cref="MaxSteps"/>.</exception>
     /// <exception cref="ArgumentException">A span has the wrong length or <paramref name="y"/> overlaps <paramref name="x"/>.</exception>
     public void Run(int steps, ReadOnlySpan<float> x, Span<float> y)

@@ -9,7 +9,8 @@ namespace SimdRnn;
 /// </summary>
 /// <remarks>
 /// <para>Layout is time-major: x is T x N x I; y is T x N x (D*H) with the directions concatenated (forward, then
-/// reverse) as PyTorch does; h0, hT, c0, cT are (layers*D) x N x H, ordered layer-major (l0, l0 reverse, l1, ...).
+/// reverse) as PyTorch does (batch-first with <see cref="RecurrentStackOptions.BatchFirst"/>: N x T x I and N x T x (D*H));
+/// h0, hT, c0, cT are (layers*D) x N x H, ordered layer-major (l0, l0 reverse, l1, ...).
 /// c0 / cT / dcT / dc0 are used by LSTM only (pass empty spans otherwise).</para>
 /// <para>The caller brings the workspace (<see cref="WorkspaceLength(int, int, bool, bool)"/> floats; an inference-only caller needs far less than a training one): after the first call forward and backward
 /// allocate nothing. A training forward keeps in it what <c>Backward</c> needs, and backward uses it up (the
@@ -20,8 +21,14 @@ namespace SimdRnn;
 public sealed class RecurrentStack
 {
     /// <summary>A stack of <paramref name="layers"/> layers of <paramref name="cell"/>.</summary>
+    /// <param name="cell">The cell kind.</param>
+    /// <param name="inputSize">I, the input width of the first layer.</param>
+    /// <param name="hiddenSize">H.</param>
+    /// <param name="layers">The number of stacked layers.</param>
+    /// <param name="bidirectional">Whether every layer also runs a reverse direction.</param>
+    /// <param name="options">Biases or none, batch-first or time-major (see <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, or <paramref name="cell"/> is not a defined <see cref="CellKind"/>.</exception>
-    public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false)
+    public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false, RecurrentStackOptions? options = null)
     {
         ValidateShape(cell, inputSize, hiddenSize, layers);
         Cell = cell;
@@ -30,6 +37,8 @@ public sealed class RecurrentStack
         HiddenSize = hiddenSize;
         Layers = layers;
         Directions = bidirectional ? 2 : 1;
+        Bias = options?.Bias ?? true;
+        BatchFirst = options?.BatchFirst ?? false;
     }
 
     /// <summary>The cell kind.</summary>
@@ -46,6 +55,12 @@ public sealed class RecurrentStack
 
     /// <summary>1, or 2 when bidirectional.</summary>
     public int Directions { get; }
+
+    /// <summary>Whether the layers have biases (<see cref="RecurrentStackOptions.Bias"/>); the parameters must agree.</summary>
+    public bool Bias { get; }
+
+    /// <summary>Whether x, y, dy and dx are N x T x ... (<see cref="RecurrentStackOptions.BatchFirst"/>) rather than T x N x ....</summary>
+    public bool BatchFirst { get; }
 
     /// <summary>
     /// The most threads one call uses (the matrix products and the per-step cell passes split across them);
@@ -73,7 +88,7 @@ public sealed class RecurrentStack
     internal StepSplitRule StepSplit { get; init; }
 
     /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
-    public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2);
+    public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2, Bias);
 
     /// <summary>
     /// Packs <paramref name="parameters"/> once for this stack's kernels: calls with the result pack nothing (an
@@ -82,12 +97,20 @@ public sealed class RecurrentStack
     /// </summary>
     /// <param name="parameters">The weights; the result refers to them.</param>
     /// <param name="training">Also pack what <see cref="Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/> needs (W_hh for the backward steps).</param>
+    /// <param name="format">How the packed weight matrices are stored: <see cref="WeightFormat.Float32"/> (bitwise the
+    /// results of the parameters) or <see cref="WeightFormat.BFloat16"/> (half the bytes per step, inference only).</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
-    /// <exception cref="ArgumentException">The parameters have another shape than the stack.</exception>
-    public PreparedWeights Prepare(RecurrentParameters parameters, bool training = false)
+    /// <exception cref="ArgumentException">The parameters have another shape than the stack, or bfloat16 weights were
+    /// asked for training.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="format"/> is not a defined <see cref="WeightFormat"/>.</exception>
+    public PreparedWeights Prepare(RecurrentParameters parameters, bool training = false, WeightFormat format = WeightFormat.Float32)
     {
         ThrowIfOtherShape(parameters, nameof(parameters));
-        return new PreparedWeights(this, parameters, training);
+        if (format is not (WeightFormat.Float32 or WeightFormat.BFloat16))
+            ThrowHelper.ThrowOutOfRange(nameof(format), format, "The format must be a defined WeightFormat.");
+        if (training && format != WeightFormat.Float32)
+            ThrowHelper.ThrowArgument(nameof(format), $"{format} weights are for inference; training needs {WeightFormat.Float32}.");
+        return new PreparedWeights(this, parameters, training, format);
     }
 
     /// <summary>The workspace, in floats, that a training <c>Forward</c> and its <c>Backward</c> need for T steps of N rows.</summary>
@@ -132,13 +155,16 @@ public sealed class RecurrentStack
     /// with weights packed once by <see cref="Prepare"/>: nothing is packed per call, and the workspace needs no room
     /// for it (<see cref="WorkspaceLength(int, int, bool, bool)"/> with preparedWeights). Bitwise the same results.
     /// </summary>
-    /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared by a stack of another shape or path.</exception>
+    /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared by a stack of another shape or path,
+    /// or they are <see cref="WeightFormat.BFloat16"/> and <paramref name="training"/> is set.</exception>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         PreparedWeights weights, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
     {
         ThrowIfNotUsable(weights, nameof(weights), forBackward: false);
+        if (training && weights.Format != WeightFormat.Float32)
+            ThrowHelper.ThrowArgument(nameof(weights), $"{nameof(weights)} hold {weights.Format} weights, which are for inference (training: false).");
         RunForward(steps, batch, x, h0, c0, weights.Parameters, weights, y, hT, cT, workspace, training);
     }
 
@@ -175,14 +201,14 @@ public sealed class RecurrentStack
     /// </summary>
     /// <param name="steps">T, as in the forward.</param>
     /// <param name="batch">N, as in the forward.</param>
-    /// <param name="x">The forward's input, T x N x I.</param>
+    /// <param name="x">The forward's input, T x N x I (N x T x I batch-first).</param>
     /// <param name="h0">The forward's initial hidden states.</param>
     /// <param name="parameters">The forward's parameters.</param>
-    /// <param name="y">The forward's output, T x N x (D*H).</param>
+    /// <param name="y">The forward's output, T x N x (D*H) (N x T x (D*H) batch-first).</param>
     /// <param name="dy">The gradient of the loss with respect to y.</param>
     /// <param name="dhT">The gradient with respect to the final hidden states (zeros to cut the gradient there).</param>
     /// <param name="dcT">LSTM: the gradient with respect to the final cell states; empty otherwise.</param>
-    /// <param name="dx">The gradient of x (T x N x I), or an empty span when x is data that needs none (as PyTorch
+    /// <param name="dx">The gradient of x (x's shape), or an empty span when x is data that needs none (as PyTorch
     /// skips it for inputs that do not require grad): the first layer's input-gradient product is then not computed.</param>
     /// <param name="dh0">Receives the gradient with respect to h0.</param>
     /// <param name="dc0">LSTM: receives the gradient with respect to c0; empty otherwise.</param>
@@ -223,7 +249,7 @@ public sealed class RecurrentStack
         ThrowIfWorkspaceTooSmall(steps, batch, workspace, training: true, prepared is not null);
         ArgumentNullException.ThrowIfNull(gradients);
         if (!gradients.HasSameShape(parameters))
-            ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers and directions).");
+            ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers, directions and biases).");
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
         if (!dx.IsEmpty) ExpectLength(dx, (long)steps * batch * InputSize, nameof(dx));
         ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
@@ -283,10 +309,11 @@ public sealed class RecurrentStack
     {
         ArgumentNullException.ThrowIfNull(parameters, name);
         if (parameters.Cell != Cell || parameters.InputSize != InputSize || parameters.HiddenSize != HiddenSize ||
-            parameters.Layers != Layers || parameters.Directions != Directions)
+            parameters.Layers != Layers || parameters.Directions != Directions || parameters.Bias != Bias)
             ThrowHelper.ThrowArgument(name,
                 $"{name} are for {parameters.Cell} I={parameters.InputSize} H={parameters.HiddenSize} layers={parameters.Layers} " +
-                $"directions={parameters.Directions}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} directions={Directions}.");
+                $"directions={parameters.Directions} bias={parameters.Bias}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} " +
+                $"directions={Directions} bias={Bias}.");
     }
 
     internal void ThrowIfNotUsable(PreparedWeights weights, string name, bool forBackward)

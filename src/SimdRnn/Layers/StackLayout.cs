@@ -14,7 +14,7 @@ internal readonly struct StackLayout
 {
     private readonly CellTraits _cell;
     private readonly int _input, _hidden, _layers, _directions, _steps, _batch;
-    private readonly bool _training, _preparedWeights;
+    private readonly bool _training, _preparedWeights, _batchFirst;
     private readonly StepSplitRule _split;
 
     public StackLayout(RecurrentStack stack, int steps, int batch, bool training, bool preparedWeights)
@@ -23,6 +23,7 @@ internal readonly struct StackLayout
         (_input, _hidden, _layers, _directions) = (stack.InputSize, stack.HiddenSize, stack.Layers, stack.Directions);
         (_steps, _batch, _training, _preparedWeights) = (steps, batch, training, preparedWeights);
         _split = stack.StepSplit;
+        _batchFirst = stack.BatchFirst;
     }
 
     /// <summary>One layer's output, T x N x D*H (also the size of a layer's input gradient above layer 0).</summary>
@@ -74,7 +75,7 @@ internal readonly struct StackLayout
     }
 
     private DirectionShape Shape(int layer) =>
-        new(_cell, _steps, _batch, layer == 0 ? _input : _directions * _hidden, _hidden, _training);
+        new(_cell, _steps, _batch, layer == 0 ? _input : _directions * _hidden, _hidden, _training, _batchFirst);
 
     private long DirectionLength(int layer) => Shape(layer).WorkspaceLength;
 }

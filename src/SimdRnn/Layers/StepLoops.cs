@@ -24,11 +24,15 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
     public required float* Cells { get; init; }
     public required float* Extra { get; init; }
     public required float* Y { get; init; }
+
+    /// <summary>The width of a row of y (the directions of a layer interleave); rows of a step are <see cref="DirectionShape.RowStride"/> apart.</summary>
     public required int Ldy { get; init; }
     public required float* H0 { get; init; }
 
     /// <summary>W_hh^T packed (H x G*H).</summary>
     public required float* PackedRecurrentTransposed { get; init; }
+
+    public required PanelFormat PackedFormat { get; init; }
 
     // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -41,23 +45,25 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         // Cells that keep the recurrent product apart get it alone; the others get it added onto x W_ih^T.
         float beta = TCell.KeepsRecurrentProductApart ? 0f : 1f;
         ForwardStep step = Template;
+        int ldProduct = (int)(TCell.KeepsRecurrentProductApart ? step.LdRecurrentGates : step.Ldg);
         for (int processed = 0; processed < s.Steps; processed++)
         {
             int t = Plan.TimeOf(processed);
-            float* hPrevious = processed == 0 ? H0 : Y + (nint)Plan.TimeOf(processed - 1) * n * Ldy;
-            int ldhPrevious = processed == 0 ? h : Ldy;
-            step.Gates = Gates + (nint)t * n * gw;
+            float* hPrevious = processed == 0 ? H0 : Y + s.StepStart(Plan.TimeOf(processed - 1), Ldy);
+            int ldhPrevious = processed == 0 ? h : (int)step.Ldh;
+            step.Gates = Gates + s.StepStart(t, gw);
             float* product = TCell.KeepsRecurrentProductApart ? step.RecurrentGates : step.Gates;
             if (Split.ByRows)
-                GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, hPrevious, ldhPrevious, PackedRecurrentTransposed, beta, product, gw);
+                GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, hPrevious, ldhPrevious, PackedRecurrentTransposed, beta, product,
+                    ldProduct, PackedFormat);
             else
                 for (int gate = 0; gate < TCell.GateCount; gate++)
                     GemmKernel.MultiplyPackedTile(path, 0, n, gate * h + j0, gate * h + j1, gw, h, hPrevious, ldhPrevious,
-                        PackedRecurrentTransposed, beta, product, gw);
+                        PackedRecurrentTransposed, beta, product, ldProduct, PackedFormat);
 
             step.HPrevious = hPrevious;
             step.LdhPrevious = ldhPrevious;
-            step.H = Y + (nint)t * n * Ldy;
+            step.H = Y + s.StepStart(t, Ldy);
             step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
             step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
             step.Extra = Extra + (nint)t * s.State;
@@ -90,6 +96,10 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
     public required float* Cells { get; init; }
     public required float* Extra { get; init; }
     public required float* Y { get; init; }
+
+    /// <summary>The widths of a row of y and of dy (their rows of a step are <see cref="DirectionShape.RowStride"/> apart).</summary>
+    public required int Ldy { get; init; }
+    public required int Lddy { get; init; }
     public required float* Dy { get; init; }
     public required float* H0 { get; init; }
 
@@ -110,18 +120,18 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
         for (int processed = s.Steps - 1; processed >= 0; processed--)
         {
             int t = Plan.TimeOf(processed);
-            step.Gates = Gates + (nint)t * n * gw;
-            step.RecurrentGradients = RecurrentGradients + (nint)t * n * gw;
+            step.Gates = Gates + s.StepStart(t, gw);
+            step.RecurrentGradients = RecurrentGradients + s.StepStart(t, gw);
             step.Extra = Extra + (nint)t * s.State;
-            step.HPrevious = processed == 0 ? H0 : Y + (nint)Plan.TimeOf(processed - 1) * n * Template.Ldh;
+            step.HPrevious = processed == 0 ? H0 : Y + s.StepStart(Plan.TimeOf(processed - 1), Ldy);
             step.LdhPrevious = processed == 0 ? h : Template.Ldh;
-            step.H = Y + (nint)t * n * Template.Ldh;
+            step.H = Y + s.StepStart(t, Ldy);
             step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
             step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
-            step.Dy = Dy + (nint)t * n * Template.Lddy;
+            step.Dy = Dy + s.StepStart(t, Lddy);
             CellPass.BackwardTile<TCell>(path, step, r0, r1, j0, j1);
             if (!Split.ByRows && !member.Meet()) return;
-            GemmKernel.MultiplyPackedTile(path, r0, r1, j0, j1, h, gw, step.RecurrentGradients, gw, PackedRecurrent, beta, step.DhRecurrent, h);
+            GemmKernel.MultiplyPackedTile(path, r0, r1, j0, j1, h, gw, step.RecurrentGradients, (int)step.Ldg, PackedRecurrent, beta, step.DhRecurrent, h);
         }
     }
 }

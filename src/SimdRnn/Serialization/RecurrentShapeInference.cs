@@ -8,7 +8,8 @@ namespace SimdRnn.Serialization;
 /// <summary>
 /// The stack a PyTorch state_dict describes, from its names and shapes alone: the layers and directions from the names
 /// (<c>weight_ih_l1_reverse</c>), H and the gate count G from <c>weight_hh_l0</c> (G*H x H; G = 4 LSTM, 3 GRU, 1 RNN)
-/// and I from <c>weight_ih_l0</c> (G*H x I). A vanilla RNN's nonlinearity is not in the weights: the caller says it, or
+/// and I from <c>weight_ih_l0</c> (G*H x I), biases or none from whether any <c>bias_</c> tensor is there (PyTorch's
+/// <c>bias=False</c> saves none; a file with some but not all is reported as missing the others). A vanilla RNN's nonlinearity is not in the weights: the caller says it, or
 /// the metadata <c>&lt;prefix&gt;cell</c> that <see cref="RecurrentParameters.WriteSafetensors"/> writes.
 /// </summary>
 internal static partial class RecurrentShapeInference
@@ -23,7 +24,7 @@ internal static partial class RecurrentShapeInference
     public static RecurrentParameters Create(SafetensorsHeader header, string prefix, CellKind? cell)
     {
         var layers = new HashSet<int>();
-        bool bidirectional = false, any = false;
+        bool bidirectional = false, any = false, bias = false;
         foreach (TensorEntry tensor in header.Tensors)
         {
             if (!tensor.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
@@ -32,6 +33,7 @@ internal static partial class RecurrentShapeInference
             if (!match.Success) continue; // reported as extra by the match below
             layers.Add(int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture));
             bidirectional |= match.Groups[2].Success;
+            bias |= tensor.Name.AsSpan(prefix.Length).StartsWith("bias_", StringComparison.Ordinal);
         }
 
         if (!any)
@@ -41,12 +43,12 @@ internal static partial class RecurrentShapeInference
         CellKind kind = ResolveCell(gates, cell, header.Metadata, prefix);
         // Layers counts the distinct indices: l0, l1, l3 expect l0..l2, so l2 is reported missing and l3 extra.
         int directions = bidirectional ? 2 : 1;
-        string what = Describe(kind, input, hidden, layers.Count, directions);
+        string what = Describe(kind, input, hidden, layers.Count, directions, bias);
         TensorMatch.ThrowIfNotExactly(header, prefix,
-            RecurrentLayout.Tensors(gates, input, hidden, layers.Count, directions).Select(t => (prefix + t.Name, t.Shape)), what);
+            RecurrentLayout.Tensors(gates, input, hidden, layers.Count, directions, bias).Select(t => (prefix + t.Name, t.Shape)), what);
         try
         {
-            return new RecurrentParameters(kind, input, hidden, layers.Count, bidirectional);
+            return new RecurrentParameters(kind, input, hidden, layers.Count, bidirectional, bias);
         }
         catch (ArgumentOutOfRangeException error)
         {
@@ -54,8 +56,8 @@ internal static partial class RecurrentShapeInference
         }
     }
 
-    public static string Describe(CellKind cell, long inputSize, long hiddenSize, int layers, int directions) =>
-        $"a {layers}-layer {(directions == 2 ? "bidirectional " : "")}{cell} with I={inputSize}, H={hiddenSize}";
+    public static string Describe(CellKind cell, long inputSize, long hiddenSize, int layers, int directions, bool bias) =>
+        $"a {layers}-layer {(directions == 2 ? "bidirectional " : "")}{cell} with I={inputSize}, H={hiddenSize}{(bias ? "" : ", without biases")}";
 
     private static (int Gates, int Hidden, int Input) Sizes(SafetensorsHeader header, string prefix)
     {

@@ -106,14 +106,22 @@ internal static unsafe class GemmDriver
     }
 
     /// <summary>C[m0 .. m1, n0 .. n1) with n0 a multiple of NR (A's rows are packed from m0, wherever it is).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Blocked<TVec>(in GemmOperands p, int m0, int m1, int n0, int n1) where TVec : struct, IVector<TVec>
+    {
+        if (p.PackedFormat == PanelFormat.BFloat16) Blocked<TVec, BFloat16Panel>(p, m0, m1, n0, n1);
+        else Blocked<TVec, Float32Panel>(p, m0, m1, n0, n1);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Blocked<TVec, TPanel>(in GemmOperands p, int m0, int m1, int n0, int n1)
+        where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat
     {
         int kcMax = GemmBlocking.Kc<TVec>(), mcMax = GemmBlocking.Mc<TVec>(), ncMax = GemmBlocking.Nc<TVec>();
         int nr = GemmBlocking.Nr<TVec>();
         float* aPacked = PackBuffers.ForA(mcMax * kcMax);
         float* bPacked = p.PackedB == null ? PackBuffers.ForB(kcMax * ncMax) : null;
-        nint paddedColumns = Packing.PaddedColumns<TVec>(p.N);
+        nint paddedColumns = Packing.PaddedColumns<TVec>(p.N), line = TPanel.WordsPerLine<TVec>();
         for (int jc = n0; jc < n1; jc += ncMax)
         {
             int nc = Math.Min(ncMax, n1 - jc);
@@ -130,7 +138,7 @@ internal static unsafe class GemmDriver
                     {
                         int columns = Math.Min(nr, nc - jr);
                         Packing.PackB<TVec>(p.B, p.Ldb, p.TransposeB, pc, kc, jc + jr, columns, bPacked);
-                        MacroKernel<TVec>(aPacked, bPacked, m1 - m0, columns, kc, p.C + m0 * p.Ldc + jc + jr, p.Ldc, loadC);
+                        MacroKernel<TVec, TPanel>(aPacked, bPacked, m1 - m0, columns, kc, p.C + m0 * p.Ldc + jc + jr, p.Ldc, loadC);
                     }
 
                     continue;
@@ -138,7 +146,7 @@ internal static unsafe class GemmDriver
 
                 float* bBlock;
                 if (p.PackedB != null)
-                    bBlock = p.PackedB + pc * paddedColumns + (nint)(jc / nr) * kc * nr;
+                    bBlock = p.PackedB + (pc * paddedColumns / nr + (nint)(jc / nr) * kc) * line;
                 else
                 {
                     Packing.PackB<TVec>(p.B, p.Ldb, p.TransposeB, pc, kc, jc, nc, bPacked);
@@ -149,38 +157,65 @@ internal static unsafe class GemmDriver
                 {
                     int mc = Math.Min(mcMax, m1 - ic);
                     Packing.PackA<TVec>(p, ic, mc, pc, kc, aPacked);
-                    MacroKernel<TVec>(aPacked, bBlock, mc, nc, kc, p.C + ic * p.Ldc + jc, p.Ldc, loadC);
+                    MacroKernel<TVec, TPanel>(aPacked, bBlock, mc, nc, kc, p.C + ic * p.Ldc + jc, p.Ldc, loadC);
                 }
             }
         }
     }
 
-    /// <summary>One packed A block times one packed B block: B micro-panel outer (it stays in L1/L2), A panels inner.</summary>
+    /// <summary>
+    /// One packed A block times one packed B block: B micro-panels outer (each stays in L1/L2 while every A panel uses
+    /// it), A panels inner. A last A panel of one or two rows takes a group of B panels at once
+    /// (<see cref="MicroKernel.RunNarrowWide"/>), so the outer loop walks groups of that many panels.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MacroKernel<TVec>(float* aPacked, float* bBlock, int mc, int nc, int kc, float* c, nint ldc, bool loadC)
-        where TVec : struct, IVector<TVec>
+    private static void MacroKernel<TVec, TPanel>(float* aPacked, float* bBlock, int mc, int nc, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat
     {
-        int mr = GemmBlocking.Mr<TVec>(), nr = GemmBlocking.Nr<TVec>();
-        for (int jr = 0; jr < nc; jr += nr)
+        int mr = GemmBlocking.Mr<TVec>(), nr = GemmBlocking.Nr<TVec>(), line = TPanel.WordsPerLine<TVec>();
+        int fullRows = mc - mc % mr, lastRows = mc - fullRows;
+        int group = MicroKernel.WidePanels(lastRows);
+        nint panelStride = (nint)kc * line;
+        for (int jg = 0; jg < nc; jg += group * nr)
         {
-            int columns = Math.Min(nr, nc - jr);
-            float* bPanel = bBlock + (nint)(jr / nr) * kc * nr;
-            for (int ir = 0; ir < mc; ir += mr)
+            int groupEnd = Math.Min(nc, jg + group * nr);
+            for (int jr = jg; jr < groupEnd; jr += nr)
             {
-                int rows = Math.Min(mr, mc - ir);
-                float* aPanel = aPacked + (nint)(ir / mr) * kc * mr;
-                float* cTile = c + ir * ldc + jr;
-                if (columns < nr) EdgeColumns<TVec>(rows, columns, aPanel, bPanel, kc, cTile, ldc, loadC);
-                else if (rows == mr) MicroKernel.RunFull<TVec>(aPanel, bPanel, kc, cTile, ldc, loadC);
-                else MicroKernel.RunRows<TVec>(rows, aPanel, bPanel, kc, cTile, ldc, loadC);
+                int columns = Math.Min(nr, nc - jr);
+                float* bPanel = bBlock + (nint)(jr / nr) * panelStride;
+                for (int ir = 0; ir < fullRows; ir += mr)
+                {
+                    float* aPanel = aPacked + (nint)(ir / mr) * kc * mr;
+                    if (columns < nr) EdgeColumns<TVec, TPanel>(mr, columns, aPanel, bPanel, kc, c + ir * ldc + jr, ldc, loadC);
+                    else MicroKernel.RunFull<TVec, TPanel>(aPanel, bPanel, kc, c + ir * ldc + jr, ldc, loadC);
+                }
+            }
+
+            if (lastRows == 0) continue;
+            float* lastA = aPacked + (nint)(fullRows / mr) * kc * mr;
+            float* lastC = c + fullRows * ldc;
+            if (group > 1 && groupEnd - jg == group * nr)
+            {
+                float* bGroup = bBlock + (nint)(jg / nr) * panelStride;
+                if (lastRows == 1) MicroKernel.RunNarrowWide<TVec, Rows1, TPanel>(lastA, bGroup, panelStride, kc, lastC + jg, ldc, loadC);
+                else MicroKernel.RunNarrowWide<TVec, Rows2, TPanel>(lastA, bGroup, panelStride, kc, lastC + jg, ldc, loadC);
+                continue;
+            }
+
+            for (int jr = jg; jr < groupEnd; jr += nr)
+            {
+                int columns = Math.Min(nr, nc - jr);
+                float* bPanel = bBlock + (nint)(jr / nr) * panelStride;
+                if (columns < nr) EdgeColumns<TVec, TPanel>(lastRows, columns, lastA, bPanel, kc, lastC + jr, ldc, loadC);
+                else MicroKernel.RunRows<TVec, TPanel>(lastRows, lastA, bPanel, kc, lastC + jr, ldc, loadC);
             }
         }
     }
 
     /// <summary>A tile narrower than NR, through a zero-padded stack copy: nothing past C's columns is touched.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void EdgeColumns<TVec>(int rows, int columns, float* aPanel, float* bPanel, int kc, float* c, nint ldc, bool loadC)
-        where TVec : struct, IVector<TVec>
+    private static void EdgeColumns<TVec, TPanel>(int rows, int columns, float* aPanel, float* bPanel, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat
     {
         int nr = GemmBlocking.Nr<TVec>();
         float* tile = stackalloc float[GemmBlocking.MaxMr * GemmBlocking.MaxNr];
@@ -189,7 +224,7 @@ internal static unsafe class GemmDriver
             for (int r = 0; r < rows; r++) new Span<float>(c + r * ldc, columns).CopyTo(new Span<float>(tile + r * nr, columns));
 
         // The zeroed tile makes loading it the same as starting the chains from +0.
-        MicroKernel.RunRows<TVec>(rows, aPanel, bPanel, kc, tile, nr, loadC: true);
+        MicroKernel.RunRows<TVec, TPanel>(rows, aPanel, bPanel, kc, tile, nr, loadC: true);
         for (int r = 0; r < rows; r++) new Span<float>(tile + r * nr, columns).CopyTo(new Span<float>(c + r * ldc, columns));
     }
 }

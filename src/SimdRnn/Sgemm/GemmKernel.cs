@@ -28,16 +28,19 @@ internal static unsafe class GemmKernel
 
     /// <summary>
     /// C = alpha op(A) B + beta C with B (k x n) in the panel layout of <paramref name="context"/>'s path
-    /// (<see cref="PackedMatrix"/> or <see cref="PackedMatrix.PackInto"/>).
+    /// (<see cref="PackedMatrix"/> or <see cref="PackedMatrix.PackInto"/>), its values in <paramref name="format"/>.
     /// </summary>
     public static void MultiplyPacked(in KernelContext context, MatrixOp opA, int m, int n, int k, float alpha,
-        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packedB, float beta, Span<float> c, int ldc)
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packedB, float beta, Span<float> c, int ldc, PanelFormat format = PanelFormat.Float32)
     {
         AssertCovers(a, m, k, lda, opA);
-        Debug.Assert(packedB.Length >= PackedMatrix.Length(k, n, context.Path));
+        Debug.Assert(packedB.Length >= PackedMatrix.Length(k, n, context.Path, format));
         AssertCovers(c, m, n, ldc, MatrixOp.None);
         fixed (float* aPointer = a, packedPointer = packedB, cPointer = c)
-            GemmDriver.Run(context, Operands(opA, m, n, k, alpha, aPointer, lda, cPointer, ldc) with { PackedB = packedPointer }, beta);
+            GemmDriver.Run(context, Operands(opA, m, n, k, alpha, aPointer, lda, cPointer, ldc) with
+            {
+                PackedB = packedPointer, PackedFormat = format,
+            }, beta);
     }
 
     /// <summary>
@@ -47,10 +50,11 @@ internal static unsafe class GemmKernel
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyPackedTile(SimdPath path, int m0, int m1, int n0, int n1, int n, int k, float* a, int lda, float* packedB,
-        float beta, float* c, int ldc)
+        float beta, float* c, int ldc, PanelFormat format = PanelFormat.Float32)
     {
         Debug.Assert(n0 % ColumnUnit(path) == 0);
-        GemmDriver.RunTile(path, Operands(MatrixOp.None, m1, n, k, 1f, a, lda, c, ldc) with { PackedB = packedB }, beta, m0, m1, n0, n1);
+        GemmDriver.RunTile(path, Operands(MatrixOp.None, m1, n, k, 1f, a, lda, c, ldc) with { PackedB = packedB, PackedFormat = format },
+            beta, m0, m1, n0, n1);
     }
 
     /// <summary>NR of <paramref name="path"/>: column ranges of a tile start at multiples of it.</summary>

@@ -18,6 +18,9 @@ internal unsafe struct GemmOperands
     /// <summary>op(B) already in panel layout (see <see cref="Packing.PackB{TVec}"/>), or null to pack on the fly.</summary>
     public float* PackedB;
 
+    /// <summary>The element format of <see cref="PackedB"/>'s panels.</summary>
+    public PanelFormat PackedFormat;
+
     public float* C;
     public nint Ldc;
 

@@ -4,47 +4,119 @@ using SimdRnn.Vectors;
 namespace SimdRnn.Sgemm;
 
 /// <summary>
-/// The register-tile kernel, written once over the vector width: rows x NR of C (NR = two vectors) updated with
-/// one packed A micro-panel (MR floats per k, alpha already folded in) times one packed B micro-panel (NR floats
-/// per k). Every element of C goes through the same chain on every path and tile shape:
+/// The register-tile kernel, written once over the vector width and the panel format: rows x NR of C (NR = two
+/// vectors) updated with one packed A micro-panel (MR floats per k, alpha already folded in) times one packed B
+/// micro-panel (NR values per k, float32 or bfloat16 widened exactly). Every element of C goes through the same chain on every path and tile shape:
 /// c = (loadC ? c : 0), then c = MultiplyAdd(alpha * a_k, b_k, c) for k in order.
 /// </summary>
 internal static unsafe class MicroKernel
 {
     /// <summary>The full MR-row tile of the path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void RunFull<TVec>(float* a, float* b, int kc, float* c, nint ldc, bool loadC)
-        where TVec : struct, IVector<TVec>
+    public static void RunFull<TVec, TPanel>(float* a, float* b, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat
     {
-        if (GemmBlocking.Mr<TVec>() == 8) Run<TVec, Rows8>(a, b, kc, c, ldc, loadC);
-        else Run<TVec, Rows6>(a, b, kc, c, ldc, loadC);
+        if (GemmBlocking.Mr<TVec>() == 8) Run<TVec, Rows8, TPanel>(a, b, kc, c, ldc, loadC);
+        else Run<TVec, Rows6, TPanel>(a, b, kc, c, ldc, loadC);
     }
 
     /// <summary>A tile of 1..MR rows (the bottom edge of C, or the few rows of a small-M product).</summary>
-    public static void RunRows<TVec>(int rows, float* a, float* b, int kc, float* c, nint ldc, bool loadC)
-        where TVec : struct, IVector<TVec>
+    public static void RunRows<TVec, TPanel>(int rows, float* a, float* b, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat
     {
         switch (rows)
         {
-            case 1: Run<TVec, Rows1>(a, b, kc, c, ldc, loadC); break;
-            case 2: Run<TVec, Rows2>(a, b, kc, c, ldc, loadC); break;
-            case 3: Run<TVec, Rows3>(a, b, kc, c, ldc, loadC); break;
-            case 4: Run<TVec, Rows4>(a, b, kc, c, ldc, loadC); break;
-            case 5: Run<TVec, Rows5>(a, b, kc, c, ldc, loadC); break;
-            case 6: Run<TVec, Rows6>(a, b, kc, c, ldc, loadC); break;
-            case 7: Run<TVec, Rows7>(a, b, kc, c, ldc, loadC); break;
-            default: Run<TVec, Rows8>(a, b, kc, c, ldc, loadC); break;
+            case 1: Run<TVec, Rows1, TPanel>(a, b, kc, c, ldc, loadC); break;
+            case 2: Run<TVec, Rows2, TPanel>(a, b, kc, c, ldc, loadC); break;
+            case 3: Run<TVec, Rows3, TPanel>(a, b, kc, c, ldc, loadC); break;
+            case 4: Run<TVec, Rows4, TPanel>(a, b, kc, c, ldc, loadC); break;
+            case 5: Run<TVec, Rows5, TPanel>(a, b, kc, c, ldc, loadC); break;
+            case 6: Run<TVec, Rows6, TPanel>(a, b, kc, c, ldc, loadC); break;
+            case 7: Run<TVec, Rows7, TPanel>(a, b, kc, c, ldc, loadC); break;
+            default: Run<TVec, Rows8, TPanel>(a, b, kc, c, ldc, loadC); break;
         }
+    }
+
+    /// <summary>
+    /// The B micro-panels <see cref="RunNarrowWide{TVec, TRows, TPanel}"/> takes at once for a tile of
+    /// <paramref name="rows"/> rows: 4 for one row, 2 for two, else 1 (the ordinary kernel).
+    /// </summary>
+    public static int WidePanels(int rows) => rows == 1 ? 4 : rows == 2 ? 2 : 1;
+
+    /// <summary>
+    /// One or two rows of C times <see cref="WidePanels"/> consecutive B micro-panels (<paramref name="panelStride"/>
+    /// words apart). A tile of one or two rows has only two or four accumulators, and their FMA chains (one FMA per k,
+    /// each waiting for the last) would leave the FMA units idle most of the time; taking several panels at once gives
+    /// eight independent chains. Unit u (0..3) is row u % rows times panel u / rows. Each element's chain is the one
+    /// <see cref="Run{TVec, TRows, TPanel}"/> computes, so results do not depend on which kernel ran.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunNarrowWide<TVec, TRows, TPanel>(float* a, float* b, nint panelStride, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec> where TRows : struct, IRowCount where TPanel : struct, IPanelFormat
+    {
+        int rows = TRows.Value;
+        nint mr = GemmBlocking.Mr<TVec>(), nr = GemmBlocking.Nr<TVec>();
+        nint line = TPanel.WordsPerLine<TVec>();
+        // Units 1..3: (row 0, panel 1..3) for one row; (row 1, panel 0), (row 0, panel 1), (row 1, panel 1) for two.
+        float* c1 = rows == 1 ? c + nr : c + ldc, c2 = c + nr, c3 = rows == 1 ? c + 2 * nr : c + ldc + nr;
+        float* c4 = c + 3 * nr;
+        TVec u00 = TVec.Zero, u01 = TVec.Zero, u10 = TVec.Zero, u11 = TVec.Zero, u20 = TVec.Zero, u21 = TVec.Zero, u30 = TVec.Zero, u31 = TVec.Zero;
+        if (loadC)
+        {
+            LoadRow(c, ref u00, ref u01);
+            LoadRow(c1, ref u10, ref u11);
+            LoadRow(rows == 1 ? c3 : c2, ref u20, ref u21);
+            LoadRow(rows == 1 ? c4 : c3, ref u30, ref u31);
+        }
+
+        for (int k = 0; k < kc; k++)
+        {
+            TVec first = TVec.Create(a[0]);
+            TPanel.Load(b, out TVec b0, out TVec b1);
+            u00 = TVec.MultiplyAdd(first, b0, u00);
+            u01 = TVec.MultiplyAdd(first, b1, u01);
+            if (rows == 1)
+            {
+                TPanel.Load(b + panelStride, out b0, out b1);
+                u10 = TVec.MultiplyAdd(first, b0, u10);
+                u11 = TVec.MultiplyAdd(first, b1, u11);
+                TPanel.Load(b + 2 * panelStride, out b0, out b1);
+                u20 = TVec.MultiplyAdd(first, b0, u20);
+                u21 = TVec.MultiplyAdd(first, b1, u21);
+                TPanel.Load(b + 3 * panelStride, out b0, out b1);
+                u30 = TVec.MultiplyAdd(first, b0, u30);
+                u31 = TVec.MultiplyAdd(first, b1, u31);
+            }
+            else
+            {
+                TVec second = TVec.Create(a[1]);
+                u10 = TVec.MultiplyAdd(second, b0, u10);
+                u11 = TVec.MultiplyAdd(second, b1, u11);
+                TPanel.Load(b + panelStride, out b0, out b1);
+                u20 = TVec.MultiplyAdd(first, b0, u20);
+                u21 = TVec.MultiplyAdd(first, b1, u21);
+                u30 = TVec.MultiplyAdd(second, b0, u30);
+                u31 = TVec.MultiplyAdd(second, b1, u31);
+            }
+
+            a += mr;
+            b += line;
+        }
+
+        StoreRow(c, u00, u01);
+        StoreRow(c1, u10, u11);
+        StoreRow(rows == 1 ? c3 : c2, u20, u21);
+        StoreRow(rows == 1 ? c4 : c3, u30, u31);
     }
 
     // Unused rows fold away: TRows.Value is a JIT-time constant, so the accumulators of a tile stay in registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Run<TVec, TRows>(float* a, float* b, int kc, float* c, nint ldc, bool loadC)
-        where TVec : struct, IVector<TVec> where TRows : struct, IRowCount
+    private static void Run<TVec, TRows, TPanel>(float* a, float* b, int kc, float* c, nint ldc, bool loadC)
+        where TVec : struct, IVector<TVec> where TRows : struct, IRowCount where TPanel : struct, IPanelFormat
     {
         int rows = TRows.Value;
         nint mr = GemmBlocking.Mr<TVec>();
-        nint nr = GemmBlocking.Nr<TVec>();
+        nint line = TPanel.WordsPerLine<TVec>();
         TVec c00 = TVec.Zero, c01 = TVec.Zero, c10 = TVec.Zero, c11 = TVec.Zero, c20 = TVec.Zero, c21 = TVec.Zero,
             c30 = TVec.Zero, c31 = TVec.Zero, c40 = TVec.Zero, c41 = TVec.Zero, c50 = TVec.Zero, c51 = TVec.Zero,
             c60 = TVec.Zero, c61 = TVec.Zero, c70 = TVec.Zero, c71 = TVec.Zero;
@@ -62,8 +134,7 @@ internal static unsafe class MicroKernel
 
         for (int k = 0; k < kc; k++)
         {
-            TVec b0 = TVec.Load(ref *b, 0);
-            TVec b1 = TVec.Load(ref *b, (nuint)TVec.Count);
+            TPanel.Load(b, out TVec b0, out TVec b1);
             Update(a[0], b0, b1, ref c00, ref c01);
             if (rows > 1) Update(a[1], b0, b1, ref c10, ref c11);
             if (rows > 2) Update(a[2], b0, b1, ref c20, ref c21);
@@ -73,7 +144,7 @@ internal static unsafe class MicroKernel
             if (rows > 6) Update(a[6], b0, b1, ref c60, ref c61);
             if (rows > 7) Update(a[7], b0, b1, ref c70, ref c71);
             a += mr;
-            b += nr;
+            b += line;
         }
 
         StoreRow(c, c00, c01);

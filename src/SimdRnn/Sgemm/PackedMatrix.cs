@@ -76,34 +76,36 @@ public sealed unsafe class PackedMatrix
     /// <summary>The packed floats as a span (for the product's argument checks and pinning).</summary>
     internal ReadOnlySpan<float> Span => new(_data, (int)Length(Rows, Columns, Path));
 
-    /// <summary>Floats of a packed k x n op(B) on <paramref name="path"/>.</summary>
-    internal static long Length(int k, int n, SimdPath path)
+    /// <summary>Floats (storage words) of a packed k x n op(B) on <paramref name="path"/>.</summary>
+    internal static long Length(int k, int n, SimdPath path, PanelFormat format = PanelFormat.Float32)
     {
-        var query = new LengthQuery(k, n);
+        var query = new LengthQuery(k, n, format);
         WidthDispatch.Run(ref query, path);
         return query.Length;
     }
 
     /// <summary>Floats that <see cref="PackInto"/> may need for a k x n op(B) on any path, alignment slack included.</summary>
-    internal static long BufferLength(int k, int n) =>
-        (long)k * ((n + GemmBlocking.MaxNr - 1) / GemmBlocking.MaxNr * GemmBlocking.MaxNr) + PackBuffers.AlignmentFloats;
+    internal static long BufferLength(int k, int n, PanelFormat format = PanelFormat.Float32) =>
+        (long)k * ((n + GemmBlocking.MaxNr - 1) / GemmBlocking.MaxNr * GemmBlocking.MaxNr) / (format == PanelFormat.BFloat16 ? 2 : 1)
+        + PackBuffers.AlignmentFloats;
 
     /// <summary>
     /// Packs op(B) into a caller-owned buffer of at least <see cref="BufferLength"/> floats (e.g. a layer's workspace)
     /// on <paramref name="context"/>'s path and returns the cache-line-aligned part that holds the panels, for
     /// <see cref="GemmKernel.MultiplyPacked"/>. The operands are the caller's to validate.
     /// </summary>
-    internal static Span<float> PackInto(in KernelContext context, MatrixOp opB, int k, int n, ReadOnlySpan<float> b, int ldb, Span<float> buffer)
+    internal static Span<float> PackInto(in KernelContext context, MatrixOp opB, int k, int n, ReadOnlySpan<float> b, int ldb, Span<float> buffer,
+        PanelFormat format = PanelFormat.Float32)
     {
-        Debug.Assert(buffer.Length >= BufferLength(k, n));
-        int length = checked((int)Length(k, n, context.Path));
+        Debug.Assert(buffer.Length >= BufferLength(k, n, format));
+        int length = checked((int)Length(k, n, context.Path, format));
         fixed (float* source = b, start = buffer)
         {
             int skip = (int)((64 - (nuint)start % 64) % 64 / sizeof(float));
             // A large pack (a layer's W_hh, once per call) is split by column panels; each panel is a plain copy, so
             // the packed matrix does not depend on the split.
             int parts = Parallelism.Parts(context, n, Parallelism.StreamedElementCost * k * n);
-            ForkJoin.Run(parts, new PackWorker(source, ldb, opB == MatrixOp.Transpose, k, n, start + skip, parts, context.Path));
+            ForkJoin.Run(parts, new PackWorker(source, ldb, opB == MatrixOp.Transpose, k, n, start + skip, parts, context.Path, format));
             return buffer.Slice(skip, length);
         }
     }
@@ -117,20 +119,22 @@ public sealed unsafe class PackedMatrix
         GemmArguments.Extent(b, rows, columns, ldb, nameof(b), nameof(ldb));
     }
 
-    private struct LengthQuery(int k, int n) : IWidthKernel
+    private struct LengthQuery(int k, int n, PanelFormat format) : IWidthKernel
     {
         public long Length;
 
-        public void Run<TVec>() where TVec : struct, IVector<TVec> => Length = Packing.PackedLength<TVec>(k, n);
+        public void Run<TVec>() where TVec : struct, IVector<TVec> => Length = Packing.PackedLength<TVec>(k, n, format);
     }
 
     /// <summary>Packs the column panels of share <paramref name="part"/> of <paramref name="parts"/> (all of them by default).</summary>
-    private readonly struct Packer(float* b, int ldb, bool transpose, int k, int n, float* destination, int part = 0, int parts = 1) : IWidthKernel
+    private readonly struct Packer(float* b, int ldb, bool transpose, int k, int n, float* destination, int part = 0, int parts = 1,
+        PanelFormat format = PanelFormat.Float32) : IWidthKernel
     {
         public void Run<TVec>() where TVec : struct, IVector<TVec>
         {
             int kc = GemmBlocking.Kc<TVec>(), nr = GemmBlocking.Nr<TVec>();
             nint paddedColumns = Packing.PaddedColumns<TVec>(n);
+            nint line = format == PanelFormat.BFloat16 ? BFloat16Panel.WordsPerLine<TVec>() : Float32Panel.WordsPerLine<TVec>();
             int panels = (n + nr - 1) / nr;
             int j0 = (int)((long)part * panels / parts) * nr, j1 = Math.Min(n, (int)((long)(part + 1) * panels / parts) * nr);
             if (j0 >= j1) return;
@@ -138,17 +142,20 @@ public sealed unsafe class PackedMatrix
             for (int pc = 0; pc < k; pc += kc)
             {
                 int depth = Math.Min(kc, k - pc);
-                Packing.PackB<TVec>(b, ldb, transpose, pc, depth, j0, j1 - j0, destination + pc * paddedColumns + (nint)(j0 / nr) * depth * nr);
+                float* block = destination + (pc * paddedColumns / nr + (nint)(j0 / nr) * depth) * line;
+                if (format == PanelFormat.BFloat16) Packing.PackBBFloat16<TVec>(b, ldb, transpose, pc, depth, j0, j1 - j0, block);
+                else Packing.PackB<TVec>(b, ldb, transpose, pc, depth, j0, j1 - j0, block);
             }
         }
     }
 
     /// <summary>One thread's share of the column panels of a pack.</summary>
-    private readonly struct PackWorker(float* b, int ldb, bool transpose, int k, int n, float* destination, int parts, SimdPath path) : IAction
+    private readonly struct PackWorker(float* b, int ldb, bool transpose, int k, int n, float* destination, int parts, SimdPath path,
+        PanelFormat format) : IAction
     {
         public void Invoke(int part)
         {
-            var packer = new Packer(b, ldb, transpose, k, n, destination, part, parts);
+            var packer = new Packer(b, ldb, transpose, k, n, destination, part, parts, format);
             WidthDispatch.Run(ref packer, path);
         }
     }

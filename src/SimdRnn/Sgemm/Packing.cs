@@ -136,9 +136,34 @@ internal static unsafe class Packing
         }
     }
 
-    /// <summary>Floats of a packed op(B) of k x n: every KC block holds whole NR panels.</summary>
-    public static long PackedLength<TVec>(int k, int n) where TVec : struct, IVector<TVec> =>
-        (long)k * PaddedColumns<TVec>(n);
+    /// <summary>
+    /// <see cref="PackB{TVec}"/> rounded to bfloat16 (<see cref="BFloat16Panel"/>: each line of a panel is W words,
+    /// word i holding column i and column W + i). Runs once per prepare, not per product: plain scalar code.
+    /// </summary>
+    public static void PackBBFloat16<TVec>(float* b, nint ldb, bool transposeB, int k0, int kc, int j0, int nc, float* dst)
+        where TVec : struct, IVector<TVec>
+    {
+        int nr = GemmBlocking.Nr<TVec>(), width = TVec.Count;
+        uint* line = (uint*)dst;
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            int columns = Math.Min(nr, nc - jr);
+            for (int k = 0; k < kc; k++, line += width)
+                for (int i = 0; i < width; i++)
+                {
+                    uint low = i < columns ? BFloat16Panel.Round(At(b, ldb, transposeB, k0 + k, j0 + jr + i)) : 0u;
+                    uint high = width + i < columns ? BFloat16Panel.Round(At(b, ldb, transposeB, k0 + k, j0 + jr + width + i)) : 0u;
+                    line[i] = low | high << 16;
+                }
+        }
+    }
+
+    /// <summary>op(B)[k, j] of B as stored.</summary>
+    private static float At(float* b, nint ldb, bool transposeB, int k, int j) => transposeB ? b[j * ldb + k] : b[k * ldb + j];
+
+    /// <summary>Words of a packed op(B) of k x n: every KC block holds whole NR panels (half as many words in bfloat16).</summary>
+    public static long PackedLength<TVec>(int k, int n, PanelFormat format = PanelFormat.Float32) where TVec : struct, IVector<TVec> =>
+        (long)k * PaddedColumns<TVec>(n) / (format == PanelFormat.BFloat16 ? 2 : 1);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PaddedColumns<TVec>(int n) where TVec : struct, IVector<TVec>

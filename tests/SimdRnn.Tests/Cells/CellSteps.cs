@@ -15,7 +15,7 @@ internal static unsafe class CellSteps
     {
         fixed (float* pGates = gates, pBias = bias, pCPrev = cPrev, pC = c, pH = h)
             Forward<LstmCell>(path, tiles,
-                new ForwardStep { Gates = pGates, Bias = pBias, CPrevious = pCPrev, C = pC, H = pH, Ldh = ldh, Hidden = hidden, Save = saveGates },
+                new ForwardStep { Gates = pGates, Ldg = 4 * hidden, Bias = pBias, CPrevious = pCPrev, C = pC, H = pH, Ldh = ldh, Hidden = hidden, Save = saveGates },
                 rows);
     }
 
@@ -24,7 +24,7 @@ internal static unsafe class CellSteps
     {
         fixed (float* pGates = gates, pC = c, pCPrev = cPrev, pDy = dy, pDh = dhRecurrent, pDc = dc)
             Backward<LstmCell>(path, tiles,
-                new BackwardStep { Gates = pGates, C = pC, CPrevious = pCPrev, Dy = pDy, Lddy = ldy, DhRecurrent = pDh, Dc = pDc, Hidden = hidden },
+                new BackwardStep { Gates = pGates, Ldg = 4 * hidden, C = pC, CPrevious = pCPrev, Dy = pDy, Lddy = ldy, DhRecurrent = pDh, Dc = pDc, Hidden = hidden },
                 rows);
     }
 
@@ -35,7 +35,7 @@ internal static unsafe class CellSteps
         fixed (float* pGi = gi, pGh = gh, pBi = biasInput, pBh = biasHidden, pHPrev = hPrev, pH = h, pGhn = ghnSaved)
             Forward<GruCell>(path, tiles, new ForwardStep
             {
-                Gates = pGi, RecurrentGates = pGh, Bias = pBi, RecurrentBias = pBh, HPrevious = pHPrev, LdhPrevious = ldhPrev,
+                Gates = pGi, Ldg = 3 * hidden, RecurrentGates = pGh, LdRecurrentGates = 3 * hidden, Bias = pBi, RecurrentBias = pBh, HPrevious = pHPrev, LdhPrevious = ldhPrev,
                 H = pH, Ldh = ldh, Extra = pGhn, Hidden = hidden, Save = save,
             }, rows);
     }
@@ -50,7 +50,7 @@ internal static unsafe class CellSteps
         fixed (float* pGi = gi, pGhn = ghnSaved, pHPrev = hPrev, pDy = dy, pDGh = dGh, pDhPrev = dhPrev)
             Backward<GruCell>(path, tiles, new BackwardStep
             {
-                Gates = pGi, Extra = pGhn, HPrevious = pHPrev, LdhPrevious = ldhPrev, Dy = pDy, Lddy = ldy, RecurrentGradients = pDGh,
+                Gates = pGi, Ldg = 3 * hidden, Extra = pGhn, HPrevious = pHPrev, LdhPrevious = ldhPrev, Dy = pDy, Lddy = ldy, RecurrentGradients = pDGh,
                 DhRecurrent = pDhPrev, Hidden = hidden,
             }, rows);
     }
@@ -60,7 +60,7 @@ internal static unsafe class CellSteps
     {
         fixed (float* pGates = gates, pBias = bias, pH = h)
         {
-            var step = new ForwardStep { Gates = pGates, Bias = pBias, H = pH, Ldh = ldh, Hidden = hidden };
+            var step = new ForwardStep { Gates = pGates, Ldg = hidden, Bias = pBias, H = pH, Ldh = ldh, Hidden = hidden };
             if (relu) Forward<RnnCell<ReluOperator>>(path, tiles, step, rows);
             else Forward<RnnCell<TanhOperator>>(path, tiles, step, rows);
         }
@@ -72,7 +72,7 @@ internal static unsafe class CellSteps
     {
         fixed (float* pH = h, pDy = dy, pDh = dhRecurrent, pDGates = dGates)
         {
-            var step = new BackwardStep { Gates = pDGates, H = pH, Ldh = ldh, Dy = pDy, Lddy = ldy, DhRecurrent = pDh, Hidden = hidden };
+            var step = new BackwardStep { Gates = pDGates, Ldg = hidden, H = pH, Ldh = ldh, Dy = pDy, Lddy = ldy, DhRecurrent = pDh, Hidden = hidden };
             if (relu) Backward<RnnCell<ReluOperator>>(path, tiles, step, rows);
             else Backward<RnnCell<TanhOperator>>(path, tiles, step, rows);
         }

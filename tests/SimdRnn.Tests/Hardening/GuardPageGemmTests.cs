@@ -60,7 +60,8 @@ public class GuardPageGemmTests
     /// <summary>
     /// Pack and PackInto (into a guarded buffer of exactly BufferLength) read only B; the product with the PackedMatrix
     /// touches only A and C; the product with PackInto's panels, copied to a buffer that ends (or starts) exactly where
-    /// they do, reads only those; both equal the unpacked product.
+    /// they do, reads only those; both equal the unpacked product. The same for bfloat16 panels, whose product equals
+    /// the unpacked product of B rounded to bfloat16.
     /// </summary>
     [Theory, MemberData(nameof(GuardPageCases.PathsAndSides), MemberType = typeof(GuardPageCases))]
     public void Packs_and_packed_products_stay_inside_exact_buffers(SimdPath path, GuardSide side)
@@ -69,6 +70,7 @@ public class GuardPageGemmTests
         {
             (int lda, int ldb) = LeadingDimensions(s);
             int packedLength = (int)PackedMatrix.Length(s.K, s.N, path);
+            int bf16Length = (int)PackedMatrix.Length(s.K, s.N, path, PanelFormat.BFloat16);
             float[][] operands = Operands(s);
             float[][] results = GuardedCall.AssertMatchesArrays(side, $"{path} {s}", b =>
                 {
@@ -77,17 +79,26 @@ public class GuardPageGemmTests
                     SimdRnn.Gemm.Multiply(s.OpA, s.M, Alpha, b[0], lda, whole, s.Beta, b[6], s.N, s.Threads);
                     PackedMatrix.PackInto(new KernelContext(path, s.Threads), s.OpB, s.K, s.N, b[1], ldb, b[4]).CopyTo(b[5]);
                     GemmKernel.MultiplyPacked(new KernelContext(path, s.Threads), s.OpA, s.M, s.N, s.K, Alpha, b[0], lda, b[5], s.Beta, b[2], s.N);
+                    PackedMatrix.PackInto(new KernelContext(path, s.Threads), s.OpB, s.K, s.N, b[1], ldb, b[7], PanelFormat.BFloat16).CopyTo(b[8]);
+                    GemmKernel.MultiplyPacked(new KernelContext(path, s.Threads), s.OpA, s.M, s.N, s.K, Alpha, b[0], lda, b[8], s.Beta, b[9], s.N,
+                        PanelFormat.BFloat16);
                 },
                 operands[0], operands[1], operands[2], new float[packedLength],
-                CallBuffer.Scratch((int)PackedMatrix.BufferLength(s.K, s.N)), new float[packedLength], operands[2]);
+                CallBuffer.Scratch((int)PackedMatrix.BufferLength(s.K, s.N)), new float[packedLength], operands[2],
+                CallBuffer.Scratch((int)PackedMatrix.BufferLength(s.K, s.N, PanelFormat.BFloat16)), new float[bf16Length], operands[2]);
 
             GuardedCall.AssertBitwiseEqual(results[3], results[5], $"{path} {s}: PackInto vs Pack");
             float[] unpacked = (float[])operands[2].Clone();
             SimdRnn.Gemm.Multiply(s.OpA, s.OpB, s.M, s.N, s.K, Alpha, operands[0], lda, operands[1], ldb, s.Beta, unpacked, s.N, 1, path);
             GuardedCall.AssertBitwiseEqual(unpacked, results[2], $"{path} {s}: product with the packed span vs unpacked");
             GuardedCall.AssertBitwiseEqual(unpacked, results[6], $"{path} {s}: product with the PackedMatrix vs unpacked");
+            float[] rounded = (float[])operands[2].Clone();
+            SimdRnn.Gemm.Multiply(s.OpA, s.OpB, s.M, s.N, s.K, Alpha, operands[0], lda, BFloat16Rounded(operands[1]), ldb, s.Beta, rounded, s.N, 1, path);
+            GuardedCall.AssertBitwiseEqual(rounded, results[9], $"{path} {s}: product with bfloat16 panels vs unpacked rounded B");
         }
     }
+
+    internal static float[] BFloat16Rounded(float[] values) => values.Select(v => BFloat16Panel.Widen(BFloat16Panel.Round(v))).ToArray();
 
     /// <summary>A, B and C stored with leading dimensions equal to their row lengths (no padding to hide in).</summary>
     private static float[][] Operands(Shape s) =>

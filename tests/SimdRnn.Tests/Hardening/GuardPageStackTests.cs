@@ -12,10 +12,13 @@ namespace SimdRnn.Tests.Hardening;
 public class GuardPageStackTests
 {
     public sealed record Shape(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, bool InputGradient, int Threads,
-        bool Prepared = false)
+        bool Prepared = false, bool Bias = true, bool BatchFirst = false)
     {
         public override string ToString() =>
-            $"{Cell} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} dx={InputGradient} threads={Threads} prepared={Prepared}";
+            $"{Cell} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} dx={InputGradient} threads={Threads} prepared={Prepared} " +
+            $"bias={Bias} batchFirst={BatchFirst}";
+
+        public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst };
     }
 
     /// <summary>Each cell with H = 1..17 (every tail of every width), the other sizes and the layout taking turns.</summary>
@@ -24,12 +27,18 @@ public class GuardPageStackTests
         foreach (CellKind cell in Enum.GetValues<CellKind>())
             for (int h = 1; h <= 17; h++)
                 yield return new Shape(cell, Layers: 1 + h % 2, Bidirectional: h / 2 % 2 == 1, T: 1 + h % 3, N: 1 + (h + (int)cell) % 4,
-                    I: 1 + h * 7 % 19, h, InputGradient: h % 5 != 4, Threads: 1, Prepared: h % 3 == 1);
+                    I: 1 + h * 7 % 19, h, InputGradient: h % 5 != 4, Threads: 1, Prepared: h % 3 == 1, Bias: h % 4 != 2,
+                    BatchFirst: (h + (int)cell) % 3 == 0);
 
         // Enough work for a team of two: split by batch rows (H = 129 fits no NR), and by hidden units (H = 64, N = 2).
         yield return new Shape(CellKind.RnnTanh, 1, true, 2, 128, 5, 129, true, 2);
         yield return new Shape(CellKind.Lstm, 1, true, 40, 2, 5, 64, true, 2, Prepared: true);
         yield return new Shape(CellKind.Gru, 2, false, 40, 3, 7, 64, true, 2);
+        yield return new Shape(CellKind.Gru, 2, true, 9, 3, 7, 64, true, 2, Prepared: true, Bias: false);
+        // Batch-first with both splits and both decompositions of dW_hh (per batch row: T - 1 >= N; per step otherwise).
+        yield return new Shape(CellKind.Lstm, 2, true, 3, 128, 5, 129, true, 2, BatchFirst: true);
+        yield return new Shape(CellKind.Gru, 1, true, 40, 3, 7, 64, true, 2, Prepared: true, BatchFirst: true);
+        yield return new Shape(CellKind.RnnRelu, 2, false, 5, 2, 3, 64, false, 2, Bias: false, BatchFirst: true);
     }
 
     [Theory, MemberData(nameof(GuardPageCases.PathsAndSides), MemberType = typeof(GuardPageCases))]
@@ -37,7 +46,7 @@ public class GuardPageStackTests
     {
         foreach (Shape s in Shapes())
         {
-            var stack = new RecurrentStack(s.Cell, s.I, s.H, s.Layers, s.Bidirectional) { Path = path, MaxDegreeOfParallelism = s.Threads };
+            var stack = new RecurrentStack(s.Cell, s.I, s.H, s.Layers, s.Bidirectional, s.Options) { Path = path, MaxDegreeOfParallelism = s.Threads };
             RecurrentParameters parameters = stack.CreateParameters();
             GuardedCall.Values(parameters.All.Length, 0.4f).CopyTo(parameters.All, 0);
             int inputs = s.T * s.N * s.I, outputs = s.T * s.N * stack.Directions * s.H, states = s.Layers * stack.Directions * s.N * s.H;

@@ -80,6 +80,12 @@ public class InvalidArgumentTests
         string? name = ((ArgumentException)caught).ParamName;
         Assert.True(name is not null && invalid.Names.Contains(name),
             $"{maker.Entry} / {maker.Kind}: ParamName '{name}', expected one of {string.Join(", ", invalid.Names)}: {caught.Message} ({draw})");
+        // The message says what is wrong: more than the parameter name (and value) that .NET appends to any message.
+        string bare = caught is ArgumentOutOfRangeException outOfRange
+            ? new ArgumentOutOfRangeException(outOfRange.ParamName, outOfRange.ActualValue, "").Message
+            : new ArgumentException("", name).Message;
+        Assert.True(caught is ArgumentNullException || caught.Message.Length >= bare.Length + 16,
+            $"{maker.Entry} / {maker.Kind}: the message does not explain: '{caught.Message}' ({draw})");
         arena.AssertUnchanged();
         CountByKind.AddOrUpdate(maker.Kind, 1, (_, c) => c + 1);
         CountByEntry.AddOrUpdate(maker.Entry + " / " + maker.Kind, 1, (_, c) => c + 1);
@@ -736,7 +742,7 @@ public class InvalidArgumentTests
         public StackCall(Draw d, Arena arena)
         {
             var cell = (CellKind)(d.Choice % 4);
-            Stack = new RecurrentStack(cell, 1 + d.M % 5, 1 + d.N % 5, 1 + d.Choice / 4 % 2, d.Choice / 8 % 2 == 1);
+            Stack = new RecurrentStack(cell, 1 + d.M % 5, 1 + d.N % 5, 1 + d.Choice / 4 % 2, d.Choice / 8 % 2 == 1, Options(d));
             Parameters = Stack.CreateParameters();
             Gradients = Stack.CreateParameters();
             arena.Track(Parameters, Parameters.All);
@@ -755,6 +761,13 @@ public class InvalidArgumentTests
         }
 
         public bool Lstm => Stack.Cell == CellKind.Lstm;
+
+        /// <summary>Biases in two calls of three, batch-first in half.</summary>
+        private static RecurrentStackOptions Options(Draw d) => new() { Bias = d.Seed / 7 % 3 != 0, BatchFirst = d.Seed / 5 % 2 == 0 };
+
+        /// <summary>Parameters of the stack's shape but the other bias setting: refused as another shape.</summary>
+        public RecurrentParameters OtherBias() =>
+            new(Stack.Cell, Stack.InputSize, Stack.HiddenSize, Stack.Layers, Stack.Directions == 2, bias: !Stack.Bias);
 
         public bool Training { get; }
 
@@ -852,7 +865,8 @@ public class InvalidArgumentTests
         yield return new(forward, Mismatch, (d, arena) =>
         {
             var (call, s) = StackCall.Valid(d, arena, backward: false);
-            var other = new RecurrentParameters(call.Stack.Cell, call.Stack.InputSize + 1, call.Stack.HiddenSize, call.Stack.Layers, call.Stack.Directions == 2);
+            var other = d.Seed % 3 == 0 ? call.OtherBias()
+                : new RecurrentParameters(call.Stack.Cell, call.Stack.InputSize + 1, call.Stack.HiddenSize, call.Stack.Layers, call.Stack.Directions == 2);
             return Pick(d, 3) switch
             {
                 0 => Names(() => call.Forward(s, parameters: other), "parameters"),
@@ -888,7 +902,8 @@ public class InvalidArgumentTests
         yield return new(backward, Mismatch, (d, arena) =>
         {
             var (call, s) = StackCall.Valid(d, arena, backward: true);
-            var other = new RecurrentParameters(call.Stack.Cell, call.Stack.InputSize, call.Stack.HiddenSize + 1, call.Stack.Layers, call.Stack.Directions == 2);
+            var other = d.Seed % 3 == 0 ? call.OtherBias()
+                : new RecurrentParameters(call.Stack.Cell, call.Stack.InputSize, call.Stack.HiddenSize + 1, call.Stack.Layers, call.Stack.Directions == 2);
             return Pick(d, 3) switch
             {
                 0 => Names(() => call.Backward(s, parameters: other), "parameters"),

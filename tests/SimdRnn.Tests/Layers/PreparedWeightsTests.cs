@@ -14,7 +14,7 @@ public class PreparedWeightsTests
     [Property(Arbitrary = [typeof(StackArbitraries)], MaxTest = 30)]
     public void Prepared_weights_give_bitwise_the_results_of_the_parameters(StackCase c)
     {
-        var stack = new RecurrentStack(c.Cell, c.I, c.H, c.Layers, c.Bidirectional) { Path = c.Path, MaxDegreeOfParallelism = 1 + c.Seed % 2 };
+        var stack = new RecurrentStack(c.Cell, c.I, c.H, c.Layers, c.Bidirectional, c.Options) { Path = c.Path, MaxDegreeOfParallelism = 1 + c.Seed % 2 };
         var run = new StackRun(stack, c.T, c.N, c.Seed);
         PreparedWeights prepared = stack.Prepare(run.Parameters, training: true);
 
@@ -24,6 +24,48 @@ public class PreparedWeightsTests
         Assert.Equal(run.ForwardBackward(null, null), run.ForwardBackward(prepared, null));
         Assert.Equal(run.ForwardBackward(null, null), run.ForwardBackward(null, prepared));
         Assert.Equal(run.ForwardBackward(null, null), run.ForwardBackward(prepared, prepared));
+    }
+
+    /// <summary>
+    /// bfloat16 weights compute exactly the float32 stack with W_ih and W_hh rounded to bfloat16 (the widening is exact
+    /// and the chains are the same), biases untouched; so their accuracy is that of float32 on the rounded model.
+    /// </summary>
+    [Property(Arbitrary = [typeof(StackArbitraries)], MaxTest = 30)]
+    public void BFloat16_weights_give_bitwise_the_float32_results_of_rounded_weights(StackCase c)
+    {
+        var stack = new RecurrentStack(c.Cell, c.I, c.H, c.Layers, c.Bidirectional, c.Options) { Path = c.Path, MaxDegreeOfParallelism = 1 + c.Seed % 2 };
+        var run = new StackRun(stack, c.T, c.N, c.Seed);
+        PreparedWeights bf16 = stack.Prepare(run.Parameters, format: WeightFormat.BFloat16);
+        Assert.Equal(WeightFormat.BFloat16, bf16.Format);
+        var rounded = new StackRun(stack, c.T, c.N, c.Seed);
+        RoundWeightsToBFloat16(rounded.Parameters);
+        // The rounding matters (else the equalities below prove nothing), unless a dead ReLU zeroes every output.
+        int[] unrounded = run.Forward(null, training: false);
+        Assert.NotEqual(run.Parameters.All, rounded.Parameters.All);
+        if (unrounded.Any(bits => bits != 0)) Assert.NotEqual(unrounded, rounded.Forward(null, training: false));
+
+        Assert.Equal(rounded.Forward(null, training: false), run.Forward(bf16, training: false));
+        Assert.Equal(rounded.Forward(rounded.Prepare(), training: false), run.Forward(bf16, training: false));
+    }
+
+    [Fact]
+    public void BFloat16_weights_are_refused_for_training()
+    {
+        var stack = new RecurrentStack(CellKind.Lstm, 3, 4);
+        RecurrentParameters parameters = stack.CreateParameters();
+        Assert.Equal("format", Assert.Throws<ArgumentException>(() => stack.Prepare(parameters, training: true, WeightFormat.BFloat16)).ParamName);
+        Assert.Equal("format", Assert.Throws<ArgumentOutOfRangeException>(() => stack.Prepare(parameters, format: (WeightFormat)2)).ParamName);
+        PreparedWeights bf16 = stack.Prepare(parameters, format: WeightFormat.BFloat16);
+        float[] x = new float[3], state = new float[4], y = new float[4], workspace = new float[stack.WorkspaceLength(1, 1)];
+        var error = Assert.Throws<ArgumentException>(() => stack.Forward(1, 1, x, state, state, bf16, y, new float[4], new float[4], workspace, training: true));
+        Assert.Equal("weights", error.ParamName);
+        Assert.Contains("BFloat16", error.Message);
+    }
+
+    internal static void RoundWeightsToBFloat16(RecurrentParameters parameters)
+    {
+        foreach (string name in parameters.Names.Where(name => name.StartsWith("weight_", StringComparison.Ordinal)))
+            foreach (ref float value in parameters[name].Span) value = SimdRnn.Sgemm.BFloat16Panel.Widen(SimdRnn.Sgemm.BFloat16Panel.Round(value));
     }
 
     [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
@@ -69,6 +111,8 @@ public class PreparedWeightsTests
         }
 
         public RecurrentParameters Parameters { get; }
+
+        public PreparedWeights Prepare() => _stack.Prepare(Parameters);
 
         private int Outputs => _dy.Length;
 

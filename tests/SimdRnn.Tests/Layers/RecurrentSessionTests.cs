@@ -42,6 +42,40 @@ public class RecurrentSessionTests
         }
     }
 
+    /// <summary>A batch-first stack without biases: a step's x and y are N x ... either way, so the session's steps are
+    /// bitwise the rows of one whole batch-first forward (N x T x H).</summary>
+    [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
+    public void Steps_of_a_batch_first_stack_without_biases_are_bitwise_one_whole_forward(SimdPath path)
+    {
+        const int steps = 6, batch = 3, input = 4, hidden = 19;
+        foreach (CellKind cell in Enum.GetValues<CellKind>())
+        {
+            var stack = new RecurrentStack(cell, input, hidden, layers: 2, options: new RecurrentStackOptions { Bias = false, BatchFirst = true })
+            {
+                Path = path,
+            };
+            RecurrentParameters parameters = Parameters(stack);
+            float[] x = Enumerable.Range(0, steps * batch * input).Select(i => MathF.Sin(0.3f * i)).ToArray(); // N x T x I
+            int state = 2 * batch * hidden;
+            float[] whole = new float[steps * batch * hidden], hT = new float[state], cT = new float[cell == CellKind.Lstm ? state : 0];
+            stack.Forward(steps, batch, x, new float[state], new float[cT.Length], parameters, whole, hT, cT,
+                new float[stack.WorkspaceLength(steps, batch, training: false)], training: false);
+
+            var session = new RecurrentSession(stack, stack.Prepare(parameters), batch);
+            float[] xStep = new float[batch * input], yStep = new float[batch * hidden];
+            for (int t = 0; t < steps; t++)
+            {
+                for (int n = 0; n < batch; n++) x.AsSpan((n * steps + t) * input, input).CopyTo(xStep.AsSpan(n * input));
+                session.Step(xStep, yStep);
+                for (int n = 0; n < batch; n++)
+                    Assert.Equal(Bits(whole.AsSpan((n * steps + t) * hidden, hidden).ToArray()), Bits(yStep.AsSpan(n * hidden, hidden).ToArray()));
+            }
+
+            Assert.Equal(Bits(hT), Bits(session.HiddenState.ToArray()));
+            Assert.Equal(Bits(cT), Bits(session.CellState.ToArray()));
+        }
+    }
+
     [Fact]
     public void A_reset_row_starts_afresh_and_the_other_rows_go_on()
     {

@@ -6,9 +6,15 @@ using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Tests.Layers;
 
-public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path)
+public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path, bool Bias = true,
+    bool BatchFirst = false)
 {
-    public override string ToString() => $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H}";
+    public override string ToString() =>
+        $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst}";
+
+    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst };
+
+    public ReferenceRnn Reference() => new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst);
 }
 
 public static class StackArbitraries
@@ -23,7 +29,9 @@ public static class StackArbitraries
          from h in Gen.OneOf(Gen.Choose(1, 19), Gen.Elements(1, 8, 17))
          from seed in Gen.Choose(0, int.MaxValue)
          from path in Gen.Elements(TestPaths.InProcess.ToArray())
-         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path)).ToArbitrary();
+         from bias in Gen.Elements(true, true, false)
+         from batchFirst in Gen.Elements(false, true)
+         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst)).ToArbitrary();
 }
 
 /// <summary>
@@ -38,10 +46,11 @@ public class RecurrentStackPropertyTests
     public void Stack_forward_and_backward_match_the_reference_on_every_path(StackCase c)
     {
         var random = new Random(c.Seed);
-        var reference = new ReferenceRnn((ReferenceCellKind)(int)c.Cell, c.I, c.H, c.Layers, c.Bidirectional);
+        ReferenceRnn reference = c.Reference();
         Dictionary<string, double[]> weights = reference.RandomParameters(random);
-        var stack = new RecurrentStack(c.Cell, c.I, c.H, c.Layers, c.Bidirectional) { Path = c.Path };
+        var stack = new RecurrentStack(c.Cell, c.I, c.H, c.Layers, c.Bidirectional, c.Options) { Path = c.Path };
         RecurrentParameters parameters = stack.CreateParameters();
+        Assert.Equal(weights.Keys.Order(StringComparer.Ordinal), parameters.Names.Order(StringComparer.Ordinal));
         foreach (string name in parameters.Names) ToFloat(weights[name]).CopyTo(parameters[name]);
 
         bool lstm = c.Cell == CellKind.Lstm;

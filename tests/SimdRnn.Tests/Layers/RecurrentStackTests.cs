@@ -23,8 +23,10 @@ public class RecurrentStackTests
     public void Stack_matches_pytorch_outputs_states_and_every_gradient(string caseName)
     {
         TorchFixture f = TorchFixture.Load(caseName);
-        var stack = new RecurrentStack(KindOf(f.Cell), f.I, f.H, f.Layers, f.Bidirectional);
+        var stack = new RecurrentStack(KindOf(f.Cell), f.I, f.H, f.Layers, f.Bidirectional, OptionsOf(f));
         RecurrentParameters parameters = stack.CreateParameters();
+        Assert.Equal(f.TensorNames.Where(n => n.StartsWith("weight_", StringComparison.Ordinal) || n.StartsWith("bias_", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal), parameters.Names.Order(StringComparer.Ordinal));
         foreach (string name in parameters.Names) f.Float(name).CopyTo(parameters[name]);
         bool lstm = stack.Cell == CellKind.Lstm;
         int states = f.Layers * f.Directions * f.N * f.H;
@@ -59,7 +61,20 @@ public class RecurrentStackTests
         var yInference = new float[y.Length];
         stack.Forward(f.T, f.N, x, h0, c0, parameters, yInference, new float[states], new float[cT.Length], workspace, training: false);
         Assert.Equal(y, yInference);
+
+        // Prepared weights: bitwise the same forward and backward.
+        PreparedWeights prepared = stack.Prepare(parameters, training: true);
+        RecurrentParameters preparedGradients = stack.CreateParameters();
+        var (yPrepared, dxPrepared) = (new float[y.Length], new float[dx.Length]);
+        stack.Forward(f.T, f.N, x, h0, c0, prepared, yPrepared, hT, cT, workspace, training: true);
+        stack.Backward(f.T, f.N, x, h0, prepared, yPrepared, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dxPrepared, dh0, dc0,
+            preparedGradients, workspace);
+        Assert.Equal(y, yPrepared);
+        Assert.Equal(dx, dxPrepared);
+        Assert.Equal(once, preparedGradients.All);
     }
+
+    private static RecurrentStackOptions OptionsOf(TorchFixture f) => new() { Bias = f.Bias, BatchFirst = f.BatchFirst };
 
     [Fact]
     public void Forward_and_backward_allocate_nothing_after_the_first_call()

@@ -22,27 +22,28 @@ public class ReferenceAgreesWithTorchTests
             "rnn_tanh" => ReferenceCellKind.RnnTanh,
             _ => ReferenceCellKind.RnnRelu,
         };
-        var rnn = new ReferenceRnn(kind, f.I, f.H, f.Layers, f.Bidirectional);
+        var rnn = new ReferenceRnn(kind, f.I, f.H, f.Layers, f.Bidirectional, f.Bias, f.BatchFirst, f.Dropout);
         var parameters = new Dictionary<string, double[]>();
         for (int l = 0; l < f.Layers; l++)
             for (int d = 0; d < f.Directions; d++)
             {
                 var (wih, whh, bih, bhh) = ReferenceRnn.Names(l, d);
-                foreach (string name in new[] { wih, whh, bih, bhh }) parameters[name] = f.Double(name);
+                foreach (string name in f.Bias ? new[] { wih, whh, bih, bhh } : [wih, whh]) parameters[name] = f.Double(name);
             }
 
         bool lstm = kind == ReferenceCellKind.Lstm;
         double[]? c0 = lstm ? f.Double("c0") : null;
-        ReferenceRnn.ForwardResult forward = rnn.Forward(f.T, f.N, f.Double("x"), f.Double("h0"), c0, parameters);
+        ReferenceRnn.ForwardResult forward = rnn.Forward(f.T, f.N, f.Double("x"), f.Double("h0"), c0, parameters, f.DropoutSeed);
         AssertClose(f.Double("y"), forward.Y, "y");
         AssertClose(f.Double("hT"), forward.HT, "hT");
         if (lstm) AssertClose(f.Double("cT"), forward.CT!, "cT");
 
         ReferenceRnn.Gradients gradients = rnn.Backward(f.T, f.N, f.Double("x"), f.Double("h0"), c0, parameters,
-            f.Double("dy"), f.Double("dhT"), lstm ? f.Double("dcT") : null);
+            f.Double("dy"), f.Double("dhT"), lstm ? f.Double("dcT") : null, f.DropoutSeed);
         AssertClose(f.Double("grad.x"), gradients.Dx, "grad.x");
         AssertClose(f.Double("grad.h0"), gradients.Dh0, "grad.h0");
         if (lstm) AssertClose(f.Double("grad.c0"), gradients.Dc0!, "grad.c0");
+        Assert.Equal(f.TensorNames.Where(n => n.StartsWith("grad.", StringComparison.Ordinal)).Count() - (lstm ? 3 : 2), gradients.Parameters.Count);
         foreach ((string name, double[] gradient) in gradients.Parameters)
             AssertClose(f.Double("grad." + name), gradient, "grad." + name);
     }

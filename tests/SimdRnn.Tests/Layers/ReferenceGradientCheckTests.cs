@@ -8,26 +8,28 @@ namespace SimdRnn.Tests.Layers;
 /// </summary>
 public class ReferenceGradientCheckTests
 {
-    public static TheoryData<ReferenceCellKind, int, bool> Configurations()
+    public static TheoryData<ReferenceCellKind, int, bool, bool, bool> Configurations()
     {
-        var data = new TheoryData<ReferenceCellKind, int, bool>();
+        var data = new TheoryData<ReferenceCellKind, int, bool, bool, bool>();
         foreach (ReferenceCellKind cell in Enum.GetValues<ReferenceCellKind>())
         {
-            data.Add(cell, 1, false);
-            data.Add(cell, 2, false);
-            data.Add(cell, 1, true);
-            data.Add(cell, 2, true);
+            data.Add(cell, 1, false, true, false);
+            data.Add(cell, 2, false, true, false);
+            data.Add(cell, 1, true, true, false);
+            data.Add(cell, 2, true, true, false);
+            data.Add(cell, 2, true, false, false);
+            data.Add(cell, 2, true, true, true);
         }
 
         return data;
     }
 
     [Theory, MemberData(nameof(Configurations))]
-    public void Analytic_gradients_equal_central_differences(ReferenceCellKind cell, int layers, bool bidirectional)
+    public void Analytic_gradients_equal_central_differences(ReferenceCellKind cell, int layers, bool bidirectional, bool bias, bool batchFirst)
     {
         const int steps = 3, batch = 2, input = 3, hidden = 2;
-        var random = new Random(1234 + (int)cell * 10 + layers + (bidirectional ? 5 : 0));
-        var rnn = new ReferenceRnn(cell, input, hidden, layers, bidirectional);
+        var random = new Random(1234 + (int)cell * 10 + layers + (bidirectional ? 5 : 0) + (bias ? 0 : 100) + (batchFirst ? 200 : 0));
+        var rnn = new ReferenceRnn(cell, input, hidden, layers, bidirectional, bias, batchFirst);
         Dictionary<string, double[]> parameters = rnn.RandomParameters(random, 0.8);
         int states = layers * rnn.Directions * batch * hidden;
         double[] x = ReferenceRnn.RandomFloats(random, steps * batch * input, 1);
@@ -61,7 +63,7 @@ public class ReferenceGradientCheckTests
                 values[i] = saved;
                 double numeric = (up - down) / (2 * step);
                 Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-6 * (1 + Math.Abs(numeric)),
-                    $"{cell} layers={layers} bidirectional={bidirectional}: d/d{name}[{i}] analytic {gradient[i]:R}, numeric {numeric:R}");
+                    $"{cell} layers={layers} bidirectional={bidirectional} bias={bias} batchFirst={batchFirst}: d/d{name}[{i}] analytic {gradient[i]:R}, numeric {numeric:R}");
             }
     }
 

@@ -83,8 +83,32 @@ public sealed class TorchFixture
             root.GetProperty("T").GetInt32(), root.GetProperty("N").GetInt32(),
             root.GetProperty("I").GetInt32(), root.GetProperty("H").GetInt32(),
             root.GetProperty("layers").GetInt32(), root.GetProperty("bidirectional").GetBoolean(),
-            root.GetProperty("torch_version").GetString()!, tensors);
+            root.GetProperty("torch_version").GetString()!, tensors)
+        {
+            // The options a case sets (written only when not PyTorch's default).
+            Bias = !root.TryGetProperty("bias", out JsonElement bias) || bias.GetBoolean(),
+            BatchFirst = root.TryGetProperty("batch_first", out JsonElement batchFirst) && batchFirst.GetBoolean(),
+            Dropout = root.TryGetProperty("dropout", out JsonElement dropout) ? dropout.GetDouble() : 0,
+            DropoutSeed = root.TryGetProperty("dropout_seed", out JsonElement seed) ? seed.GetUInt64() : 0,
+        };
     }
+
+    /// <summary>False for a module made with bias=False (no bias tensors).</summary>
+    public bool Bias { get; private init; } = true;
+
+    /// <summary>x, y, dy and grad.x are N x T x ... (PyTorch's batch_first).</summary>
+    public bool BatchFirst { get; private init; }
+
+    /// <summary>Dropout between layers with SimdRnn's mask of <see cref="DropoutSeed"/> (0: none).</summary>
+    public double Dropout { get; private init; }
+
+    public ulong DropoutSeed { get; private init; }
+
+    /// <summary>Whether the case sets any option beyond PyTorch's defaults.</summary>
+    public bool HasOptions => !Bias || BatchFirst || Dropout > 0;
+
+    /// <summary>The shape of x (width I) or y (width D*H): T x N x width, or N x T x width batch-first.</summary>
+    public int[] SequenceShape(int width) => BatchFirst ? [N, T, width] : [T, N, width];
 
     /// <summary>The tensor's values (a copy), as stored: float64.</summary>
     public double[] Double(string name) => (double[])Get(name).Data.Clone();
