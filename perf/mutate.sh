@@ -3,8 +3,8 @@
 #
 #   perf/mutate.sh FOLDER [FILES] [extra dotnet-stryker options]
 #   FOLDER: Sgemm, Cells, Layers, Training, Activations, Execution, Vectors or Serialization
-#   FILES:  a glob of file names in the folder (default *.cs), e.g. 'Packing.cs' or '{Gemm,GemmDriver}.cs': a big
-#           folder (Sgemm) in pieces; the reports then go to StrykerOutput/FOLDER-FILES
+#   FILES:  comma-separated globs of file names in the folder (default *.cs), e.g. Packing.cs or Gemm.cs,Gemm*.cs:
+#           a big folder in pieces; the reports then go to StrykerOutput/FOLDER-FILES
 #
 # Mutates src/SimdRnn/FOLDER/** and runs, for each mutant, only the tests that cover it (coverage analysis perTestInIsolation)
 # among the tests of the mirrored test namespace SimdRnn.Tests.FOLDER plus Hardening.InvalidArgumentTests (where the
@@ -26,7 +26,11 @@ shift
 files="*.cs"
 if [[ $# -gt 0 && "$1" != -* ]]; then files="$1"; shift; fi
 name="$folder"
-[[ "$files" != "*.cs" ]] && name="$folder-${files//[^A-Za-z0-9.,]/}"
+# (MSBuild's project analysis fails on paths with commas or braces: keep letters and digits.)
+[[ "$files" != "*.cs" ]] && name="$folder-$(tr -c 'A-Za-z0-9\n' '-' <<< "${files%.cs}")"
+mutate=()
+IFS=',' read -ra globs <<< "$files"
+for glob in "${globs[@]}"; do mutate+=(--mutate "**/$folder/**/$glob"); done
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="${MUTATE_WORK:-${TMPDIR:-/tmp}/simdrnn-mutate-$name}"
@@ -44,7 +48,7 @@ dotnet tool restore >/dev/null
 rm -rf "$reports"
 nice -n 19 dotnet stryker \
     --config-file ../mutation/stryker-config.json \
-    --mutate "**/$folder/**/$files" \
+    "${mutate[@]}" \
     --test-case-filter "$filter" \
     --output "$reports" \
     --skip-version-check \
