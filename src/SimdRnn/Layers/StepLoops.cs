@@ -34,6 +34,17 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
 
     public required PanelFormat PackedFormat { get; init; }
 
+    /// <summary>
+    /// x (all rows of the sequence, I wide) when the members compute their own gate columns of the input projection
+    /// before the steps (hidden-unit split, prepared weights); null when the gates already hold it.
+    /// </summary>
+    public float* Input { get; init; }
+
+    /// <summary>W_ih^T packed (I x G*H), with <see cref="Input"/>.</summary>
+    public float* PackedInputTransposed { get; init; }
+
+    public PanelFormat InputFormat { get; init; }
+
     // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invoke(in TeamMember member)
@@ -45,6 +56,11 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         // Cells that keep the recurrent product apart get it alone; the others get it added onto x W_ih^T.
         float beta = TCell.KeepsRecurrentProductApart ? 0f : 1f;
         ForwardStep step = Template;
+        if (Input != null)
+            for (int gate = 0; gate < TCell.GateCount; gate++)
+                GemmKernel.MultiplyPackedTile(path, 0, s.Rows, gate * h + j0, gate * h + j1, gw, s.Input, Input, s.Input, PackedInputTransposed, 0f,
+                    Gates, gw, InputFormat);
+
         int ldProduct = (int)(TCell.KeepsRecurrentProductApart ? step.LdRecurrentGates : step.Ldg);
         for (int processed = 0; processed < s.Steps; processed++)
         {
