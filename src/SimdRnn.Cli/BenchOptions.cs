@@ -3,9 +3,10 @@ using System.Globalization;
 namespace SimdRnn.Cli;
 
 /// <summary>
-/// The options of a bench harness written in C# (<c>simdrnn bench</c>, native-compare/onnxruntime_rnn): --problem ID...,
-/// --threads N, --iters K, --warmup W, --csv (the only output form; accepted for the native harnesses' command line),
-/// -h/--help, and the harness's own options that take one value.
+/// The options of a bench harness written in C#: --problem ID..., --threads N, --iters K, --warmup W, --csv (the only
+/// output form; accepted for the native harnesses' command line), -h/--help, and the harness's own options that take
+/// one value. <see cref="Parse"/> reads them for native-compare/onnxruntime_rnn and perf/SimdRnn.Benchmarks;
+/// <c>simdrnn bench</c> parses the same options with System.CommandLine and its defaults from here.
 /// </summary>
 internal sealed class BenchOptions
 {
@@ -13,20 +14,20 @@ internal sealed class BenchOptions
 
     public List<string> ProblemIds { get; } = [];
 
-    public int Threads { get; private set; } = 1;
+    public int Threads { get; set; } = 1;
 
-    public int Iterations { get; private set; } = 20;
+    public int Iterations { get; set; } = 20;
 
-    public int Warmup { get; private set; } = 3;
+    public int Warmup { get; set; } = 3;
 
     /// <summary>
     /// The least time the warm-up calls take: .NET first runs a method as quick, unoptimized (tier-0) code and
     /// recompiles it optimized in the background only after 30 calls and a quiet 100 ms, so a few warm-up calls of a
     /// short call would time tier-0 code (seen: lstm-512-t1 1.09 ms per step after 3 warm-up calls, 0.26 ms optimized).
     /// </summary>
-    public double WarmupSeconds { get; private set; } = 1;
+    public double WarmupSeconds { get; set; } = 1;
 
-    public bool Help { get; private set; }
+    public bool Help { get; set; }
 
     /// <summary>The harness's own options that were given, by name (with the dashes).</summary>
     public Dictionary<string, string> Values { get; } = new(StringComparer.Ordinal);

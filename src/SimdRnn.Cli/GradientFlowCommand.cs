@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace SimdRnn.Cli;
@@ -6,22 +7,31 @@ namespace SimdRnn.Cli;
 /// simdrnn gradient-flow: for a loss on the last step's output, the norm of dL/dh_t at every step t, for each cell,
 /// computed with the real forward and BPTT kernels and plotted on a log scale: the vanishing-gradient picture.
 /// </summary>
-internal static class GradientFlowCommand
+internal sealed class GradientFlowCommand : Command
 {
-    public static int Run(string[] args)
-    {
-        var options = new Options(args);
-        string? cellText = options.String("cell");
-        int steps = options.Int("steps", 200, 2, 5000);
-        int hidden = options.Int("hidden", 64, 1, 4096);
-        int seed = options.Int("seed", 1, 0, int.MaxValue);
-        string plotPath = options.String("plot") ?? "gradient-flow.svg";
-        options.ThrowIfUnused();
-        CellKind[] cells = cellText == null
-            ? [CellKind.RnnTanh, CellKind.Lstm, CellKind.Gru]
-            : cellText.Split(',').Select(Options.ParseCell).ToArray();
+    private readonly Option<string> _cell = CliOptions.Cell("The cells to plot, separated by commas: lstm, gru, rnn (tanh), rnn-relu.", "rnn,lstm,gru", list: true);
+    private readonly Option<int> _steps = CliOptions.Int("--steps", "Sequence length T; the loss is on the last step.", 200, 2, 5000);
+    private readonly Option<int> _hidden = CliOptions.Int("--hidden", "Hidden size H.", 64, 1, 4096);
+    private readonly Option<int> _seed = CliOptions.Int("--seed", "Seed of the random weights and inputs.", 1, 0, int.MaxValue);
+    private readonly Option<string> _plot = CliOptions.Text("--plot", "Write the plot (SVG, log scale) here.", "gradient-flow.svg");
 
-        var chart = new SvgChart($"gradient flow: |dL/dh_t| for L = sum(h_T), T={steps}, H={hidden}, random weights", "step t", "|dL/dh_t|", logY: true);
+    public GradientFlowCommand()
+        : base("gradient-flow", "Plot |dL/dh_t| at every step t for a loss on the last step, for each cell, with the real forward and " +
+                                "BPTT kernels and random weights: the vanishing-gradient picture.")
+    {
+        foreach (Option option in new Option[] { _cell, _steps, _hidden, _seed, _plot }) Options.Add(option);
+        SetAction(Run);
+    }
+
+    private int Run(ParseResult parse)
+    {
+        CellKind[] cells = parse.GetValue(_cell)!.Split(',').Select(CliOptions.ParseCell).ToArray();
+        int steps = parse.GetValue(_steps);
+        int hidden = parse.GetValue(_hidden);
+        int seed = parse.GetValue(_seed);
+        string plotPath = parse.GetValue(_plot)!;
+
+        var chart = new SvgChart($"gradient flow: |dL/dh_t| for L = sum(h_T), T={steps}, H={hidden}, random weights", "step t", "|dL/dh_t|", logY: true, integerX: true);
         foreach (CellKind cell in cells)
         {
             double[] norms = Norms(cell, steps, hidden, seed);

@@ -44,30 +44,4 @@ internal static class Sample
             cNext.CopyTo(c, 0);
         }
     }
-
-    /// <summary>simdrnn sample --load CHECKPOINT [--prime TEXT] [--length N] [--temperature T] [--seed S].</summary>
-    public static int Run(string[] args)
-    {
-        var options = new Options(args);
-        string path = options.String("load") ?? throw new CliException("sample needs --load CHECKPOINT (written by 'simdrnn train --save')");
-        string prime = options.String("prime") ?? "\n";
-        int length = options.Int("length", 500, 0, 1_000_000);
-        double temperature = options.Double("temperature", 1.0, 1e-3, 100);
-        int seed = options.Int("seed", 1, 0, int.MaxValue);
-        options.ThrowIfUnused();
-
-        using SafetensorsReader checkpoint = CharModel.OpenCheckpoint(path);
-        string Meta(string key) => checkpoint.Metadata.TryGetValue(key, out string? value) ? value
-            : throw new CliException($"checkpoint '{path}' has no '{key}' metadata (was it written by 'simdrnn train --save'?)");
-        // "cell": checkpoints written before the key became the library's "<prefix>cell".
-        string cellName = checkpoint.Metadata.TryGetValue("cell", out string? older) ? older : Meta("rnn.cell");
-        CellKind cell = Enum.TryParse(cellName, out CellKind parsed) ? parsed : throw new CliException($"checkpoint '{path}': unknown cell '{cellName}'");
-        char[] vocabulary = Meta("vocabulary").ToCharArray();
-        if (!int.TryParse(Meta("hidden"), out int hidden) || hidden < 1 || !int.TryParse(Meta("layers"), out int layers) || layers < 1 || vocabulary.Length == 0)
-            throw new CliException($"checkpoint '{path}' has inconsistent metadata");
-        var model = new CharModel(cell, vocabulary.Length, hidden, layers);
-        model.Load(checkpoint, path);
-        Console.WriteLine(Generate(model, vocabulary, prime, length, new Random(seed), temperature));
-        return 0;
-    }
 }

@@ -80,9 +80,9 @@ public class TrainTests
         {
             var output = new StringWriter();
             Console.SetOut(output);
-            Assert.Equal(0, TrainCommand.Run(["--text", text, "--cell", "rnn-relu", "--layers", "2", "--hidden", "8", "--seq-len", "8", "--batch", "2",
-                "--steps", "3", "--save", path, "--plot", plot]));
-            Assert.Equal(0, Sample.Run(["--load", path, "--length", "20"]));
+            Assert.Equal(0, Program.Run(["train", "--text", text, "--cell", "rnn-relu", "--layers", "2", "--hidden", "8", "--seq-len", "8", "--batch", "2",
+                "--steps", "3", "--save", path, "--plot", plot], output, output));
+            Assert.Equal(0, Program.Run(["sample", "--load", path, "--length", "20"], output, output));
             Console.SetOut(original);
             Assert.Contains("checkpoint:", output.ToString());
 
@@ -98,12 +98,19 @@ public class TrainTests
     }
 
     [Theory]
-    [InlineData("--cell", "transformer", "unknown cell")]
-    [InlineData("--hidden", "0", "--hidden must be")]
-    [InlineData("--text", "/nonexistent/file.txt", "cannot read")]
-    [InlineData("--bogus", "1", "unknown option")]
-    public void Bad_arguments_are_cli_errors(string option, string value, string message) =>
-        Assert.Contains(message, Assert.Throws<CliException>(() => TrainCommand.Run([option, value, "--steps", "1"])).Message);
+    [InlineData("--cell", "transformer", "unknown cell 'transformer'")]
+    [InlineData("--hidden", "0", "--hidden must be a whole number from 1 to 8192, not '0'")]
+    [InlineData("--text", "/nonexistent/file.txt", "simdrnn train: cannot read")]
+    [InlineData("--bogus", "1", "Unrecognized command or argument '--bogus'")]
+    public void Bad_arguments_are_one_line_errors_with_exit_code_2(string option, string value, string message)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Assert.Equal(2, Program.Run(["train", option, value, "--steps", "1"], output, error));
+        Assert.Contains(message, error.ToString());
+        Assert.DoesNotContain("   at ", error.ToString()); // no stack trace
+        Assert.Equal("", output.ToString());
+    }
 }
 
 public class GradientFlowTests
@@ -119,7 +126,7 @@ public class GradientFlowTests
             Console.SetOut(output);
             try
             {
-                Assert.Equal(0, GradientFlowCommand.Run(["--steps", "60", "--hidden", "16", "--plot", path]));
+                Assert.Equal(0, Program.Run(["gradient-flow", "--steps", "60", "--hidden", "16", "--plot", path], output, output));
             }
             finally
             {

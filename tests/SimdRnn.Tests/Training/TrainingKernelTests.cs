@@ -65,7 +65,9 @@ public class TrainingKernelTests
         Assert.True(double.IsNaN(loss));
         Assert.True(float.IsNaN(d[0]) && !float.IsNaN(d[3]));
         Assert.Equal("targets", Assert.Throws<ArgumentOutOfRangeException>(() => SoftmaxCrossEntropy.ForwardBackward(logits, [0, 3], d, 3)).ParamName);
-        Assert.Equal("logits", Assert.Throws<ArgumentException>(() => SoftmaxCrossEntropy.ForwardBackward(logits, [0], d, 3)).ParamName);
+        var mismatch = Assert.Throws<ArgumentException>(() => SoftmaxCrossEntropy.ForwardBackward(logits, [0], d, 3));
+        Assert.Equal("logits", mismatch.ParamName);
+        Assert.StartsWith("logits has length 6 but targets has 1 rows of 3 classes (3).", mismatch.Message);
         Assert.Equal("dLogits", Assert.Throws<ArgumentException>(() => SoftmaxCrossEntropy.ForwardBackward(logits, [0, 1], new float[5], 3)).ParamName);
     }
 

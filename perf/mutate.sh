@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Mutation testing with Stryker.NET, one folder of src/SimdRnn at a time (not part of CI; see CONTRIBUTING.md).
+#
+#   perf/mutate.sh FOLDER [FILES] [extra dotnet-stryker options]
+#   FOLDER: Sgemm, Cells, Layers, Training, Activations, Execution, Vectors or Serialization
+#   FILES:  comma-separated globs of file names in the folder (default *.cs), e.g. Packing.cs or Gemm.cs,Gemm*.cs:
+#           a big folder in pieces; the reports then go to StrykerOutput/FOLDER-FILES
+#
+# Mutates src/SimdRnn/FOLDER/** and runs, for each mutant, only the tests that cover it (coverage analysis perTestInIsolation)
+# among the tests of the mirrored test namespace SimdRnn.Tests.FOLDER plus Hardening.InvalidArgumentTests (where the
+# argument checks of every public entry point are tested). Stryker builds and overwrites the test project's output
+# with the mutated assembly, so it runs on a copy of the working tree (tracked and untracked, not ignored, files) in
+# $MUTATE_WORK (default ${TMPDIR:-/tmp}/simdrnn-mutate-FOLDER); the reports land in StrykerOutput/FOLDER/reports
+# (mutation-report.html / .json); perf/mutation-survivors.py lists what was not killed. Settings shared by every
+# folder: tests/mutation/stryker-config.json (test-runner mtp: the test project is an xunit.v3 / Microsoft.Testing.Platform
+# executable, which Stryker's default VSTest runner cannot drive). Runs at nice 19; it does not take /tmp/bench.lock.
+set -euo pipefail
+
+folders="Sgemm Cells Layers Training Activations Execution Vectors Serialization"
+folder="${1:-}"
+if [[ -z "$folder" || " $folders " != *" $folder "* ]]; then
+    echo "usage: $0 FOLDER [dotnet-stryker options]   (FOLDER: $folders)" >&2
+    exit 2
+fi
+shift
+files="*.cs"
+if [[ $# -gt 0 && "$1" != -* ]]; then files="$1"; shift; fi
+name="$folder"
+# (MSBuild's project analysis fails on paths with commas or braces: keep letters and digits.)
+[[ "$files" != "*.cs" ]] && name="$folder-$(tr -c 'A-Za-z0-9\n' '-' <<< "${files%.cs}")"
+mutate=()
+IFS=',' read -ra globs <<< "$files"
+for glob in "${globs[@]}"; do mutate+=(--mutate "**/$folder/**/$glob"); done
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="${MUTATE_WORK:-${TMPDIR:-/tmp}/simdrnn-mutate-$name}"
+reports="$root/StrykerOutput/$name"
+
+# A copy of the working tree as it is (uncommitted changes included), without build output.
+rm -rf "$work"
+mkdir -p "$work"
+(cd "$root" && git ls-files -z --cached --others --exclude-standard |
+    tar --null --ignore-failed-read -cf - -T - 2>/dev/null) | tar -C "$work" -xf -
+
+filter="FullyQualifiedName~SimdRnn.Tests.$folder.|FullyQualifiedName~SimdRnn.Tests.Hardening.InvalidArgumentTests."
+cd "$work/tests/SimdRnn.Tests"
+dotnet tool restore >/dev/null
+rm -rf "$reports"
+nice -n 19 dotnet stryker \
+    --config-file ../mutation/stryker-config.json \
+    "${mutate[@]}" \
+    --test-case-filter "$filter" \
+    --output "$reports" \
+    --skip-version-check \
+    "$@"
+python3 "$root/perf/mutation-survivors.py" "$reports/reports/mutation-report.json" | head -1
