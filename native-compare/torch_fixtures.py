@@ -15,6 +15,9 @@ A torch.nn.LSTM / GRU / RNN (tanh or relu), time-major unless the case says batc
 in float64. A case may set options (written to the file only when not PyTorch's default):
   "bias": false          the module has bias=False (no bias tensors at all)
   "batch_first": true    x, y, dy and grad.x are N x T x ... (the states stay (layers*D) x N x H)
+  "lengths": [n, ...]    a packed batch: x goes through pack_padded_sequence(x, lengths, enforce_sorted=False)
+                         and y back through pad_packed_sequence(total_length=T): y is 0 at padded positions,
+                         hT / cT are each row's state after its own last step (batch order), grad.x is 0 there
   "dropout": p, "dropout_seed": s   dropout between layers with a FIXED mask: PyTorch's RNG cannot be
                          matched, so the layers run as single-layer modules and each inner layer's output
                          is multiplied by SimdRnn's mask (keep(s, layer, t, row, unit) below) / (1 - p) Every INPUT (x, h0, c0, each parameter, dy, dhT, dcT) is drawn in float64 and then
@@ -73,6 +76,11 @@ CASES = [
     ("gru_batch_first", "gru", 5, 2, 4, 3, 1, False, {"batch_first": True}),
     ("rnn_relu_batch_first_nobias_2layer", "rnn_relu", 3, 4, 2, 5, 2, False, {"bias": False, "batch_first": True}),
     ("rnn_tanh_batch_first_bidir", "rnn_tanh", 6, 2, 3, 2, 1, True, {"batch_first": True}),
+    ("lstm_packed_2layer", "lstm", 5, 5, 4, 3, 2, False, {"lengths": [3, 5, 1, 5, 2]}),
+    ("lstm_packed_bidir_2layer", "lstm", 5, 4, 3, 4, 2, True, {"lengths": [2, 5, 1, 4]}),
+    ("gru_packed_2layer", "gru", 4, 3, 5, 3, 2, False, {"lengths": [2, 4, 3]}),
+    ("gru_packed_bidir_2layer", "gru", 5, 4, 3, 4, 2, True, {"lengths": [4, 1, 5, 3]}),
+    ("rnn_tanh_packed_bidir", "rnn_tanh", 4, 3, 2, 3, 1, True, {"lengths": [1, 4, 2]}),
 ]
 
 M32, M64 = (1 << 32) - 1, (1 << 64) - 1
@@ -187,11 +195,17 @@ def make_case(name, cell, T, N, I, H, layers, bidir, options):
         assert not batch_first
         y, hT, cT = run_with_fixed_dropout(module, cell, I, H, layers, bidir, bias, x, h0, c0, dropout,
                                            options["dropout_seed"])
-    elif is_lstm:
-        y, (hT, cT) = module(x, (h0, c0))
     else:
-        y, hT = module(x, h0)
-        cT = None
+        lengths = options.get("lengths")
+        inputs = x if lengths is None else torch.nn.utils.rnn.pack_padded_sequence(
+            x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False)
+        if is_lstm:
+            y, (hT, cT) = module(inputs, (h0, c0))
+        else:
+            y, hT = module(inputs, h0)
+            cT = None
+        if lengths is not None:
+            y, _ = torch.nn.utils.rnn.pad_packed_sequence(y, batch_first=batch_first, total_length=T)
     loss = (y * dy).sum() + (hT * dhT).sum()
     if is_lstm:
         loss = loss + (cT * dcT).sum()

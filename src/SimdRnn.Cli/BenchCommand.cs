@@ -6,7 +6,7 @@ namespace SimdRnn.Cli;
 /// <c>simdrnn bench --problem ID... --threads N [--iters K] [--warmup W] [--warmup-seconds S] --csv</c>: times the problems of
 /// native-compare/problems.tsv (embedded) and prints <c>harness,problem,threads,ms_median,gflops</c> CSV, the same form
 /// as native-compare's harnesses: <c>simdrnn-gemm</c> for GEMM problems; <c>simdrnn-fwd</c>, <c>simdrnn-bwd</c>,
-/// <c>simdrnn-train</c>, <c>simdrnn-train-prepared</c> for RNN train problems, <c>simdrnn-infer</c> for inference ones
+/// <c>simdrnn-train</c>, <c>simdrnn-train-prepared</c>, <c>simdrnn-train-varlen</c> for RNN train problems, <c>simdrnn-infer</c> for inference ones
 /// and <c>simdrnn-stream</c> for stream ones (one step per call). Inference and stream problems run on weights prepared
 /// once per problem, outside the timer. Median of K timed calls after W warm-up calls; GFLOP/s counts the GEMM flops
 /// (native-compare/PROBLEMS.md's convention) over the median time.
@@ -32,7 +32,8 @@ internal sealed class BenchCommand : Command
 
     public BenchCommand()
         : base("bench", "Time the problems of native-compare/problems.tsv and print CSV rows: GEMM problems as simdrnn-gemm; RNN train problems " +
-                        "as simdrnn-fwd, -bwd, -train (on the parameters) and -train-prepared (prepared weights: refresh + fwd + bwd); infer problems " +
+                        "as simdrnn-fwd, -bwd, -train (on the parameters), -train-prepared (prepared weights: refresh + fwd + bwd) and -train-varlen " +
+                        "(fwd + bwd of the batch with lengths spread evenly over [T/2, T], flops of the valid steps); infer problems " +
                         "as simdrnn-infer (prepared weights); stream problems as simdrnn-stream (one step per call, the state carried to the next call).")
     {
         _problem.Validators.Add(result =>

@@ -37,6 +37,8 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
     /// trainer does per optimizer step with prepared weights: refresh, fwd, bwd); infer for infer problems; stream for
     /// stream problems (one call = one step); the last two also with bfloat16 weights (-bf16), each beside the time
     /// just to read the weights that a call must read (read-bound, <see cref="WeightReadBound"/>).
+    /// Train problems also time train-varlen: fwd + bwd of a variable-length batch (<see cref="VariableLengths"/>), its
+    /// flops those of the valid steps.
     /// </summary>
     public IReadOnlyList<BenchCase> Cases(int threads)
     {
@@ -60,6 +62,7 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
                 new("simdrnn-bwd", 2 * ForwardFlops, operands.Backward, Prepare: operands.TrainingForward),
                 new("simdrnn-train", 3 * ForwardFlops, operands.Train),
                 new("simdrnn-train-prepared", 3 * ForwardFlops, operands.TrainPrepared),
+                new("simdrnn-train-varlen", 3 * ForwardFlops * VariableLengths.Sum() / ((double)Steps * Batch), operands.TrainVariableLengths),
             ],
         };
     }
@@ -75,6 +78,19 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
 
     /// <summary>Reproducible operands for this problem's mode, weights prepared once (not timed).</summary>
     public RnnOperandSet CreateOperands(int threads) => new(this, threads);
+
+    /// <summary>
+    /// The lengths of the variable-length rows: spread evenly over [ceil(T/2), T] across the batch (row 0 the shortest,
+    /// the last row T), so the valid steps are about 3/4 of the dense T x N.
+    /// </summary>
+    public int[] VariableLengths
+    {
+        get
+        {
+            int shortest = (Steps + 1) / 2;
+            return [.. Enumerable.Range(0, Batch).Select(n => Batch == 1 ? Steps : shortest + (int)((long)n * (Steps - shortest) / (Batch - 1)))];
+        }
+    }
 }
 
 /// <summary>
@@ -89,6 +105,7 @@ internal sealed class RnnOperandSet
     private readonly PreparedWeights _prepared;
     private readonly PreparedWeights? _preparedBFloat16;
     private readonly float[] _x, _y, _dy, _dhT, _dcT, _dx, _dh0, _dc0, _workspace;
+    private readonly int[] _lengths;
 
     // The state: a stream step reads h0 (c0) and writes hT (cT), then the two swap, so the next step starts where this
     // one ended without a copy (an output may not share memory with an input).
@@ -114,9 +131,11 @@ internal sealed class RnnOperandSet
         _hT = new float[state];
         _cT = lstm ? new float[state] : [];
         // The parameters overloads need the larger training workspace (with room to pack W_hh); prepared calls fit in it.
+        // Train problems also run variable lengths, whose workspace holds the dense one's layout and the packed sequence after it.
         _workspace = new float[training
-            ? _stack.WorkspaceLength(problem.Steps, problem.Batch)
+            ? _stack.WorkspaceLength(problem.Steps, problem.Batch, training: true, variableLengths: true)
             : _stack.WorkspaceLength(problem.Steps, problem.Batch, training: false, preparedWeights: true)];
+        _lengths = training ? problem.VariableLengths : [];
         _gradients = _stack.CreateParameters();
         _dy = training ? Fill(random, new float[rows * problem.Hidden], 1f) : [];
         _dhT = training ? Fill(random, new float[state], 1f) : [];
@@ -163,6 +182,13 @@ internal sealed class RnnOperandSet
     {
         TrainingForward();
         Backward();
+    }
+
+    /// <summary>A training forward and backward of the variable-length batch (<see cref="RnnProblem.VariableLengths"/>).</summary>
+    public void TrainVariableLengths()
+    {
+        _stack.Forward(_problem.Steps, _problem.Batch, _x, _h0, _c0, _parameters, _y, _hT, _cT, _workspace, training: true, _lengths);
+        _stack.Backward(_problem.Steps, _problem.Batch, _x, _h0, _parameters, _y, _dy, _dhT, _dcT, _dx, _dh0, _dc0, _gradients, _workspace, _lengths);
     }
 
     /// <summary>One training step's share of the layer with prepared weights: a trainer refreshes them after every

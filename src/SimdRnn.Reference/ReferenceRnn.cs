@@ -24,6 +24,9 @@ public enum ReferenceCellKind
 /// h0 / hT / c0 / cT are (layers*D) x N x H; with <paramref name="batchFirst"/>, x is N x T x I and y is N x T x D*H
 /// (PyTorch's batch_first; the states keep their layout). With <paramref name="dropout"/> p &gt; 0, each layer's output
 /// except the last is multiplied by <see cref="ReferenceDropout.Factor"/> (0 or 1/(1-p)) before the next layer reads it.
+/// Optional lengths (one per batch row, in [1, T]) give PyTorch's packed-sequence semantics, written as a mask: at a
+/// padded step a row's state stays as it is (the reverse direction therefore still holds h0 when it reaches the row's
+/// last valid step), its output is 0, and backward passes the state gradients through it untouched.
 /// </summary>
 public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false,
     bool bias = true, bool batchFirst = false, double dropout = 0)
@@ -84,19 +87,20 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
 
     /// <summary>The forward (a training forward: dropout, if any, applies with the mask of <paramref name="dropoutSeed"/>).</summary>
     public ForwardResult Forward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
-        ulong dropoutSeed = 0)
+        ulong dropoutSeed = 0, int[]? lengths = null)
     {
-        ForwardResult result = Run(steps, batch, ToTimeMajor(x, steps, batch), h0, c0, parameters, null, dropoutSeed);
+        ForwardResult result = Run(steps, batch, ToTimeMajor(x, steps, batch), h0, c0, parameters, null, dropoutSeed, lengths);
         return result with { Y = FromTimeMajor(result.Y, steps, batch) };
     }
 
     /// <summary>Gradients of L = sum(y dy) + sum(hT dhT) + sum(cT dcT), through the forward of <paramref name="dropoutSeed"/>.</summary>
     public Gradients Backward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
-        double[] dy, double[] dhT, double[]? dcT, ulong dropoutSeed = 0)
+        double[] dy, double[] dhT, double[]? dcT, ulong dropoutSeed = 0, int[]? lengths = null)
     {
         var gradients = new Gradients(new double[x.Length], new double[h0.Length], HasCell ? new double[h0.Length] : null,
             parameters.ToDictionary(p => p.Key, p => new double[p.Value.Length]));
-        Run(steps, batch, ToTimeMajor(x, steps, batch), h0, c0, parameters, (ToTimeMajor(dy, steps, batch), dhT, dcT, gradients), dropoutSeed);
+        Run(steps, batch, ToTimeMajor(x, steps, batch), h0, c0, parameters, (ToTimeMajor(dy, steps, batch), dhT, dcT, gradients), dropoutSeed,
+            lengths);
         double[] dx = FromTimeMajor(gradients.Dx, steps, batch);
         Array.Copy(dx, gradients.Dx, dx.Length);
         return gradients;
@@ -135,8 +139,9 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
     }
 
     private ForwardResult Run(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
-        (double[] Dy, double[] DhT, double[]? DcT, Gradients Result)? backward, ulong dropoutSeed)
+        (double[] Dy, double[] DhT, double[]? DcT, Gradients Result)? backward, ulong dropoutSeed, int[]? lengths)
     {
+        bool Valid(int t, int n) => lengths == null || t < lengths[n];
         // What each layer's input is after dropout (layerInputs[l + 1] = Drop(outputs[l])); the top layer's output is y.
         var outputs = new double[Layers][];
         double[] Zeros() => new double[GateCount * HiddenSize];
@@ -155,7 +160,8 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
             {
                 int s = l * Directions + d;
                 var (wih, whh, bih, bhh) = Names(l, d);
-                var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], BiasOf(parameters, bih), BiasOf(parameters, bhh), d == 1);
+                var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], BiasOf(parameters, bih), BiasOf(parameters, bhh), d == 1,
+                    Valid);
                 Tape tape = layer.Forward(steps, batch, layerInputs[l], h0.AsSpan(s * stateSize, stateSize).ToArray(),
                     c0?.AsSpan(s * stateSize, stateSize).ToArray());
                 tapes[l, d] = tape;
@@ -164,7 +170,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                     // The reverse direction reaches time t at processing step T - 1 - t.
                     double[] hAtT = tape.H[(d == 1 ? steps - 1 - t : t) + 1];
                     for (int n = 0; n < batch; n++)
-                        Array.Copy(hAtT, n * h, y, ((t * batch + n) * Directions + d) * h, h);
+                        if (Valid(t, n)) Array.Copy(hAtT, n * h, y, ((t * batch + n) * Directions + d) * h, h);
                 }
                 Array.Copy(tape.H[steps], 0, hT, s * stateSize, stateSize);
                 if (cT != null) Array.Copy(tape.C![steps], 0, cT, s * stateSize, stateSize);
@@ -185,7 +191,8 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                 {
                     int s = l * Directions + d;
                     var (wih, whh, bih, bhh) = Names(l, d);
-                    var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], BiasOf(parameters, bih), BiasOf(parameters, bhh), d == 1);
+                    var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], BiasOf(parameters, bih), BiasOf(parameters, bhh), d == 1,
+                    Valid);
                     var dyDirection = new double[steps * stateSize];
                     for (int t = 0; t < steps; t++)
                         for (int n = 0; n < batch; n++)
@@ -210,7 +217,8 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
     /// <summary>What one direction of one layer keeps for backward, indexed by processing step (H[0] = h0).</summary>
     private sealed record Tape(double[][] H, double[][]? C, double[][] Gates, double[][] Ghn);
 
-    private sealed class Direction(ReferenceRnn owner, int inputSize, double[] wih, double[] whh, double[] bih, double[] bhh, bool reverse)
+    private sealed class Direction(ReferenceRnn owner, int inputSize, double[] wih, double[] whh, double[] bih, double[] bhh, bool reverse,
+        Func<int, int, bool> valid)
     {
         private readonly int _h = owner.HiddenSize;
         private readonly int _g = owner.GateCount;
@@ -256,6 +264,14 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                     for (int j = 0; j < h; j++)
                     {
                         int k = n * h + j;
+                        if (!valid(t, n))
+                        {
+                            // A padded step: the state is kept (no gates: act and ghn stay 0).
+                            hNew[k] = hs[step][k];
+                            if (cNew != null) cNew[k] = cs![step][k];
+                            continue;
+                        }
+
                         double Pre(int gate) => gi[n * gh + gate * h + j] + ghm[n * gh + gate * h + j];
                         switch (owner.Cell)
                         {
@@ -306,6 +322,13 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                     for (int j = 0; j < h; j++)
                     {
                         int k = n * h + j;
+                        if (!valid(t, n))
+                        {
+                            // A padded step passes dh (and dc) through; dy there is not read.
+                            dhDirect[k] = dh[k];
+                            continue;
+                        }
+
                         double g0 = dh[k] + dy[t * batch * h + k];
                         double Act(int gate) => act[n * gh + gate * h + j];
                         switch (owner.Cell)
@@ -335,7 +358,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
 
                 var dhPrev = new double[batch * h];
                 for (int n = 0; n < batch; n++)
-                    for (int r = 0; r < gh; r++)
+                    for (int r = 0; r < gh && valid(t, n); r++)
                     {
                         double gi = dGi[n * gh + r], ghr = dGh[n * gh + r];
                         dBih[r] += gi;

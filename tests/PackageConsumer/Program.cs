@@ -1,7 +1,9 @@
 // A consumer of the packed SimdRnn package: one LSTM layer, forward and backward through the public span API,
 // checked against the same LSTM written out by hand in double precision (and its central finite differences).
+// Then SimdRnn.Onnx: an nn.LSTM exported by torch.onnx.export, run on PyTorch's inputs, against PyTorch's outputs.
 // Exits 0 and prints "package consumer: OK" only when every check holds.
 using SimdRnn;
+using SimdRnn.Onnx;
 
 const int T = 3, N = 2, I = 2, H = 2;
 var stack = new RecurrentStack(CellKind.Lstm, I, H);
@@ -56,6 +58,33 @@ for (int k = 0; k < dh0.Length; k++) Check($"dh0[{k}]", Difference(hd, k), dh0[k
 for (int k = 0; k < dc0.Length; k++) Check($"dc0[{k}]", Difference(cd, k), dc0[k], 1e-5);
 for (int k = 0; k < g.All.Length; k++) Check($"gradient[{k}]", Difference(wd, k), g.All[k], 1e-5);
 if (!y.Concat(dx).Concat(g.All).All(float.IsFinite)) { failures++; Console.Error.WriteLine("FAIL: a non-finite value"); }
+
+// SimdRnn.Onnx: lstm.onnx (I = 3, H = 4) and PyTorch's x, h0, c0 -> y, hT, cT on it (T = 5, N = 2).
+OnnxRecurrentNode node = OnnxRecurrentModel.Load(Path.Combine(AppContext.BaseDirectory, "lstm.onnx")).Nodes[0];
+RecurrentStack onnxStack = node.Stack;
+const int OnnxT = 5, OnnxN = 2;
+int onnxState = OnnxN * onnxStack.HiddenSize;
+float[] ox = new float[OnnxT * OnnxN * onnxStack.InputSize], oh0 = new float[onnxState], oc0 = new float[onnxState];
+float[] oyExpected = new float[OnnxT * onnxState], ohTExpected = new float[onnxState], ocTExpected = new float[onnxState];
+RecurrentParameters torchWeights = onnxStack.CreateParameters(); // PyTorch's state_dict, also in the file
+using (var torch = new SafetensorsReader(Path.Combine(AppContext.BaseDirectory, "lstm.io.safetensors")))
+{
+    int[] state = [1, OnnxN, onnxStack.HiddenSize];
+    torch.Read([new("x", [OnnxT, OnnxN, onnxStack.InputSize], ox), new("h0", state, oh0), new("c0", state, oc0),
+        new("y", [OnnxT, OnnxN, onnxStack.HiddenSize], oyExpected), new("hT", state, ohTExpected), new("cT", state, ocTExpected),
+        .. torchWeights.Names.Select(name => new SafetensorsTensor(name, torchWeights.Shape(name), torchWeights[name]))]);
+}
+
+// The ONNX gates (i, o, f, c and W, R, B) reordered into PyTorch's layout: exactly the state_dict.
+for (int k = 0; k < torchWeights.All.Length; k++) Check($"onnx weight[{k}]", torchWeights.All[k], node.Parameters.All[k], 0);
+
+float[] oy = new float[oyExpected.Length], ohT = new float[onnxState], ocT = new float[onnxState];
+onnxStack.Forward(OnnxT, OnnxN, ox, oh0, oc0, node.Parameters, oy, ohT, ocT,
+    new float[onnxStack.WorkspaceLength(OnnxT, OnnxN, training: false)], training: false);
+for (int k = 0; k < oy.Length; k++) Check($"onnx y[{k}]", oyExpected[k], oy[k], 1e-5);
+for (int k = 0; k < ohT.Length; k++) Check($"onnx hT[{k}]", ohTExpected[k], ohT[k], 1e-5);
+for (int k = 0; k < ocT.Length; k++) Check($"onnx cT[{k}]", ocTExpected[k], ocT[k], 1e-5);
+Console.WriteLine($"SimdRnn.Onnx: {node.OperatorType} node '{node.Name}' (I = {onnxStack.InputSize}, H = {onnxStack.HiddenSize}): y[0] = {oy[0]:R}, PyTorch {oyExpected[0]:R}");
 
 Console.WriteLine($"SimdRnn {typeof(RecurrentStack).Assembly.GetName().Version} on path {Cpu.Path}: y[0] = {y[0]:R}, dx[0] = {dx[0]:R}");
 Console.WriteLine(failures == 0 ? "package consumer: OK" : $"package consumer: {failures} checks FAILED");

@@ -17,6 +17,26 @@ public sealed class TorchFixtureTests
     public static TheoryData<string> LstmCases =>
         new(TorchFixture.Cases.Where(c => TorchFixture.Load(c) is { Cell: "lstm", HasOptions: false }));
 
+    public static TheoryData<string> PackedCases => new(TorchFixture.Cases.Where(c => TorchFixture.Load(c).Lengths is not null));
+
+    /// <summary>Packed cases: unsorted lengths in [1, T], one of them T; y and grad.x are exactly 0 at the padded positions.</summary>
+    [Theory, MemberData(nameof(PackedCases))]
+    public void Packed_case_has_unsorted_lengths_and_zeros_at_the_padding(string caseName)
+    {
+        var fx = TorchFixture.Load(caseName);
+        int[] lengths = fx.Lengths!;
+        Assert.Equal(fx.N, lengths.Length);
+        Assert.All(lengths, n => Assert.InRange(n, 1, fx.T));
+        Assert.Contains(fx.T, lengths);
+        Assert.False(lengths.SequenceEqual(lengths.OrderDescending()), "lengths are sorted: enforce_sorted=False is not exercised");
+        foreach ((string name, int width) in new[] { ("y", fx.Directions * fx.H), ("grad.x", fx.I) })
+        {
+            double[] values = fx.Double(name);
+            for (int i = 0; i < values.Length; i++)
+                if (i / width / fx.N >= lengths[i / width % fx.N]) Assert.Equal(0.0, values[i]);
+        }
+    }
+
     [Fact]
     public void Every_cell_kind_has_a_case()
     {

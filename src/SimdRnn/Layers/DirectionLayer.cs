@@ -11,19 +11,23 @@ internal interface IDirectionLayer
 
     /// <summary>
     /// x is T*N x I; y rows have stride <paramref name="ldy"/> (the other direction may interleave); h0, c0, hT and cT
-    /// are N x H. A training plan keeps in the workspace what <see cref="Backward"/> needs.
+    /// are N x H. A training plan keeps in the workspace what <see cref="Backward"/> needs. With
+    /// <paramref name="stepOffsets"/> (T + 1 entries) the sequence is packed: time t is rows [offsets[t], offsets[t + 1])
+    /// of x, y and the gates, the first rows of the batch (sorted by length, longest first); empty: dense.
     /// </summary>
     void Forward(in DirectionPlan plan, DirectionWeights weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        Span<float> y, int ldy, Span<float> hT, Span<float> cT, Span<float> workspace);
+        Span<float> y, int ldy, Span<float> hT, Span<float> cT, Span<float> workspace, ReadOnlySpan<int> stepOffsets = default);
 
     /// <summary>
     /// BPTT from dy (T*N rows of stride <paramref name="lddy"/>), dhT and dcT, after a training forward that filled
     /// the workspace. Writes (or, with <paramref name="accumulateDx"/>, adds) dx (skipped when dx is empty), writes
-    /// dh0 / dc0, and adds into the weight and bias gradients.
+    /// dh0 / dc0, and adds into the weight and bias gradients. A packed sequence (<paramref name="stepOffsets"/>, as in
+    /// the forward) needs <paramref name="previousOutputs"/>, room for H floats per packed row.
     /// </summary>
     void Backward(in DirectionPlan plan, DirectionWeights weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
         ReadOnlySpan<float> y, int ldy, ReadOnlySpan<float> dy, int lddy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
-        Span<float> dx, bool accumulateDx, Span<float> dh0, Span<float> dc0, DirectionTensors gradients, Span<float> workspace);
+        Span<float> dx, bool accumulateDx, Span<float> dh0, Span<float> dc0, DirectionTensors gradients, Span<float> workspace,
+        ReadOnlySpan<int> stepOffsets = default, Span<float> previousOutputs = default);
 }
 
 /// <summary>
@@ -39,21 +43,24 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
     public CellTraits Cell { get; } = CellTraits.Of<TCell>();
 
     public void Forward(in DirectionPlan plan, DirectionWeights weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        Span<float> y, int ldy, Span<float> hT, Span<float> cT, Span<float> workspace)
+        Span<float> y, int ldy, Span<float> hT, Span<float> cT, Span<float> workspace, ReadOnlySpan<int> stepOffsets)
     {
         DirectionShape s = plan.Shape;
         KernelContext context = plan.Context;
-        int gw = s.GateWidth, n = s.Batch, h = s.Hidden;
+        int gw = s.GateWidth, h = s.Hidden, rows = RowCount(s, stepOffsets);
         Span<float> gates = s.Gates(workspace), cells = s.Cells(workspace), recurrentGates = s.RecurrentGates(workspace);
         DirectionTensors tensors = weights.Tensors;
         ReadOnlySpan<float> whhT = weights.RecurrentTransposed(context, h, gw);
 
-        // All steps' input projections at once: gates = X W_ih^T.
-        if (weights.PackedInputTransposed.IsEmpty)
-            GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, s.Rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
+        // All steps' input projections at once: gates = X W_ih^T. Split by hidden units with prepared weights, each member
+        // computes its own gate columns inside the team instead (the columns its cells read): one fork per call, not two.
+        StepSplit split = StepSplit.Choose(plan, plan.Split);
+        bool projectInTeam = !split.ByRows && !weights.PackedInputTransposed.IsEmpty;
+        if (!projectInTeam && weights.PackedInputTransposed.IsEmpty)
+            GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
                 0f, gates, gw);
-        else
-            GemmKernel.MultiplyPacked(context, MatrixOp.None, s.Rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
+        else if (!projectInTeam)
+            GemmKernel.MultiplyPacked(context, MatrixOp.None, rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
                 weights.PackedFormat);
         // Without biases the cells add zeros (one scratch row serves both of a GRU's bias operands): the same fused
         // pass, and adding +0 changes no value that a bias-free formula gives.
@@ -65,14 +72,16 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             for (int j = 0; j < gw; j++) bias[j] = tensors.InputBias[j] + tensors.RecurrentBias[j];
         if (TCell.HasCellState) c0.CopyTo(cells.Slice(plan.InitialCellSlot * s.State, s.State));
 
+        fixed (int* pOffsets = stepOffsets)
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGates, pBias = bias,
-               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT)
+               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT, pX = x, pWihT = weights.PackedInputTransposed)
         {
-            StepSplit split = StepSplit.Choose(plan, plan.Split);
             Team.Run(split.Size, new ForwardSteps<TCell>
             {
-                Plan = plan, Split = split, Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, H0 = pH0,
-                PackedRecurrentTransposed = pWhhT, PackedFormat = weights.RecurrentTransposedFormat,
+                Plan = plan, Split = split, Rows = new StepRows(s, pOffsets), Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy,
+                H0 = pH0, PackedRecurrentTransposed = pWhhT, PackedFormat = weights.RecurrentTransposedFormat,
+                Input = projectInTeam ? pX : null, InputRows = rows, PackedInputTransposed = projectInTeam ? pWihT : null,
+                InputFormat = weights.PackedFormat,
                 Template = new ForwardStep
                 {
                     Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, LdRecurrentGates = gw, Ldg = s.RowStride(gw),
@@ -81,19 +90,42 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             });
         }
 
-        int lastT = plan.TimeOf(s.Steps - 1);
-        for (int row = 0; row < n; row++)
-            y.Slice((int)s.StepStart(lastT, ldy) + row * s.RowStride(ldy), h).CopyTo(hT.Slice(row * h, h));
-        if (TCell.HasCellState) cells.Slice(plan.CellSlot(lastT) * s.State, s.State).CopyTo(cT);
+        fixed (int* pOffsets = stepOffsets)
+            CopyFinalStates(plan, new StepRows(s, pOffsets), y, ldy, cells, hT, cT);
     }
+
+    /// <summary>
+    /// hT and cT: each row's state after its last processed step, the last step for all rows of a dense sequence; over
+    /// a packed one the forward direction's rows end at their own lengths (the rows that the next step no longer runs).
+    /// </summary>
+    private static void CopyFinalStates(in DirectionPlan plan, StepRows rows, ReadOnlySpan<float> y, int ldy, ReadOnlySpan<float> cells,
+        Span<float> hT, Span<float> cT)
+    {
+        DirectionShape s = plan.Shape;
+        int h = s.Hidden;
+        for (int processed = 0; processed < s.Steps; processed++)
+        {
+            int t = plan.TimeOf(processed), count = rows.Count(t);
+            int ending = processed == s.Steps - 1 ? 0 : Math.Min(count, rows.Count(plan.TimeOf(processed + 1)));
+            if (ending == count) continue;
+            for (int row = ending; row < count; row++)
+                y.Slice((int)rows.Start(t, ldy) + row * s.RowStride(ldy), h).CopyTo(hT.Slice(row * h, h));
+            if (TCell.HasCellState)
+                cells.Slice(plan.CellSlot(t) * s.State + ending * h, (count - ending) * h).CopyTo(cT[(ending * h)..]);
+        }
+    }
+
+    /// <summary>The rows of x, y and the gates: T*N dense, the sum of the lengths packed.</summary>
+    private static int RowCount(in DirectionShape shape, ReadOnlySpan<int> stepOffsets) => stepOffsets.IsEmpty ? shape.Rows : stepOffsets[^1];
 
     public void Backward(in DirectionPlan plan, DirectionWeights weights, ReadOnlySpan<float> x, ReadOnlySpan<float> h0,
         ReadOnlySpan<float> y, int ldy, ReadOnlySpan<float> dy, int lddy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
-        Span<float> dx, bool accumulateDx, Span<float> dh0, Span<float> dc0, DirectionTensors gradients, Span<float> workspace)
+        Span<float> dx, bool accumulateDx, Span<float> dh0, Span<float> dc0, DirectionTensors gradients, Span<float> workspace,
+        ReadOnlySpan<int> stepOffsets, Span<float> previousOutputs)
     {
         DirectionShape s = plan.Shape;
         KernelContext context = plan.Context;
-        int gw = s.GateWidth, n = s.Batch, h = s.Hidden;
+        int gw = s.GateWidth, h = s.Hidden, rows = RowCount(s, stepOffsets);
         Span<float> gates = s.Gates(workspace), cells = s.Cells(workspace), dh = s.Dh(workspace), dc = s.Dc(workspace);
         // LSTM and RNN share one gradient for both GEMM sides; a cell that keeps the recurrent product apart has its own.
         Span<float> recurrentGradients = TCell.KeepsRecurrentProductApart ? s.RecurrentGates(workspace) : gates;
@@ -101,14 +133,15 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         dhT.CopyTo(dh);
         if (TCell.HasCellState) dcT.CopyTo(dc);
 
+        fixed (int* pOffsets = stepOffsets)
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGradients, pDh = dh, pDc = dc,
                pY = y, pDy = dy, pH0 = h0, pWhh = packedWhh)
         {
             StepSplit split = StepSplit.Choose(plan, plan.Split);
             Team.Run(split.Size, new BackwardSteps<TCell>
             {
-                Plan = plan, Split = split, Gates = pGates, RecurrentGradients = pRecurrent, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy,
-                Dy = pDy, Lddy = lddy, H0 = pH0, PackedRecurrent = pWhh,
+                Plan = plan, Split = split, Rows = new StepRows(s, pOffsets), Gates = pGates, RecurrentGradients = pRecurrent,
+                Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, Dy = pDy, Lddy = lddy, H0 = pH0, PackedRecurrent = pWhh,
                 Template = new BackwardStep
                 {
                     Ldg = s.RowStride(gw), Ldh = s.RowStride(ldy), Lddy = s.RowStride(lddy), DhRecurrent = pDh, Dc = pDc, Hidden = h,
@@ -119,16 +152,44 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         dh.CopyTo(dh0);
         if (TCell.HasCellState) dc.CopyTo(dc0);
 
-        // dx = dGi W_ih, and the weight gradients as large GEMMs over all T*N rows (beta = 1: accumulate).
+        // dx = dGi W_ih, and the weight gradients as large GEMMs over all T*N (packed: all valid) rows (beta = 1: accumulate).
         if (!dx.IsEmpty)
-            GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.None, s.Rows, s.Input, gw, 1f, gates, gw, weights.Tensors.InputWeights, s.Input,
+            GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.None, rows, s.Input, gw, 1f, gates, gw, weights.Tensors.InputWeights, s.Input,
                 accumulateDx ? 1f : 0f, dx, s.Input);
-        GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, gw, s.Input, s.Rows, 1f, gates, gw, x, s.Input, 1f,
+        GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, gw, s.Input, rows, 1f, gates, gw, x, s.Input, 1f,
             gradients.InputWeights, s.Input);
-        AccumulateWeightGradientOfRecurrence(plan, recurrentGradients, h0, y, ldy, gradients.RecurrentWeights);
+        if (stepOffsets.IsEmpty)
+            AccumulateWeightGradientOfRecurrence(plan, recurrentGradients, h0, y, ldy, gradients.RecurrentWeights);
+        else
+            AccumulatePackedWeightGradientOfRecurrence(plan, stepOffsets, recurrentGradients, h0, y, ldy, previousOutputs, gradients.RecurrentWeights);
         if (gradients.InputBias.IsEmpty) return; // no biases, no bias gradients
-        ColumnSums.AddTo(context, gates, s.Rows, gw, gradients.InputBias);
-        ColumnSums.AddTo(context, recurrentGradients, s.Rows, gw, gradients.RecurrentBias);
+        ColumnSums.AddTo(context, gates, rows, gw, gradients.InputBias);
+        ColumnSums.AddTo(context, recurrentGradients, rows, gw, gradients.RecurrentBias);
+    }
+
+    /// <summary>
+    /// dW_hh += dGh^T H_prev over a packed sequence: a step's rows continue the previous step's first rows or start from
+    /// h0, so H_prev is gathered row by row (H floats a row, against a product of 2 G H^2) and the product is one GEMM.
+    /// </summary>
+    private static void AccumulatePackedWeightGradientOfRecurrence(in DirectionPlan plan, ReadOnlySpan<int> stepOffsets, ReadOnlySpan<float> dGh,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> y, int ldy, Span<float> previousOutputs, Span<float> dWhh)
+    {
+        DirectionShape s = plan.Shape;
+        int gw = s.GateWidth, h = s.Hidden, rows = stepOffsets[^1];
+        fixed (int* pOffsets = stepOffsets)
+        {
+            var steps = new StepRows(s, pOffsets);
+            for (int processed = 0; processed < s.Steps; processed++)
+            {
+                int t = plan.TimeOf(processed), count = steps.Count(t), carried = steps.Carried(plan, processed);
+                int first = (int)steps.Start(t, h), previous = carried > 0 ? (int)steps.Start(plan.TimeOf(processed - 1), ldy) : 0;
+                for (int row = 0; row < carried; row++)
+                    y.Slice(previous + row * ldy, h).CopyTo(previousOutputs.Slice(first + row * h, h));
+                h0.Slice(carried * h, (count - carried) * h).CopyTo(previousOutputs[(first + carried * h)..]);
+            }
+        }
+
+        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, rows, 1f, dGh, gw, previousOutputs, h, 1f, dWhh, h);
     }
 
     /// <summary>

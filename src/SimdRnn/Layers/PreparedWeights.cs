@@ -9,8 +9,8 @@ namespace SimdRnn;
 /// <summary>
 /// A <see cref="RecurrentStack"/>'s weights packed once into the kernels' panel layout, so that calls with them pack
 /// nothing: W_ih^T and W_hh^T of every layer and direction, and W_hh as well when prepared for training. Made by
-/// <see cref="RecurrentStack.Prepare"/>; pass it to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, Span{float}, Span{float}, Span{float}, Span{float}, bool)"/>
-/// and <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/>.
+/// <see cref="RecurrentStack.Prepare"/>; pass it to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int})"/>
+/// and <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float}, ReadOnlySpan{int})"/>.
 /// </summary>
 /// <remarks>
 /// Results are bitwise the same as with the <see cref="RecurrentParameters"/> it was prepared from. It holds packed
@@ -55,7 +55,7 @@ public sealed class PreparedWeights
     /// <summary>The parameters these were prepared from (and are refreshed from).</summary>
     public RecurrentParameters Parameters { get; }
 
-    /// <summary>Whether <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/>
+    /// <summary>Whether <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float}, ReadOnlySpan{int})"/>
     /// can use them (they then hold W_hh packed for the backward steps too).</summary>
     public bool Training { get; }
 

@@ -12,7 +12,14 @@ namespace SimdRnn;
 /// reverse) as PyTorch does (batch-first with <see cref="RecurrentStackOptions.BatchFirst"/>: N x T x I and N x T x (D*H));
 /// h0, hT, c0, cT are (layers*D) x N x H, ordered layer-major (l0, l0 reverse, l1, ...).
 /// c0 / cT / dcT / dc0 are used by LSTM only (pass empty spans otherwise).</para>
-/// <para>The caller brings the workspace (<see cref="WorkspaceLength(int, int, bool, bool)"/> floats; an inference-only caller needs far less than a training one): after the first call forward and backward
+/// <para>Variable-length batches, as PyTorch's <c>pack_padded_sequence</c> / <c>pad_packed_sequence</c>: pass a length
+/// per batch row (any order, each in [1, T]) to <c>Forward</c> and the same to its <c>Backward</c>. Row n then has
+/// steps 0 .. length[n]-1; y is 0 at the padded positions, hT / cT are each row's state after its own last step, the
+/// reverse direction starts at each row's last step, padded x and dy are never read and padded dx is 0. The work is
+/// that of the valid steps only (the layers run on PyTorch's packed layout in the workspace:
+/// <see cref="WorkspaceLength(int, int, bool, bool, bool)"/> with variableLengths), and every valid result is bitwise what the row
+/// gives alone.</para>
+/// <para>The caller brings the workspace (<see cref="WorkspaceLength(int, int, bool, bool, bool)"/> floats; an inference-only caller needs far less than a training one): after the first call forward and backward
 /// allocate nothing. A training forward keeps in it what <c>Backward</c> needs, and backward uses it up (the
 /// gate gradients overwrite the saved gates), so each backward follows its own training forward. Backward adds
 /// into the gradients: two forward-backward passes over the same data double them. An instance holds only sizes, so it is safe to use from many threads
@@ -96,7 +103,7 @@ public sealed class RecurrentStack
     /// <paramref name="training"/> and calls <see cref="PreparedWeights.Refresh"/> after each optimizer step).
     /// </summary>
     /// <param name="parameters">The weights; the result refers to them.</param>
-    /// <param name="training">Also pack what <see cref="Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/> needs (W_hh for the backward steps).</param>
+    /// <param name="training">Also pack what <see cref="Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float}, ReadOnlySpan{int})"/> needs (W_hh for the backward steps).</param>
     /// <param name="format">How the packed weight matrices are stored: <see cref="WeightFormat.Float32"/> (bitwise the
     /// results of the parameters) or <see cref="WeightFormat.BFloat16"/> (half the bytes per step, inference only).</param>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
@@ -121,10 +128,12 @@ public sealed class RecurrentStack
     /// The workspace, in floats, for T steps of N rows: with <paramref name="training"/>, what a training
     /// <c>Forward</c> keeps for <c>Backward</c> and backward's scratch; without, what an inference forward
     /// needs, which is much less (one step of state, the layers' and directions' scratch shared). Calls with
-    /// <see cref="PreparedWeights"/> (<paramref name="preparedWeights"/>) need no room to pack W_hh.
+    /// <see cref="PreparedWeights"/> (<paramref name="preparedWeights"/>) need no room to pack W_hh. Calls with
+    /// lengths (<paramref name="variableLengths"/>) need room for the packed sequence as well (for any lengths; a call
+    /// whose lengths are all T runs dense and needs only the dense room).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or T x N rows of the widest tensor would not fit one span.</exception>
-    public long WorkspaceLength(int steps, int batch, bool training, bool preparedWeights = false)
+    public long WorkspaceLength(int steps, int batch, bool training, bool preparedWeights = false, bool variableLengths = false)
     {
         ValidateSequence(steps, batch);
         // Every per-step and per-layer size below is an int: refuse sequences whose pieces would not fit one (no span could hold them).
@@ -132,46 +141,51 @@ public sealed class RecurrentStack
         if ((double)steps * batch * width > int.MaxValue)
             ThrowHelper.ThrowOutOfRange(steps >= batch ? nameof(steps) : nameof(batch), steps >= batch ? steps : batch,
                 $"T={steps} x N={batch} rows of {width} floats are more than one span can hold.");
-        return new StackLayout(this, steps, batch, training, preparedWeights).Length;
+        return new StackLayout(this, steps, batch, training, preparedWeights, variableLengths).Length;
     }
 
     /// <summary>
     /// Runs the stack over the sequence. With <paramref name="training"/> the workspace keeps what
-    /// <c>Backward</c> needs; otherwise (inference) nothing is kept.
+    /// <c>Backward</c> needs; otherwise (inference) nothing is kept. The optional lengths (one per batch row, each in
+    /// [1, T]) make it a variable-length batch (see the remarks of <see cref="RecurrentStack"/>); empty: every row has T steps.
     /// </summary>
     /// <exception cref="ArgumentException">A span has the wrong length, the parameters have another shape, the workspace is too small,
     /// or an output (y, hT, cT, workspace) shares memory with an input, the parameters or another output.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or a length is outside [1, T].</exception>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        RecurrentParameters parameters, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
+        RecurrentParameters parameters, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training,
+        ReadOnlySpan<int> lengths = default)
     {
         ThrowIfOtherShape(parameters, nameof(parameters));
-        RunForward(steps, batch, x, h0, c0, parameters, null, y, hT, cT, workspace, training);
+        RunForward(steps, batch, x, h0, c0, parameters, null, y, hT, cT, workspace, training, lengths);
     }
 
     /// <summary>
-    /// <see cref="Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, Span{float}, Span{float}, Span{float}, Span{float}, bool)"/>
-    /// with weights packed once by <see cref="Prepare"/>: nothing is packed per call, and the workspace needs no room
-    /// for it (<see cref="WorkspaceLength(int, int, bool, bool)"/> with preparedWeights). Bitwise the same results.
+    /// <see cref="Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int})"/>
+    /// with weights packed once by <see cref="Prepare"/> (and the same optional lengths): nothing is packed per call, and the workspace needs no room
+    /// for it (<see cref="WorkspaceLength(int, int, bool, bool, bool)"/> with preparedWeights). Bitwise the same results.
     /// </summary>
     /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared by a stack of another shape or path,
     /// or they are <see cref="WeightFormat.BFloat16"/> and <paramref name="training"/> is set.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or a length is outside [1, T].</exception>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        PreparedWeights weights, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
+        PreparedWeights weights, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training,
+        ReadOnlySpan<int> lengths = default)
     {
         ThrowIfNotUsable(weights, nameof(weights), forBackward: false);
         if (training && weights.Format != WeightFormat.Float32)
             ThrowHelper.ThrowArgument(nameof(weights), $"{nameof(weights)} hold {weights.Format} weights, which are for inference (training: false).");
-        RunForward(steps, batch, x, h0, c0, weights.Parameters, weights, y, hT, cT, workspace, training);
+        RunForward(steps, batch, x, h0, c0, weights.Parameters, weights, y, hT, cT, workspace, training, lengths);
     }
 
     private void RunForward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
-        RecurrentParameters parameters, PreparedWeights? prepared, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
+        RecurrentParameters parameters, PreparedWeights? prepared, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training,
+        ReadOnlySpan<int> lengths)
     {
-        ThrowIfWorkspaceTooSmall(steps, batch, workspace, training, prepared is not null);
+        bool packed = ThrowIfInvalidLengths(lengths, steps, batch);
+        ThrowIfWorkspaceTooSmall(steps, batch, workspace, training, prepared is not null, packed);
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
         ExpectStates(h0, c0, batch, nameof(h0), nameof(c0));
         ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
@@ -180,20 +194,43 @@ public sealed class RecurrentStack
         RecurrentArguments.ThrowIfForwardOverlaps(x, h0, lstm ? c0 : default, parameters.All, y, hT, lstm ? cT : default, workspace);
 
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
-        var layout = new StackLayout(this, steps, batch, training, prepared is not null);
+        var layout = new StackLayout(this, steps, batch, training, prepared is not null, packed);
+        // Variable lengths: the layers run on the packed sequence, whose edges are moved here (x in, y and the states out).
+        PackedBatch packing = packed ? new PackedBatch(lengths, steps, layout.Packing(workspace), BatchFirst) : default;
+        if (packed) packing.Gather(x, InputSize, layout.PackedInput(workspace));
+        ReadOnlySpan<float> stackInput = packed ? layout.PackedInput(workspace) : x;
+        Span<float> stackOutput = packed ? layout.PackedOutput(workspace) : y;
         for (int layer = 0; layer < Layers; layer++)
         {
-            ReadOnlySpan<float> input = layer == 0 ? x : layout.LayerOutput(workspace, layer - 1);
-            Span<float> output = layer == Layers - 1 ? y : layout.LayerOutput(workspace, layer);
+            ReadOnlySpan<float> input = layer == 0 ? stackInput : layout.LayerOutput(workspace, layer - 1);
+            Span<float> output = layer == Layers - 1 ? stackOutput : layout.LayerOutput(workspace, layer);
             for (int direction = 0; direction < Directions; direction++)
             {
                 int s = layer * Directions + direction;
+                ReadOnlySpan<float> h0s = h0.Slice(s * state, state), c0s = lstm ? c0.Slice(s * state, state) : default;
+                Span<float> hTs = hT.Slice(s * state, state), cTs = lstm ? cT.Slice(s * state, state) : default;
+                if (packed)
+                {
+                    h0s = packing.SortStates(h0s, HiddenSize, layout.SortedState(workspace, 0));
+                    c0s = lstm ? packing.SortStates(c0s, HiddenSize, layout.SortedState(workspace, 1)) : default;
+                    hTs = layout.SortedState(workspace, 2);
+                    cTs = lstm ? layout.SortedState(workspace, 3) : default;
+                }
+
                 _layer.Forward(layout.Plan(Context, layer, direction), Weights(parameters, prepared, layer, direction, layout, workspace), input,
-                    h0.Slice(s * state, state), lstm ? c0.Slice(s * state, state) : default, output[(direction * HiddenSize)..], outputWidth,
-                    hT.Slice(s * state, state), lstm ? cT.Slice(s * state, state) : default, layout.DirectionWorkspace(workspace, layer, direction));
+                    h0s, c0s, output[(direction * HiddenSize)..], outputWidth, hTs, cTs, layout.DirectionWorkspace(workspace, layer, direction),
+                    packing.StepOffsets);
+                if (packed)
+                {
+                    packing.UnsortStates(hTs, HiddenSize, hT.Slice(s * state, state));
+                    if (lstm) packing.UnsortStates(cTs, HiddenSize, cT.Slice(s * state, state));
+                }
             }
         }
+
+        if (packed) packing.Scatter(stackOutput, outputWidth, y);
     }
+
 
     /// <summary>
     /// BPTT after a training <c>Forward</c> with the same inputs, outputs and workspace: writes dx, dh0 (and dc0)
@@ -214,39 +251,42 @@ public sealed class RecurrentStack
     /// <param name="dc0">LSTM: receives the gradient with respect to c0; empty otherwise.</param>
     /// <param name="gradients">The weight and bias gradients are ADDED to these (zero them to start a new batch).</param>
     /// <param name="workspace">The workspace the training forward filled; used up by this call.</param>
+    /// <param name="lengths">The forward's lengths (empty when it had none). The padded positions of dy are not read and
+    /// those of dx are set to 0; x and y are the packed copies the forward kept in the workspace.</param>
     /// <exception cref="ArgumentException">A span has the wrong length, the parameters or gradients have another shape, the workspace is
     /// too small, or an output (dx, dh0, dc0, the gradients, workspace) shares memory with an input, the parameters or another output.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or a length is outside [1, T].</exception>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> or <paramref name="gradients"/> is null.</exception>
     public void Backward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, RecurrentParameters parameters,
         ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
-        Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace)
+        Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace, ReadOnlySpan<int> lengths = default)
     {
         ThrowIfOtherShape(parameters, nameof(parameters));
-        RunBackward(steps, batch, x, h0, parameters, null, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace);
+        RunBackward(steps, batch, x, h0, parameters, null, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace, lengths);
     }
 
     /// <summary>
-    /// <see cref="Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float})"/>
-    /// with weights prepared for training by <see cref="Prepare"/>. Bitwise the same results.
+    /// <see cref="Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float}, ReadOnlySpan{int})"/>
+    /// with weights prepared for training by <see cref="Prepare"/> (and the same optional lengths). Bitwise the same results.
     /// </summary>
     /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared for inference only, or by a stack of
     /// another shape or path.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or a length is outside [1, T].</exception>
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> or <paramref name="gradients"/> is null.</exception>
     public void Backward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, PreparedWeights weights,
         ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
-        Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace)
+        Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace, ReadOnlySpan<int> lengths = default)
     {
         ThrowIfNotUsable(weights, nameof(weights), forBackward: true);
-        RunBackward(steps, batch, x, h0, weights.Parameters, weights, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace);
+        RunBackward(steps, batch, x, h0, weights.Parameters, weights, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace, lengths);
     }
 
     private void RunBackward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, RecurrentParameters parameters,
         PreparedWeights? prepared, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
-        Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace)
+        Span<float> dx, Span<float> dh0, Span<float> dc0, RecurrentParameters gradients, Span<float> workspace, ReadOnlySpan<int> lengths)
     {
-        ThrowIfWorkspaceTooSmall(steps, batch, workspace, training: true, prepared is not null);
+        bool packed = ThrowIfInvalidLengths(lengths, steps, batch);
+        ThrowIfWorkspaceTooSmall(steps, batch, workspace, training: true, prepared is not null, packed);
         ArgumentNullException.ThrowIfNull(gradients);
         if (!gradients.HasSameShape(parameters))
             ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers, directions and biases).");
@@ -262,25 +302,50 @@ public sealed class RecurrentStack
             gradients.All, workspace);
 
         int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
-        var layout = new StackLayout(this, steps, batch, training: true, prepared is not null);
-        ReadOnlySpan<float> dOutput = dy;
+        var layout = new StackLayout(this, steps, batch, training: true, prepared is not null, packed);
+        // Variable lengths: x and y are the packed copies the forward kept; dy is packed here, dx unpacked at the end.
+        PackedBatch packing = packed ? new PackedBatch(lengths, steps, layout.Packing(workspace), BatchFirst) : default;
+        if (packed) packing.Gather(dy, outputWidth, layout.PackedOutputGradient(workspace));
+        ReadOnlySpan<float> stackInput = packed ? layout.PackedInput(workspace) : x;
+        ReadOnlySpan<float> stackOutput = packed ? layout.PackedOutput(workspace) : y;
+        Span<float> stackInputGradient = packed && !dx.IsEmpty ? layout.PackedInputGradient(workspace) : dx;
+        Span<float> previousOutputs = packed ? layout.PreviousOutputs(workspace) : default;
+        ReadOnlySpan<float> dOutput = packed ? layout.PackedOutputGradient(workspace) : dy;
         for (int layer = Layers - 1; layer >= 0; layer--)
         {
-            ReadOnlySpan<float> input = layer == 0 ? x : layout.LayerOutput(workspace, layer - 1);
-            ReadOnlySpan<float> output = layer == Layers - 1 ? y : layout.LayerOutput(workspace, layer);
-            Span<float> dInput = layer == 0 ? dx : layout.InputGradient(workspace, layer);
+            ReadOnlySpan<float> input = layer == 0 ? stackInput : layout.LayerOutput(workspace, layer - 1);
+            ReadOnlySpan<float> output = layer == Layers - 1 ? stackOutput : layout.LayerOutput(workspace, layer);
+            Span<float> dInput = layer == 0 ? stackInputGradient : layout.InputGradient(workspace, layer);
             for (int direction = 0; direction < Directions; direction++)
             {
                 int s = layer * Directions + direction;
+                ReadOnlySpan<float> h0s = h0.Slice(s * state, state), dhTs = dhT.Slice(s * state, state);
+                ReadOnlySpan<float> dcTs = lstm ? dcT.Slice(s * state, state) : default;
+                Span<float> dh0s = dh0.Slice(s * state, state), dc0s = lstm ? dc0.Slice(s * state, state) : default;
+                if (packed)
+                {
+                    h0s = packing.SortStates(h0s, HiddenSize, layout.SortedState(workspace, 0));
+                    dhTs = packing.SortStates(dhTs, HiddenSize, layout.SortedState(workspace, 1));
+                    dcTs = lstm ? packing.SortStates(dcTs, HiddenSize, layout.SortedState(workspace, 2)) : default;
+                    dh0s = layout.SortedState(workspace, 3);
+                    dc0s = lstm ? layout.SortedState(workspace, 4) : default;
+                }
+
                 _layer.Backward(layout.Plan(Context, layer, direction), Weights(parameters, prepared, layer, direction, layout, workspace), input,
-                    h0.Slice(s * state, state), output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth,
-                    dhT.Slice(s * state, state), lstm ? dcT.Slice(s * state, state) : default, dInput, accumulateDx: direction == 1,
-                    dh0.Slice(s * state, state), lstm ? dc0.Slice(s * state, state) : default, gradients.Direction(layer, direction),
-                    layout.DirectionWorkspace(workspace, layer, direction));
+                    h0s, output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth, dhTs, dcTs, dInput,
+                    accumulateDx: direction == 1, dh0s, dc0s, gradients.Direction(layer, direction), layout.DirectionWorkspace(workspace, layer, direction),
+                    packing.StepOffsets, previousOutputs);
+                if (packed)
+                {
+                    packing.UnsortStates(dh0s, HiddenSize, dh0.Slice(s * state, state));
+                    if (lstm) packing.UnsortStates(dc0s, HiddenSize, dc0.Slice(s * state, state));
+                }
             }
 
             dOutput = dInput;
         }
+
+        if (packed && !dx.IsEmpty) packing.Scatter(stackInputGradient, InputSize, dx);
     }
 
     /// <summary>The prepared weights of one direction, or its tensors with the workspace's pack scratch.</summary>
@@ -326,13 +391,21 @@ public sealed class RecurrentStack
             ThrowHelper.ThrowArgument(name, $"{name} were prepared for inference; Backward needs Prepare(parameters, training: true).");
     }
 
-    private void ThrowIfWorkspaceTooSmall(int steps, int batch, ReadOnlySpan<float> workspace, bool training, bool prepared)
+    private void ThrowIfWorkspaceTooSmall(int steps, int batch, ReadOnlySpan<float> workspace, bool training, bool prepared, bool packed)
     {
-        long needed = WorkspaceLength(steps, batch, training, prepared);
+        long needed = WorkspaceLength(steps, batch, training, prepared, packed);
         if (workspace.Length < needed)
             ThrowHelper.ThrowArgument("workspace",
                 $"workspace has {workspace.Length} floats but T={steps}, N={batch} {(training ? "training" : "inference")}" +
-                $"{(prepared ? " with prepared weights" : "")} needs {needed} (see WorkspaceLength).");
+                $"{(prepared ? " with prepared weights" : "")}{(packed ? " with variable lengths" : "")} needs {needed} (see WorkspaceLength).");
+    }
+
+    /// <summary>Validates the lengths (after steps and batch); returns whether the call runs packed (lengths that are not all T).</summary>
+    private static bool ThrowIfInvalidLengths(ReadOnlySpan<int> lengths, int steps, int batch)
+    {
+        ValidateSequence(steps, batch);
+        PackedBatch.Validate(lengths, steps, batch, nameof(lengths));
+        return !PackedBatch.IsDense(lengths, steps);
     }
 
     private static void ExpectLength(ReadOnlySpan<float> span, long expected, string name)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SimdRnn.Execution;
 
 namespace SimdRnn.Layers;
@@ -9,19 +10,22 @@ namespace SimdRnn.Layers;
 /// workspace that every layer and direction reuses in turn, and no gradient buffers. The pack scratch (W_hh packed per
 /// call) is shared by all directions, which run one after another, and absent with prepared weights; the directions'
 /// layouts do not depend on it, so a forward and a backward may differ in whether their weights were prepared.
+/// Variable lengths add, after all of it (the dense layout is unchanged), the packed tensors of the stack's edges (the
+/// layers between run packed in the buffers above): x and the top layer's y (kept for backward), for training dy, dx
+/// and the previous outputs that dW_hh multiplies; the states of a direction in sorted order; the packing itself.
 /// </summary>
 internal readonly struct StackLayout
 {
     private readonly CellTraits _cell;
     private readonly int _input, _hidden, _layers, _directions, _steps, _batch;
-    private readonly bool _training, _preparedWeights, _batchFirst;
+    private readonly bool _training, _preparedWeights, _packed, _batchFirst;
     private readonly StepSplitRule _split;
 
-    public StackLayout(RecurrentStack stack, int steps, int batch, bool training, bool preparedWeights)
+    public StackLayout(RecurrentStack stack, int steps, int batch, bool training, bool preparedWeights, bool packed)
     {
         _cell = stack.Cell.Traits();
         (_input, _hidden, _layers, _directions) = (stack.InputSize, stack.HiddenSize, stack.Layers, stack.Directions);
-        (_steps, _batch, _training, _preparedWeights) = (steps, batch, training, preparedWeights);
+        (_steps, _batch, _training, _preparedWeights, _packed) = (steps, batch, training, preparedWeights, packed);
         _split = stack.StepSplit;
         _batchFirst = stack.BatchFirst;
     }
@@ -49,7 +53,46 @@ internal readonly struct StackLayout
     // Every layer packs the same W_hh shape (H x G*H), whatever its input size.
     private long PackScratchLength => _preparedWeights ? 0 : Shape(0).PackedRecurrentLength;
 
-    public long Length => PackScratchOffset + PackScratchLength;
+    // The packed region: [x][y] and for training [dy][dx][previous outputs]; then [sorted states][packing ints].
+    private long PackedOffset => PackScratchOffset + PackScratchLength;
+    private int InputLength => _steps * _batch * _input;
+    private long PackedTensorsLength => !_packed ? 0 : _training ? 2L * InputLength + 2L * OutputLength + (long)_steps * _batch * _hidden
+        : (long)InputLength + OutputLength;
+
+    /// <summary>A direction's states in sorted order: forward h0, c0, hT, cT; backward h0, dhT, dcT, dh0, dc0.</summary>
+    private const int SortedStateCount = 5;
+
+    private long SortedStatesOffset => PackedOffset + PackedTensorsLength;
+    private long PackingOffset => SortedStatesOffset + (_packed ? (long)SortedStateCount * _batch * _hidden : 0);
+    private long PackingLength => _packed ? PackedBatch.ScratchLength(_steps, _batch) : 0;
+
+    public long Length => PackingOffset + PackingLength;
+
+    /// <summary>Packed x (the first layer's input).</summary>
+    public Span<float> PackedInput(Span<float> workspace) => workspace.Slice((int)PackedOffset, InputLength);
+
+    /// <summary>Packed y (the top layer's output): training keeps it for backward.</summary>
+    public Span<float> PackedOutput(Span<float> workspace) => workspace.Slice((int)(PackedOffset + InputLength), OutputLength);
+
+    /// <summary>Packed dy (training).</summary>
+    public Span<float> PackedOutputGradient(Span<float> workspace) =>
+        workspace.Slice((int)(PackedOffset + InputLength + OutputLength), OutputLength);
+
+    /// <summary>Packed dx (training).</summary>
+    public Span<float> PackedInputGradient(Span<float> workspace) =>
+        workspace.Slice((int)(PackedOffset + InputLength + 2L * OutputLength), InputLength);
+
+    /// <summary>Backward's gather of each packed row's previous output (training; any layer's direction, one at a time).</summary>
+    public Span<float> PreviousOutputs(Span<float> workspace) =>
+        workspace.Slice((int)(PackedOffset + 2L * InputLength + 2L * OutputLength), _steps * _batch * _hidden);
+
+    /// <summary>Sorted state <paramref name="index"/> of the direction running (N x H).</summary>
+    public Span<float> SortedState(Span<float> workspace, int index) =>
+        workspace.Slice((int)(SortedStatesOffset + (long)index * _batch * _hidden), _batch * _hidden);
+
+    /// <summary>Room for <see cref="PackedBatch"/>'s order and offsets (ints).</summary>
+    public Span<int> Packing(Span<float> workspace) =>
+        MemoryMarshal.Cast<float, int>(workspace.Slice((int)PackingOffset, (int)PackingLength));
 
     /// <summary>Where W_hh is packed per call (empty with prepared weights).</summary>
     public Span<float> PackScratch(Span<float> workspace) => workspace.Slice((int)PackScratchOffset, (int)PackScratchLength);
@@ -75,7 +118,9 @@ internal readonly struct StackLayout
     }
 
     private DirectionShape Shape(int layer) =>
-        new(_cell, _steps, _batch, layer == 0 ? _input : _directions * _hidden, _hidden, _training, _batchFirst);
+        new(_cell, _steps, _batch, layer == 0 ? _input : _directions * _hidden, _hidden, _training,
+            // A packed sequence is time-major whatever the caller's layout: the stack packs and unpacks batch-first tensors.
+            _batchFirst && !_packed);
 
     private long DirectionLength(int layer) => Shape(layer).WorkspaceLength;
 }

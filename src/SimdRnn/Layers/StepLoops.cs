@@ -17,6 +17,9 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
     public required DirectionPlan Plan { get; init; }
     public required StepSplit Split { get; init; }
 
+    /// <summary>Where each step's rows lie (dense or packed).</summary>
+    public required StepRows Rows { get; init; }
+
     /// <summary>The step operands that do not change from step to step (biases, strides, sizes, save).</summary>
     public required ForwardStep Template { get; init; }
 
@@ -34,42 +37,81 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
 
     public required PanelFormat PackedFormat { get; init; }
 
+    /// <summary>
+    /// x (all rows of the sequence, I wide) when the members compute their own gate columns of the input projection
+    /// before the steps (hidden-unit split, prepared weights); null when the gates already hold it.
+    /// </summary>
+    public float* Input { get; init; }
+
+    /// <summary>The rows of <see cref="Input"/> (T N, or the valid steps' rows of a packed sequence).</summary>
+    public int InputRows { get; init; }
+
+    /// <summary>W_ih^T packed (I x G*H), with <see cref="Input"/>.</summary>
+    public float* PackedInputTransposed { get; init; }
+
+    public PanelFormat InputFormat { get; init; }
+
     // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invoke(in TeamMember member)
     {
         DirectionShape s = Plan.Shape;
-        SimdPath path = Plan.Context.Path;
         int n = s.Batch, h = s.Hidden, gw = s.GateWidth;
         (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
-        // Cells that keep the recurrent product apart get it alone; the others get it added onto x W_ih^T.
-        float beta = TCell.KeepsRecurrentProductApart ? 0f : 1f;
+        float* initialCells = Cells + (nint)Plan.InitialCellSlot * s.State;
         ForwardStep step = Template;
-        int ldProduct = (int)(TCell.KeepsRecurrentProductApart ? step.LdRecurrentGates : step.Ldg);
+        if (Input != null)
+            for (int gate = 0; gate < TCell.GateCount; gate++)
+                GemmKernel.MultiplyPackedTile(Plan.Context.Path, 0, InputRows, gate * h + j0, gate * h + j1, gw, s.Input, Input, s.Input,
+                    PackedInputTransposed, 0f, Gates, gw, InputFormat);
+
         for (int processed = 0; processed < s.Steps; processed++)
         {
-            int t = Plan.TimeOf(processed);
-            float* hPrevious = processed == 0 ? H0 : Y + s.StepStart(Plan.TimeOf(processed - 1), Ldy);
-            int ldhPrevious = processed == 0 ? h : (int)step.Ldh;
-            step.Gates = Gates + s.StepStart(t, gw);
-            float* product = TCell.KeepsRecurrentProductApart ? step.RecurrentGates : step.Gates;
-            if (Split.ByRows)
-                GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, hPrevious, ldhPrevious, PackedRecurrentTransposed, beta, product,
-                    ldProduct, PackedFormat);
-            else
-                for (int gate = 0; gate < TCell.GateCount; gate++)
-                    GemmKernel.MultiplyPackedTile(path, 0, n, gate * h + j0, gate * h + j1, gw, h, hPrevious, ldhPrevious,
-                        PackedRecurrentTransposed, beta, product, ldProduct, PackedFormat);
-
-            step.HPrevious = hPrevious;
-            step.LdhPrevious = ldhPrevious;
-            step.H = Y + s.StepStart(t, Ldy);
-            step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
+            int t = Plan.TimeOf(processed), count = Rows.Count(t);
+            int carried = Rows.Carried(Plan, processed);
+            step.Gates = Gates + Rows.Start(t, gw);
+            step.H = Y + Rows.Start(t, Ldy);
             step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
-            step.Extra = Extra + (nint)t * s.State;
-            CellPass.ForwardTile<TCell>(path, step, r0, r1, j0, j1);
+            step.Extra = Extra + Rows.TimeMajorStart(t, h);
+            if (carried > 0)
+            {
+                step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
+                step.LdhPrevious = step.Ldh;
+                step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
+                Run(step, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
+            }
+
+            if (count > carried)
+            {
+                step.HPrevious = H0;
+                step.LdhPrevious = h;
+                step.CPrevious = initialCells;
+                Run(step, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
+            }
+
             if (!Split.ByRows && !member.Meet()) return;
         }
+    }
+
+    /// <summary>Rows [r0, r1) of a step: their share of h_{t-1} W_hh^T, then the fused cell on that tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Run(in ForwardStep step, int r0, int r1, int j0, int j1)
+    {
+        if (r0 >= r1) return;
+        SimdPath path = Plan.Context.Path;
+        int h = Plan.Shape.Hidden, gw = Plan.Shape.GateWidth;
+        // Cells that keep the recurrent product apart get it alone; the others get it added onto x W_ih^T.
+        float beta = TCell.KeepsRecurrentProductApart ? 0f : 1f;
+        float* product = TCell.KeepsRecurrentProductApart ? step.RecurrentGates : step.Gates;
+        int ldProduct = (int)(TCell.KeepsRecurrentProductApart ? step.LdRecurrentGates : step.Ldg), ldh = (int)step.LdhPrevious;
+        if (Split.ByRows)
+            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, step.HPrevious, ldh, PackedRecurrentTransposed, beta, product, ldProduct,
+                PackedFormat);
+        else
+            for (int gate = 0; gate < TCell.GateCount; gate++)
+                GemmKernel.MultiplyPackedTile(path, r0, r1, gate * h + j0, gate * h + j1, gw, h, step.HPrevious, ldh,
+                    PackedRecurrentTransposed, beta, product, ldProduct, PackedFormat);
+        CellPass.ForwardTile<TCell>(path, step, r0, r1, j0, j1);
     }
 }
 
@@ -84,6 +126,9 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
 {
     public required DirectionPlan Plan { get; init; }
     public required StepSplit Split { get; init; }
+
+    /// <summary>Where each step's rows lie (dense or packed).</summary>
+    public required StepRows Rows { get; init; }
 
     /// <summary>The step operands that do not change from step to step (dh, dc, strides, sizes).</summary>
     public required BackwardStep Template { get; init; }
@@ -116,22 +161,64 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
         (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
         // The product is added onto the cell's direct part of dh_{t-1} where it has one.
         float beta = TCell.KeepsRecurrentProductApart ? 1f : 0f;
+        float* initialCells = Cells + (nint)Plan.InitialCellSlot * s.State;
         BackwardStep step = Template;
         for (int processed = s.Steps - 1; processed >= 0; processed--)
         {
-            int t = Plan.TimeOf(processed);
-            step.Gates = Gates + s.StepStart(t, gw);
-            step.RecurrentGradients = RecurrentGradients + s.StepStart(t, gw);
-            step.Extra = Extra + (nint)t * s.State;
-            step.HPrevious = processed == 0 ? H0 : Y + s.StepStart(Plan.TimeOf(processed - 1), Ldy);
-            step.LdhPrevious = processed == 0 ? h : Template.Ldh;
-            step.H = Y + s.StepStart(t, Ldy);
+            int t = Plan.TimeOf(processed), count = Rows.Count(t);
+            int carried = Rows.Carried(Plan, processed);
+            step.Gates = Gates + Rows.Start(t, gw);
+            step.RecurrentGradients = RecurrentGradients + Rows.Start(t, gw);
+            step.Extra = Extra + Rows.TimeMajorStart(t, h);
+            step.H = Y + Rows.Start(t, Ldy);
             step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
-            step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
-            step.Dy = Dy + s.StepStart(t, Lddy);
-            CellPass.BackwardTile<TCell>(path, step, r0, r1, j0, j1);
+            step.Dy = Dy + Rows.Start(t, Lddy);
+            if (carried > 0)
+            {
+                step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
+                step.LdhPrevious = Template.Ldh;
+                step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
+                CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
+            }
+
+            if (count > carried)
+            {
+                step.HPrevious = H0;
+                step.LdhPrevious = h;
+                step.CPrevious = initialCells;
+                CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
+            }
+
             if (!Split.ByRows && !member.Meet()) return;
-            GemmKernel.MultiplyPackedTile(path, r0, r1, j0, j1, h, gw, step.RecurrentGradients, (int)step.Ldg, PackedRecurrent, beta, step.DhRecurrent, h);
+            GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), j0, j1, h, gw, step.RecurrentGradients, (int)step.Ldg, PackedRecurrent,
+                beta, step.DhRecurrent, h);
         }
     }
+}
+
+/// <summary>
+/// Where each step's rows lie in a direction's buffers (gates, outputs, saved state, output gradients). Dense: as the
+/// shape lays them out (<see cref="DirectionShape.StepStart"/>: time-major or batch-first). Packed (variable lengths,
+/// rows sorted by length, longest first, always time-major): time t is the n_t rows that are still running, rows
+/// [offsets[t], offsets[t + 1]), so a padded step costs nothing. The offsets are pinned by the caller.
+/// </summary>
+internal readonly unsafe struct StepRows(in DirectionShape shape, int* offsets)
+{
+    private readonly DirectionShape _shape = shape;
+
+    /// <summary>Where time <paramref name="time"/>'s first row of <paramref name="width"/> floats starts.</summary>
+    public nint Start(int time, int width) => offsets == null ? _shape.StepStart(time, width) : (nint)offsets[time] * width;
+
+    /// <summary>As <see cref="Start"/> in a buffer that is time-major whatever the layout (the saved extra state).</summary>
+    public nint TimeMajorStart(int time, int width) => offsets == null ? (nint)time * _shape.Batch * width : (nint)offsets[time] * width;
+
+    public int Count(int time) => offsets == null ? _shape.Batch : offsets[time + 1] - offsets[time];
+
+    /// <summary>
+    /// How many rows of processing step <paramref name="processed"/> continue the state of the step processed before it:
+    /// the others start here from h0 / c0 (all rows at the first step; in reverse over a packed sequence, also the rows
+    /// whose last valid time this is).
+    /// </summary>
+    public int Carried(in DirectionPlan plan, int processed) =>
+        processed == 0 ? 0 : Math.Min(Count(plan.TimeOf(processed)), Count(plan.TimeOf(processed - 1)));
 }

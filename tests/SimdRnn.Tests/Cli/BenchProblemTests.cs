@@ -7,7 +7,7 @@ public class BenchProblemTests
     [Fact]
     public void Each_mode_times_its_rows()
     {
-        Assert.Equal(["simdrnn-fwd", "simdrnn-bwd", "simdrnn-train", "simdrnn-train-prepared"], Harnesses("lstm-seed"));
+        Assert.Equal(["simdrnn-fwd", "simdrnn-bwd", "simdrnn-train", "simdrnn-train-prepared", "simdrnn-train-varlen"], Harnesses("lstm-seed"));
         Assert.Equal(["simdrnn-infer", "simdrnn-infer-bf16", "read-bound", "read-bound-bf16"], Harnesses("lstm-seed-infer"));
         Assert.Equal(["simdrnn-stream", "simdrnn-stream-bf16", "read-bound", "read-bound-bf16"], Harnesses("lstm-512-t1"));
     }
@@ -24,6 +24,14 @@ public class BenchProblemTests
                 benchCase.Timed();
             }
         }
+    }
+
+    [Fact]
+    public void Variable_lengths_spread_evenly_over_the_second_half_of_the_steps()
+    {
+        Assert.Equal([4, 5, 6, 7, 8], new RnnProblem("t", CellKind.Lstm, 3, 4, 5, 8, RnnMode.Train, "test").VariableLengths);
+        Assert.Equal([50, 66, 83, 100], new RnnProblem("t", CellKind.Gru, 3, 4, 4, 100, RnnMode.Train, "test").VariableLengths);
+        Assert.Equal([7], new RnnProblem("t", CellKind.Gru, 3, 4, 1, 7, RnnMode.Train, "test").VariableLengths);
     }
 
     [Theory]

@@ -4,7 +4,7 @@ namespace SimdRnn.Tests.Hardening;
 
 /// <summary>
 /// The whole stack (inference forward, training forward, backward; with parameters or prepared weights) with every tensor
-/// it takes and the workspaces, of exactly <see cref="RecurrentStack.WorkspaceLength(int, int, bool, bool)"/> floats for
+/// it takes and the workspaces, of exactly <see cref="RecurrentStack.WorkspaceLength(int, int, bool, bool, bool)"/> floats for
 /// inference and for training, each in its own buffer with an inaccessible page right after (or before) it, on every
 /// path. The gradients live in the managed <see cref="RecurrentParameters"/>.
 /// </summary>
@@ -12,11 +12,14 @@ namespace SimdRnn.Tests.Hardening;
 public class GuardPageStackTests
 {
     public sealed record Shape(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, bool InputGradient, int Threads,
-        bool Prepared = false, bool Bias = true, bool BatchFirst = false)
+        bool Prepared = false, bool Bias = true, bool BatchFirst = false, bool VariableLengths = false)
     {
+        /// <summary>With variable lengths, rows of lengths cycling through [1, T] (row 0 shorter than T where T > 1); otherwise none.</summary>
+        public int[] Lengths => VariableLengths ? [.. Enumerable.Range(0, N).Select(n => 1 + (n + T - 2 + T) % T)] : [];
+
         public override string ToString() =>
             $"{Cell} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} dx={InputGradient} threads={Threads} prepared={Prepared} " +
-            $"bias={Bias} batchFirst={BatchFirst}";
+            $"bias={Bias} batchFirst={BatchFirst} lengths=[{string.Join(",", Lengths)}]";
 
         public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst };
     }
@@ -28,7 +31,7 @@ public class GuardPageStackTests
             for (int h = 1; h <= 17; h++)
                 yield return new Shape(cell, Layers: 1 + h % 2, Bidirectional: h / 2 % 2 == 1, T: 1 + h % 3, N: 1 + (h + (int)cell) % 4,
                     I: 1 + h * 7 % 19, h, InputGradient: h % 5 != 4, Threads: 1, Prepared: h % 3 == 1, Bias: h % 4 != 2,
-                    BatchFirst: (h + (int)cell) % 3 == 0);
+                    BatchFirst: (h + (int)cell) % 3 == 0, VariableLengths: h % 4 == 3);
 
         // Enough work for a team of two: split by batch rows (H = 129 fits no NR), and by hidden units (H = 64, N = 2).
         yield return new Shape(CellKind.RnnTanh, 1, true, 2, 128, 5, 129, true, 2);
@@ -39,6 +42,12 @@ public class GuardPageStackTests
         yield return new Shape(CellKind.Lstm, 2, true, 3, 128, 5, 129, true, 2, BatchFirst: true);
         yield return new Shape(CellKind.Gru, 1, true, 40, 3, 7, 64, true, 2, Prepared: true, BatchFirst: true);
         yield return new Shape(CellKind.RnnRelu, 2, false, 5, 2, 3, 64, false, 2, Bias: false, BatchFirst: true);
+        // Variable lengths: every cell, both directions, N = 4 rows over T = 3 (lengths 2, 3, 1, 2).
+        foreach (CellKind cell in Enum.GetValues<CellKind>())
+            yield return new Shape(cell, 2, true, 3, 4, 5, 9, true, 1, Prepared: cell == CellKind.Gru, Bias: cell != CellKind.Lstm,
+                BatchFirst: cell is CellKind.Gru or CellKind.RnnRelu, VariableLengths: true);
+        yield return new Shape(CellKind.Lstm, 1, true, 40, 2, 5, 64, true, 2, VariableLengths: true);
+        yield return new Shape(CellKind.RnnTanh, 1, true, 2, 128, 5, 129, true, 2, BatchFirst: true, VariableLengths: true);
     }
 
     [Theory, MemberData(nameof(GuardPageCases.PathsAndSides), MemberType = typeof(GuardPageCases))]
@@ -53,20 +62,21 @@ public class GuardPageStackTests
             int cells = s.Cell == CellKind.Lstm ? states : 0;
 
             PreparedWeights? prepared = s.Prepared ? stack.Prepare(parameters, training: true) : null;
+            int[] lengths = s.Lengths;
             GuardedCall.AssertMatchesArrays(side, $"{path} {s}", b =>
                 {
                     RecurrentParameters gradients = stack.CreateParameters();
                     if (prepared is null)
                     {
-                        stack.Forward(s.T, s.N, b[0], b[1], b[2], parameters, b[3], b[4], b[5], b[14], training: false);
-                        stack.Forward(s.T, s.N, b[0], b[1], b[2], parameters, b[3], b[4], b[5], b[12], training: true);
-                        stack.Backward(s.T, s.N, b[0], b[1], parameters, b[3], b[6], b[7], b[8], b[9], b[10], b[11], gradients, b[12]);
+                        stack.Forward(s.T, s.N, b[0], b[1], b[2], parameters, b[3], b[4], b[5], b[14], training: false, lengths);
+                        stack.Forward(s.T, s.N, b[0], b[1], b[2], parameters, b[3], b[4], b[5], b[12], training: true, lengths);
+                        stack.Backward(s.T, s.N, b[0], b[1], parameters, b[3], b[6], b[7], b[8], b[9], b[10], b[11], gradients, b[12], lengths);
                     }
                     else
                     {
-                        stack.Forward(s.T, s.N, b[0], b[1], b[2], prepared, b[3], b[4], b[5], b[14], training: false);
-                        stack.Forward(s.T, s.N, b[0], b[1], b[2], prepared, b[3], b[4], b[5], b[12], training: true);
-                        stack.Backward(s.T, s.N, b[0], b[1], prepared, b[3], b[6], b[7], b[8], b[9], b[10], b[11], gradients, b[12]);
+                        stack.Forward(s.T, s.N, b[0], b[1], b[2], prepared, b[3], b[4], b[5], b[14], training: false, lengths);
+                        stack.Forward(s.T, s.N, b[0], b[1], b[2], prepared, b[3], b[4], b[5], b[12], training: true, lengths);
+                        stack.Backward(s.T, s.N, b[0], b[1], prepared, b[3], b[6], b[7], b[8], b[9], b[10], b[11], gradients, b[12], lengths);
                     }
 
                     gradients.All.CopyTo(b[13]);
@@ -75,8 +85,9 @@ public class GuardPageStackTests
                 new float[outputs], new float[states], new float[cells], // y, hT, cT
                 GuardedCall.Values(outputs, seed: 4), GuardedCall.Values(states, seed: 5), GuardedCall.Values(cells, seed: 6), // dy, dhT, dcT
                 new float[s.InputGradient ? inputs : 0], new float[states], new float[cells], // dx, dh0, dc0
-                CallBuffer.Scratch((int)stack.WorkspaceLength(s.T, s.N, training: true, s.Prepared)), new float[parameters.All.Length], // workspace, gradients
-                CallBuffer.Scratch((int)stack.WorkspaceLength(s.T, s.N, training: false, s.Prepared))); // inference workspace
+                CallBuffer.Scratch((int)stack.WorkspaceLength(s.T, s.N, training: true, s.Prepared, s.VariableLengths)), // workspace
+                new float[parameters.All.Length], // gradients
+                CallBuffer.Scratch((int)stack.WorkspaceLength(s.T, s.N, training: false, s.Prepared, s.VariableLengths))); // inference workspace
         }
     }
 }

@@ -95,7 +95,8 @@ public class InvalidArgumentTests
     private const string Null = "null reference", Length = "too short or too long span", Overlap = "overlapping spans",
         Negative = "negative size", Zero = "zero size", Overflow = "size product past int32",
         Mismatch = "mismatched workspace, parameters or shapes", Enum = "undefined enum value", Scalar = "out-of-range scalar",
-        SmallLd = "leading dimension below the row length", Unusable = "stream that cannot be read or written";
+        SmallLd = "leading dimension below the row length", Unusable = "stream that cannot be read or written",
+        BadLengths = "sequence lengths of the wrong count or outside [1, T]";
 
     private static Invalid Names(Action call, params string[] names) => new(names, call);
 
@@ -796,23 +797,33 @@ public class InvalidArgumentTests
 
         /// <summary>The call with the valid parameters unless others are given (<see cref="Null"/> for a null reference).</summary>
         /// <summary>The call with the valid parameters (prepared, when this call prepared them) unless others are given.</summary>
-        public void Forward(Memory<float>[] s, RecurrentParameters? parameters = null, int? steps = null, int? batch = null)
+        public void Forward(Memory<float>[] s, RecurrentParameters? parameters = null, int? steps = null, int? batch = null, int[]? lengths = null)
         {
             if (Prepared is not null && parameters is null)
-                Stack.Forward(steps ?? Steps, batch ?? Batch, s[0].Span, s[1].Span, s[2].Span, Prepared, s[3].Span, s[4].Span, s[5].Span, s[6].Span, Training);
+                Stack.Forward(steps ?? Steps, batch ?? Batch, s[0].Span, s[1].Span, s[2].Span, Prepared, s[3].Span, s[4].Span, s[5].Span, s[6].Span, Training,
+                    lengths);
             else
                 Stack.Forward(steps ?? Steps, batch ?? Batch, s[0].Span, s[1].Span, s[2].Span, Pick(parameters, Parameters), s[3].Span, s[4].Span, s[5].Span,
-                    s[6].Span, Training);
+                    s[6].Span, Training, lengths);
         }
 
-        public void Backward(Memory<float>[] s, RecurrentParameters? parameters = null, RecurrentParameters? gradients = null)
+        public void Backward(Memory<float>[] s, RecurrentParameters? parameters = null, RecurrentParameters? gradients = null, int[]? lengths = null)
         {
             if (Prepared is not null && parameters is null)
                 Stack.Backward(Steps, Batch, s[0].Span, s[1].Span, Prepared, s[2].Span, s[3].Span, s[4].Span, s[5].Span,
-                    s[6].Span, s[7].Span, s[8].Span, Pick(gradients, Gradients), s[9].Span);
+                    s[6].Span, s[7].Span, s[8].Span, Pick(gradients, Gradients), s[9].Span, lengths);
             else
                 Stack.Backward(Steps, Batch, s[0].Span, s[1].Span, Pick(parameters, Parameters), s[2].Span, s[3].Span, s[4].Span, s[5].Span,
-                    s[6].Span, s[7].Span, s[8].Span, Pick(gradients, Gradients), s[9].Span);
+                    s[6].Span, s[7].Span, s[8].Span, Pick(gradients, Gradients), s[9].Span, lengths);
+        }
+
+        /// <summary>Lengths that are valid but for one fault: the wrong count (too many), or one length of 0, past T or negative.</summary>
+        public int[] InvalidLengths(Draw d)
+        {
+            int[] lengths = [.. Enumerable.Range(0, d.Choice % 4 == 0 ? Batch + 1 + d.Short % 3 : Batch).Select(i => 1 + (d.Seed % Steps + i) % Steps)];
+            int row = d.Shift % lengths.Length;
+            lengths[row] = (d.Choice % 4) switch { 0 => lengths[row], 1 => 0, 2 => Steps + 1 + d.Short, _ => d.Negative };
+            return lengths;
         }
 
         /// <summary>The prepared overloads with weights that cannot serve the call: null, or (backward) prepared for inference only.</summary>
@@ -893,7 +904,18 @@ public class InvalidArgumentTests
             return Names(() => call.Forward(s), StackCall.ForwardNames[output], StackCall.ForwardNames[other]);
         });
 
+        yield return new(forward, BadLengths, (d, arena) =>
+        {
+            var (call, s) = StackCall.Valid(d, arena, backward: false);
+            return Names(() => call.Forward(s, lengths: call.InvalidLengths(d)), "lengths");
+        });
+
         yield return new(backward, Length, (d, arena) => WrongLength(d, arena, backward: true));
+        yield return new(backward, BadLengths, (d, arena) =>
+        {
+            var (call, s) = StackCall.Valid(d, arena, backward: true);
+            return Names(() => call.Backward(s, lengths: call.InvalidLengths(d)), "lengths");
+        });
         yield return new(backward, Null, (d, arena) =>
         {
             var (call, s) = StackCall.Valid(d, arena, backward: true);

@@ -3,7 +3,7 @@ using SimdRnn.Tests.Support;
 namespace SimdRnn.Tests.Layers;
 
 /// <summary>
-/// The public stack against PyTorch (float64 fixtures: every cell kind, stacks, bidirectional): outputs, final states
+/// The public stack against PyTorch (float64 fixtures: every cell kind, stacks, bidirectional, packed sequences): outputs, final states
 /// and every gradient. Stated bound: each value within 1e-4 (1 + max |torch value| of its tensor).
 /// </summary>
 public class RecurrentStackTests
@@ -34,8 +34,9 @@ public class RecurrentStackTests
         var y = new float[f.T * f.N * f.Directions * f.H];
         var hT = new float[states];
         var cT = new float[lstm ? states : 0];
-        var workspace = new float[stack.WorkspaceLength(f.T, f.N)];
-        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+        int[] lengths = f.Lengths ?? [];
+        var workspace = new float[stack.WorkspaceLength(f.T, f.N, training: true, variableLengths: f.Lengths is not null)];
+        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths);
         AssertClose(f.Double("y"), y, "y");
         AssertClose(f.Double("hT"), hT, "hT");
         if (lstm) AssertClose(f.Double("cT"), cT, "cT");
@@ -44,7 +45,8 @@ public class RecurrentStackTests
         var dx = new float[x.Length];
         var dh0 = new float[states];
         var dc0 = new float[lstm ? states : 0];
-        stack.Backward(f.T, f.N, x, h0, parameters, y, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dx, dh0, dc0, gradients, workspace);
+        stack.Backward(f.T, f.N, x, h0, parameters, y, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dx, dh0, dc0, gradients, workspace,
+            lengths);
         AssertClose(f.Double("grad.x"), dx, "grad.x");
         AssertClose(f.Double("grad.h0"), dh0, "grad.h0");
         if (lstm) AssertClose(f.Double("grad.c0"), dc0, "grad.c0");
@@ -53,22 +55,23 @@ public class RecurrentStackTests
 
         // Backward adds into the gradients: a second forward and backward doubles them.
         float[] once = (float[])gradients.All.Clone();
-        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
-        stack.Backward(f.T, f.N, x, h0, parameters, y, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dx, dh0, dc0, gradients, workspace);
+        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths);
+        stack.Backward(f.T, f.N, x, h0, parameters, y, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dx, dh0, dc0, gradients, workspace,
+            lengths);
         for (int i = 0; i < once.Length; i++) Assert.Equal(2 * once[i], gradients.All[i], 1e-5f * (1 + Math.Abs(once[i])));
 
         // Inference gives the training outputs.
         var yInference = new float[y.Length];
-        stack.Forward(f.T, f.N, x, h0, c0, parameters, yInference, new float[states], new float[cT.Length], workspace, training: false);
+        stack.Forward(f.T, f.N, x, h0, c0, parameters, yInference, new float[states], new float[cT.Length], workspace, training: false, lengths);
         Assert.Equal(y, yInference);
 
         // Prepared weights: bitwise the same forward and backward.
         PreparedWeights prepared = stack.Prepare(parameters, training: true);
         RecurrentParameters preparedGradients = stack.CreateParameters();
         var (yPrepared, dxPrepared) = (new float[y.Length], new float[dx.Length]);
-        stack.Forward(f.T, f.N, x, h0, c0, prepared, yPrepared, hT, cT, workspace, training: true);
+        stack.Forward(f.T, f.N, x, h0, c0, prepared, yPrepared, hT, cT, workspace, training: true, lengths);
         stack.Backward(f.T, f.N, x, h0, prepared, yPrepared, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dxPrepared, dh0, dc0,
-            preparedGradients, workspace);
+            preparedGradients, workspace, lengths);
         Assert.Equal(y, yPrepared);
         Assert.Equal(dx, dxPrepared);
         Assert.Equal(once, preparedGradients.All);

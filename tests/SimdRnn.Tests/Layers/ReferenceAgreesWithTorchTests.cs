@@ -5,7 +5,7 @@ namespace SimdRnn.Tests.Layers;
 
 /// <summary>
 /// The double-precision reference equals PyTorch (float64 fixtures written by native-compare/torch_fixtures.py)
-/// on every output, final state and gradient, for every cell kind, stacks and bidirectional layers.
+/// on every output, final state and gradient, for every cell kind, stacks and bidirectional layers, dense and packed.
 /// </summary>
 public class ReferenceAgreesWithTorchTests
 {
@@ -33,13 +33,13 @@ public class ReferenceAgreesWithTorchTests
 
         bool lstm = kind == ReferenceCellKind.Lstm;
         double[]? c0 = lstm ? f.Double("c0") : null;
-        ReferenceRnn.ForwardResult forward = rnn.Forward(f.T, f.N, f.Double("x"), f.Double("h0"), c0, parameters, f.DropoutSeed);
+        ReferenceRnn.ForwardResult forward = rnn.Forward(f.T, f.N, f.Double("x"), f.Double("h0"), c0, parameters, f.DropoutSeed, f.Lengths);
         AssertClose(f.Double("y"), forward.Y, "y");
         AssertClose(f.Double("hT"), forward.HT, "hT");
         if (lstm) AssertClose(f.Double("cT"), forward.CT!, "cT");
 
         ReferenceRnn.Gradients gradients = rnn.Backward(f.T, f.N, f.Double("x"), f.Double("h0"), c0, parameters,
-            f.Double("dy"), f.Double("dhT"), lstm ? f.Double("dcT") : null, f.DropoutSeed);
+            f.Double("dy"), f.Double("dhT"), lstm ? f.Double("dcT") : null, f.DropoutSeed, f.Lengths);
         AssertClose(f.Double("grad.x"), gradients.Dx, "grad.x");
         AssertClose(f.Double("grad.h0"), gradients.Dh0, "grad.h0");
         if (lstm) AssertClose(f.Double("grad.c0"), gradients.Dc0!, "grad.c0");

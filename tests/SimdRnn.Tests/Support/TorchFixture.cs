@@ -27,6 +27,9 @@ public sealed class TorchFixture
         _tensors = tensors;
     }
 
+    /// <summary>A packed case's length per batch row (PyTorch's pack_padded_sequence), or null for a dense case.</summary>
+    public int[]? Lengths { get; private init; }
+
     public static string FixtureDirectory => Path.Combine(AppContext.BaseDirectory, "Fixtures", "Torch");
 
     /// <summary>The case names (file names without .json), sorted ordinally.</summary>
@@ -90,6 +93,7 @@ public sealed class TorchFixture
             BatchFirst = root.TryGetProperty("batch_first", out JsonElement batchFirst) && batchFirst.GetBoolean(),
             Dropout = root.TryGetProperty("dropout", out JsonElement dropout) ? dropout.GetDouble() : 0,
             DropoutSeed = root.TryGetProperty("dropout_seed", out JsonElement seed) ? seed.GetUInt64() : 0,
+            Lengths = root.TryGetProperty("lengths", out JsonElement lengths) ? [.. lengths.EnumerateArray().Select(e => e.GetInt32())] : null,
         };
     }
 
@@ -105,7 +109,7 @@ public sealed class TorchFixture
     public ulong DropoutSeed { get; private init; }
 
     /// <summary>Whether the case sets any option beyond PyTorch's defaults.</summary>
-    public bool HasOptions => !Bias || BatchFirst || Dropout > 0;
+    public bool HasOptions => !Bias || BatchFirst || Dropout > 0 || Lengths is not null;
 
     /// <summary>The shape of x (width I) or y (width D*H): T x N x width, or N x T x width batch-first.</summary>
     public int[] SequenceShape(int width) => BatchFirst ? [N, T, width] : [T, N, width];
