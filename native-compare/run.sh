@@ -57,6 +57,7 @@ usage: native-compare/run.sh [options]
   --no-simdrnn           run the native harnesses only
   --no-onnxruntime       rnn suite: leave out the ONNX Runtime harness (by default it runs
                          the infer and stream problems when dotnet is present)
+  --no-torch             rnn suite: leave out the PyTorch harness (its columns print n/a)
   --torch-malloc M       tuned | default (default tuned): PyTorch (rnn and train suites) with glibc
                          malloc told to keep freed memory (MALLOC_MMAP_THRESHOLD_ etc.), or with
                          glibc's defaults, under which every backward pays fresh page faults
@@ -73,7 +74,7 @@ USAGE
 die() { echo "run.sh: $*" >&2; exit 2; }
 log() { echo "run.sh: $*" >&2; }
 
-suite=gemm threads="1 2" problems="" iters=20 rounds=1 coretype=auto use_onnxruntime=1
+suite=gemm threads="1 2" problems="" iters=20 rounds=1 coretype=auto use_onnxruntime=1 use_torch=1
 simdrnn_bin="" use_simdrnn=1 install=1 train_minutes=4.5 train_threads=2 torch_malloc=tuned omp_passive=0
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -94,6 +95,7 @@ while [ $# -gt 0 ]; do
             shift 2 ;;
         --no-simdrnn) use_simdrnn=0; shift ;;
         --no-onnxruntime) use_onnxruntime=0; shift ;;
+        --no-torch) use_torch=0; shift ;;
         --no-install) install=0; shift ;;
         --omp-passive) omp_passive=1; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -519,7 +521,7 @@ rnn_row() {
     if ! in_list "$id" "$stream_ids"; then
         harness_call onednn 'onednn-(fwd|bwd|train|infer)' 1 env "${omp_env[@]}" OMP_NUM_THREADS="$t" \
             "$here/build/onednn_rnn" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
-        harness_call torch 'torch-(fwd|bwd|train|infer)' 1 "${torch_env[@]}" OMP_NUM_THREADS="$t" "$python" \
+        [ "$use_torch" = 0 ] || harness_call torch 'torch-(fwd|bwd|train|infer)' 1 "${torch_env[@]}" OMP_NUM_THREADS="$t" "$python" \
             "$here/torch_rnn.py" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
     fi
     if [ -n "$onnxruntime_bin" ] && in_list "$id" "$onnx_ids"; then

@@ -54,6 +54,17 @@ internal sealed class SvgChart(string title, string xLabel, string yLabel, bool 
         double right = Math.Max(legendWidth + 2 * Gap, 24);
         double plotWidth = width - left - right;
         AxisTicks xTicks = AxisTicks.Fit(xLow, xHigh, integerX, log: false, MaximumTicks, plotWidth, label => TextWidth(label) + 2 * Gap);
+        // An x tick label is centred on its tick: the first and last must not reach past the picture's edges (long labels
+        // such as -1000000000000 would), so widen the margins to half the widest label and fit the ticks again.
+        for (int pass = 0; pass < 3; pass++)
+        {
+            double halfLabel = Math.Ceiling(xTicks.Labels.Max(label => TextWidth(label)) / 2 + Gap);
+            if (halfLabel <= left && halfLabel <= right) break;
+            left = Math.Max(left, halfLabel);
+            right = Math.Max(right, halfLabel);
+            plotWidth = width - left - right;
+            xTicks = AxisTicks.Fit(xLow, xHigh, integerX, log: false, MaximumTicks, plotWidth, label => TextWidth(label) + 2 * Gap);
+        }
 
         double Sx(double x) => left + (x - xTicks.Low) / (xTicks.High - xTicks.Low) * plotWidth;
         double SyMapped(double y) => top + (1 - (y - yTicks.Low) / (yTicks.High - yTicks.Low)) * plotHeight;

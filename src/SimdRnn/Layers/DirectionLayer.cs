@@ -52,11 +52,14 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         DirectionTensors tensors = weights.Tensors;
         ReadOnlySpan<float> whhT = weights.RecurrentTransposed(context, h, gw);
 
-        // All steps' input projections at once: gates = X W_ih^T.
-        if (weights.PackedInputTransposed.IsEmpty)
+        // All steps' input projections at once: gates = X W_ih^T. Split by hidden units with prepared weights, each member
+        // computes its own gate columns inside the team instead (the columns its cells read): one fork per call, not two.
+        StepSplit split = StepSplit.Choose(plan, plan.Split);
+        bool projectInTeam = !split.ByRows && !weights.PackedInputTransposed.IsEmpty;
+        if (!projectInTeam && weights.PackedInputTransposed.IsEmpty)
             GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
                 0f, gates, gw);
-        else
+        else if (!projectInTeam)
             GemmKernel.MultiplyPacked(context, MatrixOp.None, rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
                 weights.PackedFormat);
         // Without biases the cells add zeros (one scratch row serves both of a GRU's bias operands): the same fused
@@ -71,13 +74,14 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
 
         fixed (int* pOffsets = stepOffsets)
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGates, pBias = bias,
-               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT)
+               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT, pX = x, pWihT = weights.PackedInputTransposed)
         {
-            StepSplit split = StepSplit.Choose(plan, plan.Split);
             Team.Run(split.Size, new ForwardSteps<TCell>
             {
                 Plan = plan, Split = split, Rows = new StepRows(s, pOffsets), Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy,
                 H0 = pH0, PackedRecurrentTransposed = pWhhT, PackedFormat = weights.RecurrentTransposedFormat,
+                Input = projectInTeam ? pX : null, InputRows = rows, PackedInputTransposed = projectInTeam ? pWihT : null,
+                InputFormat = weights.PackedFormat,
                 Template = new ForwardStep
                 {
                     Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, LdRecurrentGates = gw, Ldg = s.RowStride(gw),

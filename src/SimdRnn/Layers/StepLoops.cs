@@ -37,6 +37,20 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
 
     public required PanelFormat PackedFormat { get; init; }
 
+    /// <summary>
+    /// x (all rows of the sequence, I wide) when the members compute their own gate columns of the input projection
+    /// before the steps (hidden-unit split, prepared weights); null when the gates already hold it.
+    /// </summary>
+    public float* Input { get; init; }
+
+    /// <summary>The rows of <see cref="Input"/> (T N, or the valid steps' rows of a packed sequence).</summary>
+    public int InputRows { get; init; }
+
+    /// <summary>W_ih^T packed (I x G*H), with <see cref="Input"/>.</summary>
+    public float* PackedInputTransposed { get; init; }
+
+    public PanelFormat InputFormat { get; init; }
+
     // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invoke(in TeamMember member)
@@ -46,6 +60,11 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
         float* initialCells = Cells + (nint)Plan.InitialCellSlot * s.State;
         ForwardStep step = Template;
+        if (Input != null)
+            for (int gate = 0; gate < TCell.GateCount; gate++)
+                GemmKernel.MultiplyPackedTile(Plan.Context.Path, 0, InputRows, gate * h + j0, gate * h + j1, gw, s.Input, Input, s.Input,
+                    PackedInputTransposed, 0f, Gates, gw, InputFormat);
+
         for (int processed = 0; processed < s.Steps; processed++)
         {
             int t = Plan.TimeOf(processed), count = Rows.Count(t);

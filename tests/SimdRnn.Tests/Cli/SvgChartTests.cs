@@ -152,6 +152,11 @@ public class SvgChartTests
         AssertReadable(chart, logY, integerX: false);
     }
 
+    /// <summary>Found by the property below: a long first x label centred on the left edge reached past the picture.</summary>
+    [Fact]
+    public void Long_x_labels_stay_inside_the_picture() =>
+        AssertReadable(new SvgChart("title", "x", "y").Add("series", [(-5.46e+11, -0.66), (4.52e+11, 4.71)]), logY: false, integerX: false);
+
     [Property(MaxTest = 300)]
     public Property Any_range_gets_nice_ticks_and_readable_labels()
     {

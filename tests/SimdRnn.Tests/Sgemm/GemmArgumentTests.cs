@@ -68,12 +68,27 @@ public class GemmArgumentTests
     public void Mismatched_views_name_the_view()
     {
         var a = new float[2, 3];
-        AssertNames<ArgumentException>("b", () => SimdRnn.Gemm.Multiply(a, new float[4, 5], new float[2, 5]), "4", "3");
-        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(a, new float[3, 5], new float[3, 5]), "3", "2");
-        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(a, new float[3, 5], new float[2, 4]), "4", "5");
+        AssertNames<ArgumentException>("b", () => SimdRnn.Gemm.Multiply(a, new float[4, 5], new float[2, 5]),
+            "b: the row count of op(b) (op(a) is 2 x 3) is 4 but must be 3.");
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(a, new float[3, 5], new float[3, 5]), "c: the row count is 3 but must be 2.");
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(a, new float[3, 5], new float[2, 4]), "c: the column count is 4 but must be 5.");
         PackedMatrix packed = PackedMatrix.Pack(new float[3, 5]);
-        AssertNames<ArgumentException>("b", () => SimdRnn.Gemm.Multiply(new float[2, 4], packed, new float[2, 5]), "3", "4");
+        AssertNames<ArgumentException>("b", () => SimdRnn.Gemm.Multiply(new float[2, 4], packed, new float[2, 5]),
+            "b: the row count of the packed matrix (op(a) is 2 x 4) is 3 but must be 4.");
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(new float[2, 3], packed, new float[1, 5]), "c: the row count is 1 but must be 2.");
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(new float[2, 3], packed, new float[2, 4]), "c: the column count is 4 but must be 5.");
         Assert.Equal("b", Assert.Throws<ArgumentNullException>(() => SimdRnn.Gemm.Multiply(a, (PackedMatrix)null!, new float[2, 5])).ParamName);
+    }
+
+    [Fact]
+    public void Undefined_operations_on_the_view_overloads_are_named_before_the_shapes()
+    {
+        // The shapes match under neither reading of the operation: an overload that read the undefined value as a
+        // transpose (instead of rejecting it first) would blame b.
+        AssertNames<ArgumentOutOfRangeException>("opA", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opA: (MatrixOp)7), "opA");
+        AssertNames<ArgumentOutOfRangeException>("opB", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opB: (MatrixOp)9), "opB");
+        PackedMatrix packed = PackedMatrix.Pack(new float[3, 5]);
+        AssertNames<ArgumentOutOfRangeException>("opA", () => SimdRnn.Gemm.Multiply(new float[2, 4], packed, new float[2, 5], opA: (MatrixOp)7), "opA");
     }
 
     [Fact]
