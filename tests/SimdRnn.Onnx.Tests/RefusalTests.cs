@@ -126,23 +126,16 @@ public class RefusalTests
         AssertRefused(byDefault, "'linear_before_reset' = 0");
     }
 
-    [Theory]
-    [InlineData("LSTM")]
-    [InlineData("GRU")]
-    [InlineData("RNN")]
-    public void Batch_major_layout(string op)
-    {
-        NodeModel model = Model(op);
-        model.Attributes.Add(NodeModel.Int("layout", 1));
-        AssertRefused(model, "'layout' = 1");
-    }
-
     [Fact]
-    public void Sequence_lengths()
+    public void Constant_sequence_lengths()
     {
         NodeModel model = Model();
         model.ExtraInputs[4] = "lengths";
-        AssertRefused(model, "'sequence_lens'", "'lengths'");
+        var lengths = new TensorProto { Name = "lengths", DataType = (int)TensorProto.Types.DataType.Int32 };
+        lengths.Dims.Add(model.Batch);
+        lengths.Int32Data.AddRange(Enumerable.Repeat(model.Steps, model.Batch));
+        model.ExtraInitializers.Add(lengths);
+        AssertRefused(model, "'sequence_lens' ('lengths') as a constant", "graph input");
     }
 
     [Fact]

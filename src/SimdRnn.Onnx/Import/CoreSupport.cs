@@ -9,20 +9,24 @@ namespace SimdRnn.Onnx.Import;
 /// </summary>
 internal static class CoreSupport
 {
-    /// <summary>layout = 1 (batch-major X, Y, states): the core's sequences are time-major only.</summary>
-    public static void RequireTimeMajorLayout(NodeAttributes node, long layout)
+    /// <summary>layout: 0 (time-major) or 1 (batch-major, the core's <see cref="RecurrentStackOptions.BatchFirst"/>).</summary>
+    public static bool BatchFirst(NodeAttributes node, long layout) => layout switch
     {
-        if (layout == 1)
-            throw Refuse(node, "attribute 'layout' = 1 (batch-major)", "SimdRnn runs time-major sequences (T x N x I) only");
-        if (layout != 0)
-            throw new InvalidDataException($"ONNX {node}: attribute 'layout' = {layout}; ONNX defines 0 and 1.");
-    }
+        0 => false,
+        1 => true,
+        _ => throw new InvalidDataException($"ONNX {node}: attribute 'layout' = {layout}; ONNX defines 0 and 1."),
+    };
 
-    /// <summary>sequence_lens (input 4): the core runs every row for all T steps.</summary>
-    public static void RequireNoSequenceLengths(NodeAttributes node, string input)
+    /// <summary>sequence_lens (input 4): runtime data the caller passes as Forward's lengths; a constant one is refused
+    /// (the import would have to hand its values over too), the name of a runtime one is returned (null when absent).</summary>
+    public static string? SequenceLengthsInput(NodeAttributes node, ModelFile file)
     {
-        if (input.Length > 0)
-            throw Refuse(node, $"input 'sequence_lens' ('{input}')", "SimdRnn runs every row of a batch for all T steps (no per-row lengths)");
+        string input = node.Input(4);
+        if (input.Length == 0)
+            return null;
+        if (file.FindConstant(input) is not null)
+            throw Refuse(node, $"input 'sequence_lens' ('{input}') as a constant", "SimdRnn takes the lengths at run time (Forward's lengths); feed sequence_lens as a graph input");
+        return input;
     }
 
     /// <summary>A GRU with linear_before_reset = 0 (ONNX's default): the core runs PyTorch's GRU, which is = 1.</summary>

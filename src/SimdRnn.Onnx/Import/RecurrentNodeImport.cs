@@ -48,7 +48,7 @@ internal static class RecurrentNodeImport
         string direction = node.String("direction", "forward");
         int directions = CoreSupport.Directions(node, direction);
         long layout = node.Int("layout", 0);
-        CoreSupport.RequireTimeMajorLayout(node, layout);
+        bool batchFirst = CoreSupport.BatchFirst(node, layout);
         CoreSupport.RequireNoClip(node);
         CoreSupport.RequireNoActivationParameters(node);
         CellKind cell = CoreSupport.Cell(node, directions);
@@ -58,7 +58,7 @@ internal static class RecurrentNodeImport
             CoreSupport.RequireGruLinearBeforeReset(node, node.Int("linear_before_reset", 0));
         if (node.Input(0).Length == 0)
             throw new InvalidDataException($"ONNX {node}: no input X.");
-        CoreSupport.RequireNoSequenceLengths(node, node.Input(4));
+        string? sequenceLengths = CoreSupport.SequenceLengthsInput(node, file);
 
         TensorValues w = Constant(file, node, 1, "W", required: true)!;
         TensorValues r = Constant(file, node, 2, "R", required: true)!;
@@ -79,7 +79,8 @@ internal static class RecurrentNodeImport
         if (node.OpType == "LSTM")
             CoreSupport.RequireNoPeepholes(node, file, directions, h);
 
-        var stack = new RecurrentStack(cell, (int)inputSize, h, layers: 1, bidirectional: directions == 2);
+        var stack = new RecurrentStack(cell, (int)inputSize, h, layers: 1, bidirectional: directions == 2,
+            new RecurrentStackOptions { BatchFirst = batchFirst });
         RecurrentParameters parameters = stack.CreateParameters();
         int i = (int)inputSize, g = gates * h;
         for (int d = 0; d < directions; d++)
@@ -99,12 +100,12 @@ internal static class RecurrentNodeImport
             }
         }
 
-        TensorValues? h0 = InitialState(file, node, 5, "initial_h", directions, h);
-        TensorValues? c0 = node.OpType == "LSTM" ? InitialState(file, node, 6, "initial_c", directions, h) : null;
-        if (h0 is not null && c0 is not null && h0.Dims[1] != c0.Dims[1])
-            throw new InvalidDataException($"ONNX {node}: initial_h has batch {h0.Dims[1]}, initial_c {c0.Dims[1]}.");
+        (float[] Values, long Batch)? h0 = InitialState(file, node, 5, "initial_h", directions, h, batchFirst);
+        (float[] Values, long Batch)? c0 = node.OpType == "LSTM" ? InitialState(file, node, 6, "initial_c", directions, h, batchFirst) : null;
+        if (h0 is not null && c0 is not null && h0.Value.Batch != c0.Value.Batch)
+            throw new InvalidDataException($"ONNX {node}: initial_h has batch {h0.Value.Batch}, initial_c {c0.Value.Batch}.");
         return new OnnxRecurrentNode(node.Name, node.OpType, direction, (int)layout, stack, parameters,
-            [.. node.Node.Input], [.. node.Node.Output], h0?.Values, c0?.Values, (int)((h0 ?? c0)?.Dims[1] ?? 0));
+            [.. node.Node.Input], [.. node.Node.Output], h0?.Values, c0?.Values, (int)((h0 ?? c0)?.Batch ?? 0), sequenceLengths);
     }
 
     /// <summary>Throws unless <paramref name="dims"/> are exactly <paramref name="expected"/>.</summary>
@@ -130,16 +131,25 @@ internal static class RecurrentNodeImport
         return TensorValues.Read(constant, $"{node}: input {input} '{name}'");
     }
 
-    /// <summary>A constant initial state (D x N x H), or null when it is a graph input, computed, or absent.</summary>
-    private static TensorValues? InitialState(ModelFile file, NodeAttributes node, int index, string input, int directions, int hiddenSize)
+    /// <summary>A constant initial state as SimdRnn's D x N x H (ONNX's [D, N, H], or [N, D, H] with layout = 1,
+    /// transposed here) and its N; null when it is a graph input, computed, or absent.</summary>
+    private static (float[] Values, long Batch)? InitialState(ModelFile file, NodeAttributes node, int index, string input, int directions, int hiddenSize, bool batchFirst)
     {
         string name = node.Input(index);
         TensorProto? constant = name.Length > 0 ? file.FindConstant(name) : null;
         if (constant is null)
             return null;
         TensorValues state = TensorValues.Read(constant, $"{node}: input {input} '{name}'");
-        if (state.Dims.Length != 3 || state.Dims[0] != directions || state.Dims[1] < 1 || state.Dims[2] != hiddenSize)
-            throw new InvalidDataException($"ONNX {node}: input {input} '{name}' has dims [{string.Join(", ", state.Dims)}], expected [{directions}, batch, {hiddenSize}].");
-        return state;
+        int directionDim = batchFirst ? 1 : 0, batchDim = 1 - directionDim;
+        if (state.Dims.Length != 3 || state.Dims[directionDim] != directions || state.Dims[batchDim] < 1 || state.Dims[2] != hiddenSize)
+            throw new InvalidDataException($"ONNX {node}: input {input} '{name}' has dims [{string.Join(", ", state.Dims)}], expected {(batchFirst ? $"[batch, {directions}, {hiddenSize}] (layout = 1)" : $"[{directions}, batch, {hiddenSize}]")}.");
+        long batch = state.Dims[batchDim];
+        if (!batchFirst)
+            return (state.Values, batch);
+        float[] timeMajor = new float[state.Values.Length];
+        for (int n = 0; n < batch; n++)
+            for (int d = 0; d < directions; d++)
+                state.Values.AsSpan((n * directions + d) * hiddenSize, hiddenSize).CopyTo(timeMajor.AsSpan((d * (int)batch + n) * hiddenSize, hiddenSize));
+        return (timeMajor, batch);
     }
 }

@@ -59,6 +59,12 @@ internal sealed class NodeModel
 
     public float[]? ConstantC0 { get; set; }
 
+    /// <summary>layout = 1: X [N, T, I], Y [N, T, D, H], states [N, D, H].</summary>
+    public bool BatchMajor { get; set; }
+
+    /// <summary>sequence_lens as the int32 graph input "seq_lens" [N].</summary>
+    public bool SequenceLengths { get; set; }
+
     public List<AttributeProto> Attributes { get; } = [];
 
     /// <summary>Extra node inputs after the standard ones, by index (e.g. 4 = sequence_lens, 7 = P) -> name.</summary>
@@ -108,7 +114,9 @@ internal sealed class NodeModel
         return tensor;
     }
 
-    public long[] StateShape => [Directions, Batch, Hidden];
+    public long[] StateShape => BatchMajor ? [Batch, Directions, Hidden] : [Directions, Batch, Hidden];
+
+    public long[] InputShape => BatchMajor ? [Batch, Steps, Input] : [Steps, Batch, Input];
 
     public ModelProto Build()
     {
@@ -118,7 +126,9 @@ internal sealed class NodeModel
         graph.Initializer.Add(Tensor("R", R, [Directions, g, Hidden], RawData));
         if (B is not null)
             graph.Initializer.Add(Tensor("B", B, [Directions, 2 * g], RawData));
-        graph.Input.Add(Value("x", [Steps, Batch, Input]));
+        graph.Input.Add(Value("x", InputShape));
+        if (SequenceLengths)
+            graph.Input.Add(Value("seq_lens", [Batch], TensorProto.Types.DataType.Int32));
         if (ConstantH0 is null)
             graph.Input.Add(Value("h0", StateShape));
         else
@@ -130,7 +140,7 @@ internal sealed class NodeModel
         graph.Initializer.AddRange(ExtraInitializers);
 
         var node = new NodeProto { Name = NodeName, OpType = Op };
-        var inputs = new List<string> { "x", "W", "R", B is null ? "" : "B", "", "h0" };
+        var inputs = new List<string> { "x", "W", "R", B is null ? "" : "B", SequenceLengths ? "seq_lens" : "", "h0" };
         if (Lstm)
             inputs.Add("c0");
         foreach ((int index, string name) in ExtraInputs)
@@ -143,8 +153,10 @@ internal sealed class NodeModel
         node.Input.AddRange(inputs);
         node.Output.AddRange(Lstm ? ["Y", "Y_h", "Y_c"] : ["Y", "Y_h"]);
         node.Attribute.AddRange(Attributes);
+        if (BatchMajor)
+            node.Attribute.Add(Int("layout", 1));
         graph.Node.Add(node);
-        graph.Output.Add(Value("Y", [Steps, Directions, Batch, Hidden]));
+        graph.Output.Add(Value("Y", BatchMajor ? [Batch, Steps, Directions, Hidden] : [Steps, Directions, Batch, Hidden]));
         graph.Output.Add(Value("Y_h", StateShape));
         if (Lstm)
             graph.Output.Add(Value("Y_c", StateShape));
@@ -157,14 +169,14 @@ internal sealed class NodeModel
 
     public OnnxRecurrentModel Load() => OnnxRecurrentModel.Load(new MemoryStream(Bytes()));
 
-    private static ValueInfoProto Value(string name, long[] dims)
+    private static ValueInfoProto Value(string name, long[] dims, TensorProto.Types.DataType type = TensorProto.Types.DataType.Float)
     {
         var shape = new TensorShapeProto();
         shape.Dim.AddRange(dims.Select(d => new TensorShapeProto.Types.Dimension { DimValue = d }));
         return new ValueInfoProto
         {
             Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
         };
     }
 
