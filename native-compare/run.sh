@@ -454,7 +454,7 @@ run_suite_gemm() {
     local note core version raws
     mapfile -t raws < <(round_files gemm)
     note=$(describe_simdrnn "$simdrnn_note" "$simdrnn_failed" "$simdrnn_ok")
-    core=$(sed -n 's/^openblas_gemm: core=\([^ ]*\).*/\1/p' "$out"/*-openblas*.log | sort -u | paste -sd/ -)
+    core=$(sed -n 's/^openblas_gemm: core=\([^ ]*\).*/\1/p' "$out"/*-openblas*.log | sort -u | paste -sd/ - || true)
     version=$(dpkg-query -W -f='${Version}' libopenblas-dev 2>/dev/null || echo unknown)
     {
         echo "### GEMM: SimdRnn vs OpenBLAS (row-major sgemm, fp32)"
@@ -565,13 +565,14 @@ run_suite_rnn() {
     note=$(describe_simdrnn "$simdrnn_note" "$simdrnn_failed" "$simdrnn_ok")
     ort_note=$(describe_dotnet_harness onnxruntime "$onnxruntime_bin" "$onnxruntime_note" "$onnxruntime_failed" "$onnxruntime_ok")
     if [ -n "$train_ids$infer_ids" ]; then
-        onednn_info=$(sed -n 's/^onednn_rnn: \(oneDNN [^,]*\), cpu isa \([^,]*\),.*/\1, ISA \2/p' "$out"/*-onednn.log | sort -u | paste -sd/ -)
+        onednn_info=$(sed -n 's/^onednn_rnn: \(oneDNN [^,]*\), cpu isa \([^,]*\),.*/\1, ISA \2/p' "$out"/*-onednn.log | sort -u | paste -sd/ - || true)
         impls=$( { sed -n 's/^onednn_rnn: \([^ ]*\) (.*: forward impl \([^;]*\);.*/\1 fwd \2/p' "$out"/*-onednn.log
                    sed -n 's/^onednn_rnn: \([^ ]*\): backward impl \([^;]*\);.*/\1 bwd \2/p' "$out"/*-onednn.log
                  } | sort -u | awk '{ k = $2 " " $3; if (!(k in l)) o[n++] = k; l[k] = l[k] " " $1 }
                      END { for (i = 0; i < n; i++) printf "%s%s%s", (i ? "; " : ""), o[i] ":", l[o[i]] }')
-        torch_info=$(grep -h '^torch_rnn: torch ' "$out"/*-torch.log | head -1)
-        core=$(sed -n 's/^torch_rnn: .* core=\([^ ]*\) .*/\1/p' "$out"/*-torch.log | sort -u | paste -sd/ -)
+        # Without the PyTorch harness (--no-torch) there are no torch logs.
+        torch_info=$(cat "$out"/*-torch.log 2>/dev/null | grep -h '^torch_rnn: torch ' | head -1 || true)
+        core=$(cat "$out"/*-torch.log 2>/dev/null | sed -n 's/^torch_rnn: .* core=\([^ ]*\) .*/\1/p' | sort -u | paste -sd/ - || true)
     fi
     torch_version=$(sed -n 's/^torch_rnn: torch \([^,]*\),.*/\1/p' <<<"$torch_info")
     aten=$(sed -n 's/.*ATen cpu capability \([^;]*\);.*/\1/p' <<<"$torch_info")
