@@ -528,7 +528,7 @@ rnn_row() {
         harness_call onnxruntime onnxruntime 0 "$onnxruntime_bin" --models "$here/build/onnx" \
             --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
     fi
-    [ -z "$simdrnn_bin" ] || harness_call simdrnn 'simdrnn-(fwd|bwd|train|train-prepared|infer|infer-bf16|stream|stream-bf16)|read-bound(-bf16)?' 0 \
+    [ -z "$simdrnn_bin" ] || harness_call simdrnn 'simdrnn-(fwd|bwd|train|train-prepared|train-varlen|infer|infer-bf16|stream|stream-bf16)|read-bound(-bf16)?' 0 \
         "$simdrnn_bin" bench --problem "$id" --threads "$t" --iters "$iters" --csv
 }
 
