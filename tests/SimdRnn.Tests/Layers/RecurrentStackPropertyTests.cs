@@ -7,20 +7,26 @@ using SimdRnn.Tests.Support;
 namespace SimdRnn.Tests.Layers;
 
 public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path, bool Bias = true,
-    bool BatchFirst = false)
+    bool BatchFirst = false, bool LinearBeforeReset = true)
 {
     public override string ToString() =>
-        $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst}";
+        $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst}" +
+        (LinearBeforeReset ? "" : " linearBeforeReset=false");
 
-    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst };
+    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst, LinearBeforeReset = LinearBeforeReset };
 
-    public ReferenceRnn Reference() => new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst);
+    public ReferenceRnn Reference() =>
+        new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst, linearBeforeReset: LinearBeforeReset);
 }
 
 public static class StackArbitraries
 {
+    /// <summary>Every cell kind, and the GRU in both forms (r after or before the recurrent product), equally often.</summary>
+    public static readonly (CellKind Cell, bool LinearBeforeReset)[] CellForms =
+        [.. Enum.GetValues<CellKind>().Select(cell => (cell, true)), (CellKind.Gru, false)];
+
     public static Arbitrary<StackCase> Case() =>
-        (from cell in Gen.Elements(Enum.GetValues<CellKind>())
+        (from form in Gen.Elements(CellForms)
          from layers in Gen.Choose(1, 3)
          from bidirectional in Gen.Elements(false, true)
          from t in Gen.Choose(1, 5)
@@ -31,7 +37,7 @@ public static class StackArbitraries
          from path in Gen.Elements(TestPaths.InProcess.ToArray())
          from bias in Gen.Elements(true, true, false)
          from batchFirst in Gen.Elements(false, true)
-         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst)).ToArbitrary();
+         select new StackCase(form.Cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst, form.LinearBeforeReset)).ToArbitrary();
 }
 
 /// <summary>
@@ -155,16 +161,20 @@ public class RecurrentStackPropertyTests
 
     /// <summary>Sizes large enough that the step products and the cell passes (rows x H >= 2 x 8192) split across threads: the results do not depend on the thread count.</summary>
     [Theory]
-    [InlineData(CellKind.Lstm)]
-    [InlineData(CellKind.Gru)]
-    [InlineData(CellKind.RnnTanh)]
-    public void Results_are_bitwise_the_same_for_any_thread_count(CellKind cell)
+    [InlineData(CellKind.Lstm, true)]
+    [InlineData(CellKind.Gru, true)]
+    [InlineData(CellKind.Gru, false)]
+    [InlineData(CellKind.RnnTanh, true)]
+    public void Results_are_bitwise_the_same_for_any_thread_count(CellKind cell, bool linearBeforeReset)
     {
         const int steps = 3, batch = 129, input = 70, hidden = 130;
         float[]? first = null;
         foreach (int threads in new[] { 1, 2, 3, 7 })
         {
-            var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true) { MaxDegreeOfParallelism = threads };
+            var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new() { LinearBeforeReset = linearBeforeReset })
+            {
+                MaxDegreeOfParallelism = threads,
+            };
             RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
             var random = new Random(5);
             for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = (random.NextSingle() - 0.5f) * 0.2f;
@@ -184,12 +194,13 @@ public class RecurrentStackPropertyTests
 
     /// <summary>An empty dx skips the input gradient only: every other result is bitwise the same.</summary>
     [Theory]
-    [InlineData(CellKind.Lstm)]
-    [InlineData(CellKind.Gru)]
-    public void Empty_dx_skips_the_input_gradient_and_changes_nothing_else(CellKind cell)
+    [InlineData(CellKind.Lstm, true)]
+    [InlineData(CellKind.Gru, true)]
+    [InlineData(CellKind.Gru, false)]
+    public void Empty_dx_skips_the_input_gradient_and_changes_nothing_else(CellKind cell, bool linearBeforeReset)
     {
         const int steps = 4, batch = 3, input = 6, hidden = 5;
-        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true);
+        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new() { LinearBeforeReset = linearBeforeReset });
         RecurrentParameters parameters = stack.CreateParameters();
         for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(i) * 0.4f;
         bool lstm = cell == CellKind.Lstm;

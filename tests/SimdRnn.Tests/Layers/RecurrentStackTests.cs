@@ -79,10 +79,12 @@ public class RecurrentStackTests
 
     private static RecurrentStackOptions OptionsOf(TorchFixture f) => new() { Bias = f.Bias, BatchFirst = f.BatchFirst };
 
-    [Fact]
-    public void Forward_and_backward_allocate_nothing_after_the_first_call()
+    [Theory]
+    [InlineData(CellKind.Lstm, true)]
+    [InlineData(CellKind.Gru, false)]
+    public void Forward_and_backward_allocate_nothing_after_the_first_call(CellKind cell, bool linearBeforeReset)
     {
-        var stack = new RecurrentStack(CellKind.Lstm, 7, 9, layers: 2, bidirectional: true);
+        var stack = new RecurrentStack(cell, 7, 9, layers: 2, bidirectional: true, new() { LinearBeforeReset = linearBeforeReset });
         RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
         new Random(3).NextBytes(new byte[1]);
         for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = (i % 13 - 6) * 0.05f;
@@ -97,7 +99,7 @@ public class RecurrentStackTests
             stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace);
         }
 
-        Allocations.AssertNothingOnceWarm(Run, "LSTM stack forward and backward");
+        Allocations.AssertNothingOnceWarm(Run, $"{cell} (linearBeforeReset={linearBeforeReset}) stack forward and backward");
     }
 
     [Fact]

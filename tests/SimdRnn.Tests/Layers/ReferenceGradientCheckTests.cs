@@ -5,35 +5,37 @@ namespace SimdRnn.Tests.Layers;
 /// <summary>
 /// The reference's analytic BPTT gradients equal central finite differences in double precision, for every cell
 /// kind, stacks and bidirectional layers, dense and with variable lengths (row 1 one step long, so that the reverse
-/// direction starts it at its own last step): the reference is then a trustworthy oracle for the fast layers.
+/// direction starts it at its own last step): the reference is then a trustworthy oracle for the fast layers. The GRU
+/// that resets before the recurrent product (linear_before_reset = 0) has no PyTorch form: this check is its oracle.
 /// </summary>
 public class ReferenceGradientCheckTests
 {
-    public static TheoryData<ReferenceCellKind, int, bool, bool, bool, bool> Configurations()
+    public static TheoryData<ReferenceCellKind, int, bool, bool, bool, bool, bool> Configurations()
     {
-        var data = new TheoryData<ReferenceCellKind, int, bool, bool, bool, bool>();
+        var data = new TheoryData<ReferenceCellKind, int, bool, bool, bool, bool, bool>();
         foreach (ReferenceCellKind cell in Enum.GetValues<ReferenceCellKind>())
-            foreach (bool variableLengths in new[] { false, true })
-            {
-                data.Add(cell, 1, false, true, false, variableLengths);
-                data.Add(cell, 2, false, true, false, variableLengths);
-                data.Add(cell, 1, true, true, false, variableLengths);
-                data.Add(cell, 2, true, true, false, variableLengths);
-                data.Add(cell, 2, true, false, false, variableLengths);
-                data.Add(cell, 2, true, true, true, variableLengths);
-            }
+            foreach (bool linearBeforeReset in cell == ReferenceCellKind.Gru ? new[] { true, false } : [true])
+                foreach (bool variableLengths in new[] { false, true })
+                {
+                    data.Add(cell, 1, false, true, false, variableLengths, linearBeforeReset);
+                    data.Add(cell, 2, false, true, false, variableLengths, linearBeforeReset);
+                    data.Add(cell, 1, true, true, false, variableLengths, linearBeforeReset);
+                    data.Add(cell, 2, true, true, false, variableLengths, linearBeforeReset);
+                    data.Add(cell, 2, true, false, false, variableLengths, linearBeforeReset);
+                    data.Add(cell, 2, true, true, true, variableLengths, linearBeforeReset);
+                }
 
         return data;
     }
 
     [Theory, MemberData(nameof(Configurations))]
     public void Analytic_gradients_equal_central_differences(ReferenceCellKind cell, int layers, bool bidirectional, bool bias, bool batchFirst,
-        bool variableLengths)
+        bool variableLengths, bool linearBeforeReset)
     {
         int[]? lengths = variableLengths ? [3, 1] : null;
         const int steps = 3, batch = 2, input = 3, hidden = 2;
         var random = new Random(1234 + (int)cell * 10 + layers + (bidirectional ? 5 : 0) + (bias ? 0 : 100) + (batchFirst ? 200 : 0));
-        var rnn = new ReferenceRnn(cell, input, hidden, layers, bidirectional, bias, batchFirst);
+        var rnn = new ReferenceRnn(cell, input, hidden, layers, bidirectional, bias, batchFirst, linearBeforeReset: linearBeforeReset);
         Dictionary<string, double[]> parameters = rnn.RandomParameters(random, 0.8);
         int states = layers * rnn.Directions * batch * hidden;
         double[] x = ReferenceRnn.RandomFloats(random, steps * batch * input, 1);
@@ -67,7 +69,8 @@ public class ReferenceGradientCheckTests
                 values[i] = saved;
                 double numeric = (up - down) / (2 * step);
                 Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-6 * (1 + Math.Abs(numeric)),
-                    $"{cell} layers={layers} bidirectional={bidirectional} bias={bias} batchFirst={batchFirst} lengths={variableLengths}: " +
+                    $"{cell} layers={layers} bidirectional={bidirectional} bias={bias} batchFirst={batchFirst} lengths={variableLengths} " +
+                    $"linearBeforeReset={linearBeforeReset}: " +
                     $"d/d{name}[{i}] analytic {gradient[i]:R}, numeric {numeric:R}");
             }
     }
