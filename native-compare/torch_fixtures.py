@@ -81,6 +81,9 @@ CASES = [
     ("gru_packed_2layer", "gru", 4, 3, 5, 3, 2, False, {"lengths": [2, 4, 3]}),
     ("gru_packed_bidir_2layer", "gru", 5, 4, 3, 4, 2, True, {"lengths": [4, 1, 5, 3]}),
     ("rnn_tanh_packed_bidir", "rnn_tanh", 4, 3, 2, 3, 1, True, {"lengths": [1, 4, 2]}),
+    ("lstm_dropout_mask_bidir_3layer", "lstm", 4, 3, 3, 4, 3, True, {"dropout": 0.4, "dropout_seed": 12345}),
+    ("gru_dropout_mask_nobias_2layer", "gru", 5, 2, 4, 3, 2, False, {"bias": False, "dropout": 0.3, "dropout_seed": 987654321}),
+    ("rnn_relu_dropout_mask_2layer", "rnn_relu", 3, 4, 2, 5, 2, False, {"dropout": 0.5, "dropout_seed": 7}),
 ]
 
 M32, M64 = (1 << 32) - 1, (1 << 64) - 1

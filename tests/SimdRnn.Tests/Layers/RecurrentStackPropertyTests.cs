@@ -7,14 +7,16 @@ using SimdRnn.Tests.Support;
 namespace SimdRnn.Tests.Layers;
 
 public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path, bool Bias = true,
-    bool BatchFirst = false)
+    bool BatchFirst = false, float Dropout = 0, ulong DropoutSeed = 0)
 {
     public override string ToString() =>
-        $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst}";
+        $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst} " +
+        $"dropout={Dropout} seed={DropoutSeed}";
 
-    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst };
+    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst, Dropout = Dropout };
 
-    public ReferenceRnn Reference() => new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst);
+    public ReferenceRnn Reference(bool withDropout = true) =>
+        new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst, withDropout ? Dropout : 0);
 }
 
 public static class StackArbitraries
@@ -31,7 +33,10 @@ public static class StackArbitraries
          from path in Gen.Elements(TestPaths.InProcess.ToArray())
          from bias in Gen.Elements(true, true, false)
          from batchFirst in Gen.Elements(false, true)
-         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst)).ToArbitrary();
+         from dropout in Gen.Elements(0f, 0f, 0.25f, 0.6f)
+         from dropoutSeed in Gen.Choose(0, int.MaxValue)
+         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst, dropout,
+             (ulong)dropoutSeed * 0x9E3779B97F4A7C15UL)).ToArbitrary();
 }
 
 /// <summary>
@@ -63,14 +68,15 @@ public class RecurrentStackPropertyTests
         var hT = new Guarded(states);
         var cT = new Guarded(lstm ? states : 0);
         var workspace = new float[stack.WorkspaceLength(c.T, c.N)];
-        stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, y.Span, hT.Span, cT.Span, workspace, training: true);
-        ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights);
+        stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, y.Span, hT.Span, cT.Span, workspace, training: true,
+            dropoutSeed: c.DropoutSeed);
+        ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights, c.DropoutSeed);
         AssertClose(expected.Y, y.ToArray(), "y");
         AssertClose(expected.HT, hT.ToArray(), "hT");
         if (lstm) AssertClose(expected.CT!, cT.ToArray(), "cT");
 
         // Inference runs in its own, smaller workspace (NaN-filled: nothing may be read before it is written) and gives
-        // bitwise the training forward's results.
+        // bitwise the training forward's results; with dropout, those of the reference without it (inference ignores it).
         long inferenceLength = stack.WorkspaceLength(c.T, c.N, training: false);
         Assert.True(inferenceLength < workspace.Length, $"inference workspace {inferenceLength} vs training {workspace.Length}");
         var inferenceWorkspace = new Guarded((int)inferenceLength);
@@ -78,9 +84,18 @@ public class RecurrentStackPropertyTests
         stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, yInference, hInference, cInference,
             inferenceWorkspace.Span, training: false);
         inferenceWorkspace.AssertGuardsIntact();
-        Assert.Equal(Bits(y.ToArray()), Bits(yInference));
-        Assert.Equal(Bits(hT.ToArray()), Bits(hInference));
-        Assert.Equal(Bits(cT.ToArray()), Bits(cInference));
+        if (c.Dropout > 0 && c.Layers > 1)
+        {
+            ReferenceRnn.ForwardResult withoutDropout = c.Reference(withDropout: false).Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights);
+            AssertClose(withoutDropout.Y, yInference, "inference y");
+            AssertClose(withoutDropout.HT, hInference, "inference hT");
+        }
+        else
+        {
+            Assert.Equal(Bits(y.ToArray()), Bits(yInference));
+            Assert.Equal(Bits(hT.ToArray()), Bits(hInference));
+            Assert.Equal(Bits(cT.ToArray()), Bits(cInference));
+        }
 
         RecurrentParameters gradients = stack.CreateParameters();
         var dx = new Guarded(c.T * c.N * c.I);
@@ -89,7 +104,7 @@ public class RecurrentStackPropertyTests
         stack.Backward(c.T, c.N, ToFloat(x), ToFloat(h0), parameters, y.ToArray(), ToFloat(dy), ToFloat(dhT), lstm ? ToFloat(dcT) : [],
             dx.Span, dh0.Span, dc0.Span, gradients, workspace);
         foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0 }) output.AssertGuardsIntact();
-        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null);
+        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, c.DropoutSeed);
         AssertClose(g.Dx, dx.ToArray(), "dx");
         AssertClose(g.Dh0, dh0.ToArray(), "dh0");
         if (lstm) AssertClose(g.Dc0!, dc0.ToArray(), "dc0");

@@ -1,0 +1,68 @@
+using FsCheck;
+using FsCheck.Fluent;
+using FsCheck.Xunit;
+using SimdRnn.Layers;
+using SimdRnn.Reference;
+
+namespace SimdRnn.Tests.Layers;
+
+/// <summary>
+/// The library's vectorised dropout mask is the reference's definition element by element (both layouts, in place or
+/// not, every row width across the vector tails), drops about p of the elements, changes with the seed and the layer,
+/// and multiplies rather than selects (NaN and infinities in a dropped element stay non-finite, as PyTorch's x * mask).
+/// </summary>
+public class DropoutMaskTests
+{
+    [Property(MaxTest = 60)]
+    public void The_mask_is_the_reference_definition(PositiveInt steps, PositiveInt batch, PositiveInt width, bool batchFirst, bool inPlace,
+        ulong seed, NonNegativeInt layer, byte probability)
+    {
+        int t = 1 + steps.Get % 6, n = 1 + batch.Get % 5, w = 1 + width.Get % 37, l = layer.Get % 4;
+        float p = probability / 256f;
+        var shape = new DirectionShape(default, t, n, 1, 1, Training: true, batchFirst);
+        float[] source = Enumerable.Range(0, t * n * w).Select(i => 1f + i).ToArray();
+        float[] destination = inPlace ? source : new float[source.Length];
+        float[] original = (float[])source.Clone();
+        DropoutMask.Apply(shape, [], [], seed, l, p, w, source, destination);
+
+        for (int time = 0; time < t; time++)
+            for (int row = 0; row < n; row++)
+                for (int unit = 0; unit < w; unit++)
+                {
+                    int k = (batchFirst ? row * t + time : time * n + row) * w + unit;
+                    float expected = ReferenceDropout.Keeps(seed, l, time, row, unit, p) ? original[k] * (1f / (1f - p)) : 0f;
+                    Assert.Equal(expected, destination[k]);
+                }
+    }
+
+    [Theory]
+    [InlineData(0.1f)]
+    [InlineData(0.5f)]
+    [InlineData(0.9f)]
+    public void About_p_of_the_elements_are_dropped_and_the_mask_follows_seed_and_layer(float p)
+    {
+        var shape = new DirectionShape(default, 50, 20, 1, 1, Training: true);
+        float[] ones = Enumerable.Repeat(1f, 50 * 20 * 100).ToArray();
+        float[] first = new float[ones.Length], otherSeed = new float[ones.Length], otherLayer = new float[ones.Length];
+        DropoutMask.Apply(shape, [], [], 1, 0, p, 100, ones, first);
+        DropoutMask.Apply(shape, [], [], 2, 0, p, 100, ones, otherSeed);
+        DropoutMask.Apply(shape, [], [], 1, 1, p, 100, ones, otherLayer);
+        double dropped = first.Count(v => v == 0) / (double)first.Length;
+        Assert.InRange(dropped, p - 0.01, p + 0.01); // 100,000 draws: 0.01 is over 6 standard deviations
+        Assert.All(first.Where(v => v != 0), v => Assert.Equal(1f / (1f - p), v));
+        Assert.NotEqual(first, otherSeed);
+        Assert.NotEqual(first, otherLayer);
+    }
+
+    [Fact]
+    public void Dropped_nan_and_infinity_stay_non_finite()
+    {
+        var shape = new DirectionShape(default, 1, 1, 1, 1, Training: true);
+        const int width = 64;
+        float[] values = Enumerable.Range(0, width).Select(i => i % 2 == 0 ? float.NaN : float.PositiveInfinity).ToArray();
+        float[] result = new float[width];
+        DropoutMask.Apply(shape, [], [], 7, 0, 0.5f, width, values, result);
+        Assert.Contains(0, Enumerable.Range(0, width).Select(u => ReferenceDropout.Keeps(7, 0, 0, 0, u, 0.5f) ? 1 : 0));
+        Assert.All(result, v => Assert.False(float.IsFinite(v)));
+    }
+}
