@@ -18,7 +18,7 @@ public class DropoutMaskTests
         ulong seed, NonNegativeInt layer, byte probability)
     {
         int t = 1 + steps.Get % 6, n = 1 + batch.Get % 5, w = 1 + width.Get % 37, l = layer.Get % 4;
-        float p = probability / 256f;
+        float p = (1 + probability % 7) / 8f + probability / 4096f; // spread over (0.125, 0.94): small p would keep nearly all
         var shape = new DirectionShape(default, t, n, 1, 1, Training: true, batchFirst);
         float[] source = Enumerable.Range(0, t * n * w).Select(i => 1f + i).ToArray();
         float[] destination = inPlace ? source : new float[source.Length];
@@ -32,6 +32,26 @@ public class DropoutMaskTests
                     int k = (batchFirst ? row * t + time : time * n + row) * w + unit;
                     float expected = ReferenceDropout.Keeps(seed, l, time, row, unit, p) ? original[k] * (1f / (1f - p)) : 0f;
                     Assert.Equal(expected, destination[k]);
+                }
+    }
+
+    /// <summary>Rows long enough for several vectors and a tail, on each layout: every element as the reference says.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Long_rows_match_the_reference_in_every_vector_and_the_tail(bool batchFirst)
+    {
+        const int steps = 3, batch = 2, width = 8 * 16 + 5;
+        const float p = 0.5f;
+        var shape = new DirectionShape(default, steps, batch, 1, 1, Training: true, batchFirst);
+        float[] source = Enumerable.Range(0, steps * batch * width).Select(i => 0.5f + i).ToArray(), destination = new float[source.Length];
+        DropoutMask.Apply(shape, 99, 2, p, width, source, destination);
+        for (int time = 0; time < steps; time++)
+            for (int row = 0; row < batch; row++)
+                for (int unit = 0; unit < width; unit++)
+                {
+                    int k = (batchFirst ? row * steps + time : time * batch + row) * width + unit;
+                    Assert.Equal(ReferenceDropout.Keeps(99, 2, time, row, unit, p) ? source[k] * 2f : 0f, destination[k]);
                 }
     }
 
