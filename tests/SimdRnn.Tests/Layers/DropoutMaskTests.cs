@@ -35,6 +35,38 @@ public class DropoutMaskTests
                 }
     }
 
+    /// <summary>
+    /// On the packed layout (rows sorted by length, <see cref="PackedBatch"/>) every valid element gets the mask of its
+    /// batch row and time, the reference's definition, whatever place the sort gave the row; the packed tensor's rows past
+    /// the last step are not touched.
+    /// </summary>
+    [Property(MaxTest = 60)]
+    public void The_packed_mask_is_keyed_on_the_batch_row(PositiveInt steps, PositiveInt batch, PositiveInt width, int lengthSeed, ulong seed,
+        byte probability)
+    {
+        int t = 1 + steps.Get % 6, n = 1 + batch.Get % 6, w = 1 + width.Get % 37;
+        float p = (1 + probability % 7) / 8f + probability / 4096f;
+        var random = new Random(lengthSeed);
+        int[] lengths = [.. Enumerable.Range(0, n).Select(_ => random.Next(1, t + 1))];
+        var packing = new PackedBatch(lengths, t, new int[PackedBatch.ScratchLength(t, n)], batchFirst: false);
+        float[] dense = [.. Enumerable.Range(0, t * n * w).Select(i => 1f + i)], packed = new float[dense.Length];
+        packed.AsSpan().Fill(float.NaN);
+        packing.Gather(dense, w, packed);
+        DropoutMask.Apply(new DirectionShape(default, t, n, 1, 1, Training: true), packing.StepOffsets, packing.Order, seed, 1, p, w, packed, packed);
+        int valid = lengths.Sum();
+        Assert.All(packed[(valid * w)..], v => Assert.True(float.IsNaN(v)));
+        float[] unpacked = new float[dense.Length];
+        packing.Scatter(packed, w, unpacked);
+        for (int time = 0; time < t; time++)
+            for (int row = 0; row < n; row++)
+                for (int unit = 0; unit < w; unit++)
+                {
+                    int k = (time * n + row) * w + unit;
+                    bool kept = time < lengths[row] && ReferenceDropout.Keeps(seed, 1, time, row, unit, p);
+                    Assert.Equal(kept ? dense[k] * (1f / (1f - p)) : 0f, unpacked[k]);
+                }
+    }
+
     /// <summary>Rows long enough for several vectors and a tail, on each layout: every element as the reference says.</summary>
     [Theory]
     [InlineData(false)]
@@ -45,7 +77,7 @@ public class DropoutMaskTests
         const float p = 0.5f;
         var shape = new DirectionShape(default, steps, batch, 1, 1, Training: true, batchFirst);
         float[] source = Enumerable.Range(0, steps * batch * width).Select(i => 0.5f + i).ToArray(), destination = new float[source.Length];
-        DropoutMask.Apply(shape, 99, 2, p, width, source, destination);
+        DropoutMask.Apply(shape, [], [], 99, 2, p, width, source, destination);
         for (int time = 0; time < steps; time++)
             for (int row = 0; row < batch; row++)
                 for (int unit = 0; unit < width; unit++)

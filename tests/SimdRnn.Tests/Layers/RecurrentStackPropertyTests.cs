@@ -168,18 +168,26 @@ public class RecurrentStackPropertyTests
         Assert.Equal(Bits(cWhole), Bits(cState));
     }
 
-    /// <summary>Sizes large enough that the step products and the cell passes (rows x H >= 2 x 8192) split across threads: the results do not depend on the thread count.</summary>
+    /// <summary>
+    /// Sizes large enough that the step products and the cell passes (rows x H >= 2 x 8192) split across threads: the
+    /// results do not depend on the thread count, with dropout between the layers as without.
+    /// </summary>
     [Theory]
-    [InlineData(CellKind.Lstm)]
-    [InlineData(CellKind.Gru)]
-    [InlineData(CellKind.RnnTanh)]
-    public void Results_are_bitwise_the_same_for_any_thread_count(CellKind cell)
+    [InlineData(CellKind.Lstm, 0f)]
+    [InlineData(CellKind.Gru, 0f)]
+    [InlineData(CellKind.RnnTanh, 0f)]
+    [InlineData(CellKind.Lstm, 0.3f)]
+    [InlineData(CellKind.Gru, 0.6f)]
+    public void Results_are_bitwise_the_same_for_any_thread_count(CellKind cell, float dropout)
     {
         const int steps = 3, batch = 129, input = 70, hidden = 130;
         float[]? first = null;
         foreach (int threads in new[] { 1, 2, 3, 7 })
         {
-            var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true) { MaxDegreeOfParallelism = threads };
+            var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new RecurrentStackOptions { Dropout = dropout })
+            {
+                MaxDegreeOfParallelism = threads,
+            };
             RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
             var random = new Random(5);
             for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = (random.NextSingle() - 0.5f) * 0.2f;
@@ -189,12 +197,47 @@ public class RecurrentStackPropertyTests
             float[] h0 = new float[states], c0 = new float[lstm ? states : 0], y = new float[outputs], hT = new float[states], cT = new float[c0.Length];
             float[] dy = Enumerable.Range(0, outputs).Select(i => MathF.Cos(i)).ToArray(), dx = new float[x.Length];
             var workspace = new float[stack.WorkspaceLength(steps, batch)];
-            stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+            stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true, dropoutSeed: 0xABCDEF);
             stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, new float[states], new float[c0.Length], gradients, workspace);
             float[] all = [.. y, .. hT, .. cT, .. dx, .. gradients.All];
             if (first is null) first = all;
             else Assert.True(Bits(first).SequenceEqual(Bits(all)), $"{cell}: {threads} threads differ from 1");
         }
+    }
+
+    /// <summary>
+    /// Dropout = 0 is no dropout, bitwise, whatever the seed (PyTorch's default): every output, state and gradient of a
+    /// training forward and backward, dense and with variable lengths, on every path.
+    /// </summary>
+    [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
+    public void Dropout_zero_is_bitwise_no_dropout(SimdPath path)
+    {
+        const int steps = 5, batch = 3, input = 4, hidden = 6;
+        foreach (CellKind cell in Enum.GetValues<CellKind>())
+            foreach (int[] lengths in new[] { Array.Empty<int>(), [5, 2, 4] })
+            {
+                float[] Run(RecurrentStackOptions? options, ulong seed)
+                {
+                    var stack = new RecurrentStack(cell, input, hidden, layers: 3, bidirectional: true, options) { Path = path };
+                    RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
+                    for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(0.7f * i) * 0.4f;
+                    bool lstm = cell == CellKind.Lstm;
+                    int states = 6 * batch * hidden, outputs = steps * batch * 2 * hidden;
+                    float[] x = [.. Enumerable.Range(0, steps * batch * input).Select(i => MathF.Cos(i))], h0 = new float[states];
+                    float[] c0 = new float[lstm ? states : 0], y = new float[outputs], hT = new float[states], cT = new float[c0.Length];
+                    float[] dy = [.. Enumerable.Range(0, outputs).Select(i => MathF.Sin(3 * i))], dx = new float[x.Length];
+                    float[] dh0 = new float[states], dc0 = new float[c0.Length];
+                    var workspace = new float[stack.WorkspaceLength(steps, batch, training: true, variableLengths: lengths.Length > 0)];
+                    stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths, seed);
+                    stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace, lengths);
+                    return [.. y, .. hT, .. cT, .. dx, .. dh0, .. dc0, .. gradients.All];
+                }
+
+                int[] without = Bits(Run(null, 0));
+                Assert.Equal(without, Bits(Run(new RecurrentStackOptions { Dropout = 0 }, 12345)));
+                // A positive p changes them (so the comparison above could fail).
+                Assert.NotEqual(without, Bits(Run(new RecurrentStackOptions { Dropout = 0.5f }, 12345)));
+            }
     }
 
     /// <summary>An empty dx skips the input gradient only: every other result is bitwise the same.</summary>
