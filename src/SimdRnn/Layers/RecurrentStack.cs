@@ -19,7 +19,8 @@ namespace SimdRnn;
 /// reverse direction starts at each row's last step, padded x and dy are never read and padded dx is 0. The work is
 /// that of the valid steps only (the layers run on PyTorch's packed layout in the workspace:
 /// <see cref="WorkspaceLength(int, int, bool, bool, bool)"/> with variableLengths), and every valid result is bitwise what the row
-/// gives alone.</para>
+/// gives alone (with <see cref="Dropout"/> in training, what it gives at the same index of any batch: its mask follows
+/// its index).</para>
 /// <para>The caller brings the workspace (<see cref="WorkspaceLength(int, int, bool, bool, bool)"/> floats; an inference-only caller needs far less than a training one): after the first call forward and backward
 /// allocate nothing. A training forward keeps in it what <c>Backward</c> needs, and backward uses it up (the
 /// gate gradients overwrite the saved gates), so each backward follows its own training forward. Backward adds
