@@ -45,7 +45,7 @@ public sealed class RecurrentStackOptions
         init
         {
             if (!(value >= 0f && value < 1f))
-                ThrowHelper.ThrowOutOfRange(nameof(Dropout), value, "The dropout probability must be in [0, 1).");
+                ThrowHelper.ThrowOutOfRange(nameof(Dropout), value, "The dropout probability must be in [0, 1) (PyTorch's 1, which zeroes every inner output, is refused).");
             _dropout = value;
         }
     }

@@ -106,6 +106,20 @@ public class RecurrentStackTests
         Allocations.AssertNothingOnceWarm(Run, $"{cell} (linearBeforeReset={linearBeforeReset}) stack forward and backward, dropout {dropout}");
     }
 
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(-0.25f)]
+    [InlineData(float.NaN)]
+    public void Dropout_outside_zero_to_one_is_refused_with_the_value(float p)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentStackOptions { Dropout = p });
+        Assert.Equal("Dropout", e.ParamName);
+        Assert.Equal(p, e.ActualValue);
+        Assert.Contains("must be in [0, 1)", e.Message);
+        // The largest float below 1 is a valid probability (its threshold p * 2^32 still fits the mask's 32 bits).
+        Assert.Equal(MathF.BitDecrement(1f), new RecurrentStackOptions { Dropout = MathF.BitDecrement(1f) }.Dropout);
+    }
+
     [Fact]
     public void Bad_shapes_throw_naming_the_argument_and_sizes()
     {
