@@ -25,7 +25,7 @@ internal readonly struct StackLayout
 
     public StackLayout(RecurrentStack stack, int steps, int batch, bool training, bool preparedWeights, bool packed)
     {
-        _cell = stack.Cell.Traits();
+        _cell = stack.CellTraits;
         (_input, _hidden, _layers, _directions) = (stack.InputSize, stack.HiddenSize, stack.Layers, stack.Directions);
         (_steps, _batch, _training, _preparedWeights, _packed) = (steps, batch, training, preparedWeights, packed);
         _split = stack.StepSplit;
@@ -62,8 +62,9 @@ internal readonly struct StackLayout
         }
     }
 
-    // Every layer packs the same W_hh shape (H x G*H), whatever its input size.
-    private long PackScratchLength => _preparedWeights ? 0 : Shape(0).PackedRecurrentLength;
+    // Every layer packs the same W_hh shape (H x G*H), whatever its input size: the merged rows, then the last gate's
+    // when a cell takes its product of r * h (both are in use during the steps).
+    private long PackScratchLength => _preparedWeights ? 0 : Shape(0).PackedRecurrentLength + Shape(0).PackedCandidateLength;
 
     // The packed region: [x][y] and for training [dy][dx][previous outputs]; then [sorted states][packing ints].
     private long PackedOffset => PackScratchOffset + PackScratchLength;
@@ -106,8 +107,13 @@ internal readonly struct StackLayout
     public Span<int> Packing(Span<float> workspace) =>
         MemoryMarshal.Cast<float, int>(workspace.Slice((int)PackingOffset, (int)PackingLength));
 
-    /// <summary>Where W_hh is packed per call (empty with prepared weights).</summary>
-    public Span<float> PackScratch(Span<float> workspace) => workspace.Slice((int)PackScratchOffset, (int)PackScratchLength);
+    /// <summary>Where W_hh (its merged rows) is packed per call (empty with prepared weights).</summary>
+    public Span<float> PackScratch(Span<float> workspace) =>
+        workspace.Slice((int)PackScratchOffset, (int)(_preparedWeights ? 0 : Shape(0).PackedRecurrentLength));
+
+    /// <summary>Where the last gate's rows of W_hh are packed per call, for cells that reset before the product (else empty).</summary>
+    public Span<float> CandidatePackScratch(Span<float> workspace) =>
+        _preparedWeights ? default : workspace.Slice((int)(PackScratchOffset + Shape(0).PackedRecurrentLength), (int)Shape(0).PackedCandidateLength);
 
     public DirectionPlan Plan(in KernelContext context, int layer, int direction) =>
         new(context, Shape(layer), Reverse: direction == 1) { Split = _split };
