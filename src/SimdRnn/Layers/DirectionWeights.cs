@@ -15,11 +15,17 @@ internal readonly ref struct DirectionWeights(DirectionTensors tensors)
     /// <summary>W_ih^T packed (I x G*H), or empty.</summary>
     public ReadOnlySpan<float> PackedInputTransposed { get; init; }
 
-    /// <summary>W_hh^T packed (H x G*H) for the forward steps, or empty.</summary>
+    /// <summary>W_hh^T packed (H x G*H; its merged rows only, H x 2H, for a GRU that resets before the product) for the forward steps, or empty.</summary>
     public ReadOnlySpan<float> PackedRecurrentTransposed { get; init; }
 
-    /// <summary>W_hh packed (G*H x H) for the backward steps, or empty.</summary>
+    /// <summary>W_hh packed (G*H x H; the merged rows only, as above) for the backward steps, or empty.</summary>
     public ReadOnlySpan<float> PackedRecurrent { get; init; }
+
+    /// <summary>W_hn^T packed (H x H), the last gate's rows of W_hh for a GRU that resets before the product, or empty.</summary>
+    public ReadOnlySpan<float> PackedCandidateTransposed { get; init; }
+
+    /// <summary>W_hn packed (H x H) for the backward steps of such a GRU, or empty.</summary>
+    public ReadOnlySpan<float> PackedCandidate { get; init; }
 
     /// <summary>The element format of the prepared panels (what is packed per call is float32).</summary>
     public PanelFormat PackedFormat { get; init; }
@@ -27,18 +33,36 @@ internal readonly ref struct DirectionWeights(DirectionTensors tensors)
     /// <summary>The format of <see cref="RecurrentTransposed"/>'s panels.</summary>
     public PanelFormat RecurrentTransposedFormat => PackedRecurrentTransposed.IsEmpty ? PanelFormat.Float32 : PackedFormat;
 
-    /// <summary>Where W_hh (or W_hh^T) is packed when it was not prepared.</summary>
+    /// <summary>Where W_hh (or W_hh^T; its merged rows) is packed when it was not prepared.</summary>
     public Span<float> PackScratch { get; init; }
 
-    /// <summary>W_hh^T packed for the forward steps: the prepared panels, or packed now into the scratch.</summary>
-    public ReadOnlySpan<float> RecurrentTransposed(in KernelContext context, int hidden, int gateWidth) =>
-        !PackedRecurrentTransposed.IsEmpty ? PackedRecurrentTransposed
-            : PackedMatrix.PackInto(context, MatrixOp.Transpose, hidden, gateWidth, Tensors.RecurrentWeights, hidden, PackScratch);
+    /// <summary>Where W_hn (or W_hn^T) is packed when it was not prepared.</summary>
+    public Span<float> CandidatePackScratch { get; init; }
 
-    /// <summary>W_hh packed for the backward steps: the prepared panels, or packed now into the scratch.</summary>
-    public ReadOnlySpan<float> Recurrent(in KernelContext context, int hidden, int gateWidth) =>
+    /// <summary>
+    /// The first <paramref name="mergedWidth"/> rows of W_hh, transposed and packed, for the forward steps: the prepared
+    /// panels, or packed now into the scratch.
+    /// </summary>
+    public ReadOnlySpan<float> RecurrentTransposed(in KernelContext context, int hidden, int mergedWidth) =>
+        !PackedRecurrentTransposed.IsEmpty ? PackedRecurrentTransposed
+            : PackedMatrix.PackInto(context, MatrixOp.Transpose, hidden, mergedWidth, Tensors.RecurrentWeights, hidden, PackScratch);
+
+    /// <summary>The first <paramref name="mergedWidth"/> rows of W_hh packed for the backward steps: the prepared panels, or packed now.</summary>
+    public ReadOnlySpan<float> Recurrent(in KernelContext context, int hidden, int mergedWidth) =>
         !PackedRecurrent.IsEmpty ? PackedRecurrent
-            : PackedMatrix.PackInto(context, MatrixOp.None, gateWidth, hidden, Tensors.RecurrentWeights, hidden, PackScratch);
+            : PackedMatrix.PackInto(context, MatrixOp.None, mergedWidth, hidden, Tensors.RecurrentWeights, hidden, PackScratch);
+
+    /// <summary>W_hn^T (the H rows of W_hh after the merged ones) packed for the forward steps: prepared, or packed now.</summary>
+    public ReadOnlySpan<float> CandidateTransposed(in KernelContext context, int hidden, int mergedWidth) =>
+        !PackedCandidateTransposed.IsEmpty ? PackedCandidateTransposed
+            : PackedMatrix.PackInto(context, MatrixOp.Transpose, hidden, hidden, Tensors.RecurrentWeights[(mergedWidth * hidden)..], hidden,
+                CandidatePackScratch);
+
+    /// <summary>W_hn packed for the backward steps: prepared, or packed now.</summary>
+    public ReadOnlySpan<float> Candidate(in KernelContext context, int hidden, int mergedWidth) =>
+        !PackedCandidate.IsEmpty ? PackedCandidate
+            : PackedMatrix.PackInto(context, MatrixOp.None, hidden, hidden, Tensors.RecurrentWeights[(mergedWidth * hidden)..], hidden,
+                CandidatePackScratch);
 }
 
 /// <summary>The tensors (two weights, two biases or none) of one direction of one layer, as views of <see cref="RecurrentParameters.All"/> (or of gradients of the same shape).</summary>

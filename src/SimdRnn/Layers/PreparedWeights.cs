@@ -9,7 +9,7 @@ namespace SimdRnn;
 /// <summary>
 /// A <see cref="RecurrentStack"/>'s weights packed once into the kernels' panel layout, so that calls with them pack
 /// nothing: W_ih^T and W_hh^T of every layer and direction, and W_hh as well when prepared for training. Made by
-/// <see cref="RecurrentStack.Prepare"/>; pass it to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int})"/>
+/// <see cref="RecurrentStack.Prepare"/>; pass it to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int}, ulong)"/>
 /// and <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float}, ReadOnlySpan{int})"/>.
 /// </summary>
 /// <remarks>
@@ -22,10 +22,13 @@ namespace SimdRnn;
 public sealed class PreparedWeights
 {
     // Per (layer, direction): W_ih^T (I x G*H), W_hh^T (H x G*H) and, for training, W_hh (G*H x H), each packed into a
-    // pinned array (the packed panels start at a cache line, at an offset fixed by the array's address).
+    // pinned array (the packed panels start at a cache line, at an offset fixed by the array's address). A GRU that
+    // resets before the recurrent product packs W_hh as two matrices, its first 2H rows and W_hn: W_ih^T, W_hrz^T,
+    // W_hn^T, then for training W_hrz and W_hn.
     private readonly PackedBuffer[] _buffers;
     private readonly int _perDirection;
-    private readonly int _gateWidth;
+    private readonly int _gateWidth, _mergedWidth;
+    private readonly bool _candidateApart;
     private readonly int _threads;
 
     internal PreparedWeights(RecurrentStack stack, RecurrentParameters parameters, bool training, WeightFormat format)
@@ -33,11 +36,14 @@ public sealed class PreparedWeights
         Parameters = parameters;
         Training = training;
         Format = format;
+        LinearBeforeReset = stack.LinearBeforeReset;
         PanelFormat panels = PanelFormat;
         Path = stack.Path;
         _threads = stack.MaxDegreeOfParallelism;
-        _gateWidth = parameters.Cell.GateCount() * parameters.HiddenSize;
-        _perDirection = training ? 3 : 2;
+        _gateWidth = stack.CellTraits.GateCount * parameters.HiddenSize;
+        _mergedWidth = stack.CellTraits.MergedGateCount * parameters.HiddenSize;
+        _candidateApart = stack.CellTraits.ResetsBeforeRecurrentProduct;
+        _perDirection = (training ? 3 : 2) + (_candidateApart ? training ? 2 : 1 : 0);
         _buffers = new PackedBuffer[parameters.Layers * parameters.Directions * _perDirection];
         for (int layer = 0; layer < parameters.Layers; layer++)
             for (int direction = 0; direction < parameters.Directions; direction++)
@@ -45,12 +51,19 @@ public sealed class PreparedWeights
                 int index = (layer * parameters.Directions + direction) * _perDirection;
                 int input = parameters.LayerInputSize(layer), hidden = parameters.HiddenSize;
                 _buffers[index] = new PackedBuffer(input, _gateWidth, panels);
-                _buffers[index + 1] = new PackedBuffer(hidden, _gateWidth, panels);
-                if (training) _buffers[index + 2] = new PackedBuffer(_gateWidth, hidden, panels);
+                _buffers[index + 1] = new PackedBuffer(hidden, _mergedWidth, panels);
+                if (training) _buffers[index + 2] = new PackedBuffer(_mergedWidth, hidden, panels);
+                if (_candidateApart) _buffers[CandidateTransposedSlot(index)] = new PackedBuffer(hidden, hidden, panels);
+                if (_candidateApart && training) _buffers[CandidateSlot(index)] = new PackedBuffer(hidden, hidden, panels);
             }
 
         Refresh();
     }
+
+    // W_hn^T after the slots the other cells have; W_hn after it.
+    private int CandidateTransposedSlot(int index) => index + (Training ? 3 : 2);
+
+    private int CandidateSlot(int index) => index + 4;
 
     /// <summary>The parameters these were prepared from (and are refreshed from).</summary>
     public RecurrentParameters Parameters { get; }
@@ -61,6 +74,9 @@ public sealed class PreparedWeights
 
     /// <summary>How the weight matrices are stored (see <see cref="WeightFormat"/>).</summary>
     public WeightFormat Format { get; }
+
+    /// <summary>The preparing stack's <see cref="RecurrentStack.LinearBeforeReset"/> (it decides how W_hh is packed).</summary>
+    internal bool LinearBeforeReset { get; }
 
     /// <summary>The path whose panel layout these hold (the preparing stack's).</summary>
     internal SimdPath Path { get; }
@@ -78,8 +94,12 @@ public sealed class PreparedWeights
                 DirectionTensors tensors = Parameters.Direction(layer, direction);
                 int input = Parameters.LayerInputSize(layer), hidden = Parameters.HiddenSize;
                 _buffers[index].Pack(context, MatrixOp.Transpose, input, _gateWidth, tensors.InputWeights, input);
-                _buffers[index + 1].Pack(context, MatrixOp.Transpose, hidden, _gateWidth, tensors.RecurrentWeights, hidden);
-                if (Training) _buffers[index + 2].Pack(context, MatrixOp.None, _gateWidth, hidden, tensors.RecurrentWeights, hidden);
+                _buffers[index + 1].Pack(context, MatrixOp.Transpose, hidden, _mergedWidth, tensors.RecurrentWeights, hidden);
+                if (Training) _buffers[index + 2].Pack(context, MatrixOp.None, _mergedWidth, hidden, tensors.RecurrentWeights, hidden);
+                if (!_candidateApart) continue;
+                ReadOnlySpan<float> candidate = tensors.RecurrentWeights[(_mergedWidth * hidden)..];
+                _buffers[CandidateTransposedSlot(index)].Pack(context, MatrixOp.Transpose, hidden, hidden, candidate, hidden);
+                if (Training) _buffers[CandidateSlot(index)].Pack(context, MatrixOp.None, hidden, hidden, candidate, hidden);
             }
     }
 
@@ -93,6 +113,8 @@ public sealed class PreparedWeights
             PackedInputTransposed = _buffers[index].Panels,
             PackedRecurrentTransposed = _buffers[index + 1].Panels,
             PackedRecurrent = Training ? _buffers[index + 2].Panels : default,
+            PackedCandidateTransposed = _candidateApart ? _buffers[CandidateTransposedSlot(index)].Panels : default,
+            PackedCandidate = _candidateApart && Training ? _buffers[CandidateSlot(index)].Panels : default,
         };
     }
 

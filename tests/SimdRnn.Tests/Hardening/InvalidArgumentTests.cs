@@ -490,6 +490,30 @@ public class InvalidArgumentTests
             _ => Names(() => new RecurrentStack(CellKind.RnnRelu, d.M, d.N, d.Negative), "layers"),
         });
         yield return new(stackNew, Enum, (d, _) => Names(() => new RecurrentStack((CellKind)(4 + d.Choice), d.M, d.N), "cell"));
+        // The GRU's reset-first form asked of another cell, or weights packed for the other GRU form.
+        yield return new(stackNew, Mismatch, (d, _) =>
+        {
+            CellKind[] notGru = [CellKind.Lstm, CellKind.RnnTanh, CellKind.RnnRelu];
+            var resetFirst = new RecurrentStackOptions { LinearBeforeReset = false };
+            var stack = new RecurrentStack(CellKind.Gru, d.M, d.N, options: d.Seed % 2 == 0 ? resetFirst : null);
+            PreparedWeights otherForm = new RecurrentStack(CellKind.Gru, d.M, d.N, options: d.Seed % 2 == 0 ? null : resetFirst)
+                .Prepare(stack.CreateParameters(), training: true);
+            return Pick(d, 3) switch
+            {
+                0 => Names(() => new RecurrentStack(notGru[d.Choice / 3 % 3], d.M, d.N, options: resetFirst), "options"),
+                1 => Names(() => stack.Forward(1, 1, [], [], [], otherForm, [], [], [], [], training: false), "weights"),
+                _ => Names(() => new RecurrentSession(stack, otherForm, 1), "weights"),
+            };
+        });
+        // Dropout must be a probability in [0, 1): 1 would zero everything (and scale by infinity).
+        yield return new("new RecurrentStackOptions", Scalar, (d, _) =>
+        {
+            float dropout = Pick(d, 7) switch
+            {
+                0 => float.NaN, 1 => 1f, 2 => 1f + d.M, 3 => -float.Epsilon, 4 => float.PositiveInfinity, 5 => float.NegativeInfinity, _ => -0.5f * d.N,
+            };
+            return Names(() => GC.KeepAlive(new RecurrentStackOptions { Dropout = dropout }), "Dropout");
+        });
         yield return new(parametersNew, Zero, (d, _) => Pick(d, 3) switch
         {
             0 => Names(() => new RecurrentParameters(CellKind.Lstm, 0, d.N), "inputSize"),
@@ -790,8 +814,9 @@ public class InvalidArgumentTests
 
         public bool Lstm => Stack.Cell == CellKind.Lstm;
 
-        /// <summary>Biases in two calls of three, batch-first in half.</summary>
-        private static RecurrentStackOptions Options(Draw d) => new() { Bias = d.Seed / 7 % 3 != 0, BatchFirst = d.Seed / 5 % 2 == 0 };
+        /// <summary>Biases in two calls of three, batch-first in half, dropout in half.</summary>
+        private static RecurrentStackOptions Options(Draw d) =>
+            new() { Bias = d.Seed / 7 % 3 != 0, BatchFirst = d.Seed / 5 % 2 == 0, Dropout = d.Seed / 11 % 2 == 0 ? 0.5f : 0f };
 
         /// <summary>Parameters of the stack's shape but the other bias setting: refused as another shape.</summary>
         public RecurrentParameters OtherBias() =>

@@ -5,35 +5,41 @@ namespace SimdRnn.Tests.Layers;
 /// <summary>
 /// The reference's analytic BPTT gradients equal central finite differences in double precision, for every cell
 /// kind, stacks and bidirectional layers, dense and with variable lengths (row 1 one step long, so that the reverse
-/// direction starts it at its own last step): the reference is then a trustworthy oracle for the fast layers.
+/// direction starts it at its own last step): the reference is then a trustworthy oracle for the fast layers. The GRU
+/// that resets before the recurrent product (linear_before_reset = 0) has no PyTorch form: this check is its oracle.
 /// </summary>
 public class ReferenceGradientCheckTests
 {
-    public static TheoryData<ReferenceCellKind, int, bool, bool, bool, bool> Configurations()
+    public static TheoryData<ReferenceCellKind, int, bool, bool, bool, bool, double, bool> Configurations()
     {
-        var data = new TheoryData<ReferenceCellKind, int, bool, bool, bool, bool>();
+        var data = new TheoryData<ReferenceCellKind, int, bool, bool, bool, bool, double, bool>();
         foreach (ReferenceCellKind cell in Enum.GetValues<ReferenceCellKind>())
-            foreach (bool variableLengths in new[] { false, true })
-            {
-                data.Add(cell, 1, false, true, false, variableLengths);
-                data.Add(cell, 2, false, true, false, variableLengths);
-                data.Add(cell, 1, true, true, false, variableLengths);
-                data.Add(cell, 2, true, true, false, variableLengths);
-                data.Add(cell, 2, true, false, false, variableLengths);
-                data.Add(cell, 2, true, true, true, variableLengths);
-            }
+            foreach (bool linearBeforeReset in cell == ReferenceCellKind.Gru ? new[] { true, false } : [true])
+                foreach (bool variableLengths in new[] { false, true })
+                {
+                    data.Add(cell, 1, false, true, false, variableLengths, 0, linearBeforeReset);
+                    data.Add(cell, 2, false, true, false, variableLengths, 0, linearBeforeReset);
+                    data.Add(cell, 1, true, true, false, variableLengths, 0, linearBeforeReset);
+                    data.Add(cell, 2, true, true, false, variableLengths, 0, linearBeforeReset);
+                    data.Add(cell, 2, true, false, false, variableLengths, 0, linearBeforeReset);
+                    data.Add(cell, 2, true, true, true, variableLengths, 0, linearBeforeReset);
+                    data.Add(cell, 3, true, true, false, variableLengths, 0.4, linearBeforeReset);
+                    data.Add(cell, 2, false, false, true, variableLengths, 0.5, linearBeforeReset);
+                }
 
         return data;
     }
 
+    /// <summary>With dropout the mask is fixed by the seed, so the loss is a smooth function of every input as without.</summary>
     [Theory, MemberData(nameof(Configurations))]
     public void Analytic_gradients_equal_central_differences(ReferenceCellKind cell, int layers, bool bidirectional, bool bias, bool batchFirst,
-        bool variableLengths)
+        bool variableLengths, double dropout, bool linearBeforeReset)
     {
         int[]? lengths = variableLengths ? [3, 1] : null;
         const int steps = 3, batch = 2, input = 3, hidden = 2;
+        const ulong seed = 0xDEADBEEF12345678UL;
         var random = new Random(1234 + (int)cell * 10 + layers + (bidirectional ? 5 : 0) + (bias ? 0 : 100) + (batchFirst ? 200 : 0));
-        var rnn = new ReferenceRnn(cell, input, hidden, layers, bidirectional, bias, batchFirst);
+        var rnn = new ReferenceRnn(cell, input, hidden, layers, bidirectional, bias, batchFirst, dropout, linearBeforeReset);
         Dictionary<string, double[]> parameters = rnn.RandomParameters(random, 0.8);
         int states = layers * rnn.Directions * batch * hidden;
         double[] x = ReferenceRnn.RandomFloats(random, steps * batch * input, 1);
@@ -45,12 +51,12 @@ public class ReferenceGradientCheckTests
 
         double Loss()
         {
-            ReferenceRnn.ForwardResult r = rnn.Forward(steps, batch, x, h0, c0, parameters, lengths: lengths);
+            ReferenceRnn.ForwardResult r = rnn.Forward(steps, batch, x, h0, c0, parameters, seed, lengths);
             double loss = Dot(r.Y, dy) + Dot(r.HT, dhT);
             return r.CT != null ? loss + Dot(r.CT, dcT!) : loss;
         }
 
-        ReferenceRnn.Gradients analytic = rnn.Backward(steps, batch, x, h0, c0, parameters, dy, dhT, dcT, lengths: lengths);
+        ReferenceRnn.Gradients analytic = rnn.Backward(steps, batch, x, h0, c0, parameters, dy, dhT, dcT, seed, lengths);
         var checkedArrays = new List<(string Name, double[] Values, double[] Gradient)> { ("x", x, analytic.Dx), ("h0", h0, analytic.Dh0) };
         if (c0 != null) checkedArrays.Add(("c0", c0, analytic.Dc0!));
         foreach ((string name, double[] values) in parameters) checkedArrays.Add((name, values, analytic.Parameters[name]));
@@ -67,8 +73,8 @@ public class ReferenceGradientCheckTests
                 values[i] = saved;
                 double numeric = (up - down) / (2 * step);
                 Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-6 * (1 + Math.Abs(numeric)),
-                    $"{cell} layers={layers} bidirectional={bidirectional} bias={bias} batchFirst={batchFirst} lengths={variableLengths}: " +
-                    $"d/d{name}[{i}] analytic {gradient[i]:R}, numeric {numeric:R}");
+                    $"{cell} layers={layers} bidirectional={bidirectional} bias={bias} batchFirst={batchFirst} lengths={variableLengths} " +
+                    $"dropout={dropout} linearBeforeReset={linearBeforeReset}: d/d{name}[{i}] analytic {gradient[i]:R}, numeric {numeric:R}");
             }
     }
 
