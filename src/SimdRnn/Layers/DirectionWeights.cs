@@ -15,11 +15,33 @@ internal readonly ref struct DirectionWeights(DirectionTensors tensors)
     /// <summary>W_ih^T packed (I x G*H), or empty.</summary>
     public ReadOnlySpan<float> PackedInputTransposed { get; init; }
 
-    /// <summary>W_hh^T packed (H x G*H) for the forward steps, or empty.</summary>
+    /// <summary>W_hh^T packed (S x G*H, S = H or the projection's P) for the forward steps, or empty.</summary>
     public ReadOnlySpan<float> PackedRecurrentTransposed { get; init; }
 
-    /// <summary>W_hh packed (G*H x H) for the backward steps, or empty.</summary>
+    /// <summary>W_hh packed (G*H x S) for the backward steps, or empty.</summary>
     public ReadOnlySpan<float> PackedRecurrent { get; init; }
+
+    /// <summary>W_hr^T packed (H x P) for the forward steps, or empty (no projection, or not prepared).</summary>
+    public ReadOnlySpan<float> PackedProjectionTransposed { get; init; }
+
+    /// <summary>W_hr packed (P x H) for the backward steps, or empty.</summary>
+    public ReadOnlySpan<float> PackedProjection { get; init; }
+
+    /// <summary>Where W_hr (or W_hr^T) is packed when it was not prepared (beside <see cref="PackScratch"/>).</summary>
+    public Span<float> ProjectionPackScratch { get; init; }
+
+    /// <summary>The format of <see cref="ProjectionTransposed"/>'s panels.</summary>
+    public PanelFormat ProjectionTransposedFormat => PackedProjectionTransposed.IsEmpty ? PanelFormat.Float32 : PackedFormat;
+
+    /// <summary>W_hr^T packed (H x P) for the forward steps: the prepared panels, or packed now into the scratch; empty without a projection.</summary>
+    public ReadOnlySpan<float> ProjectionTransposed(in KernelContext context, int hidden, int projection) =>
+        projection == 0 ? default : !PackedProjectionTransposed.IsEmpty ? PackedProjectionTransposed
+            : PackedMatrix.PackInto(context, MatrixOp.Transpose, hidden, projection, Tensors.ProjectionWeights, hidden, ProjectionPackScratch);
+
+    /// <summary>W_hr packed (P x H) for the backward steps: the prepared panels, or packed now into the scratch; empty without a projection.</summary>
+    public ReadOnlySpan<float> Projection(in KernelContext context, int hidden, int projection) =>
+        projection == 0 ? default : !PackedProjection.IsEmpty ? PackedProjection
+            : PackedMatrix.PackInto(context, MatrixOp.None, projection, hidden, Tensors.ProjectionWeights, hidden, ProjectionPackScratch);
 
     /// <summary>The element format of the prepared panels (what is packed per call is float32).</summary>
     public PanelFormat PackedFormat { get; init; }
@@ -30,18 +52,18 @@ internal readonly ref struct DirectionWeights(DirectionTensors tensors)
     /// <summary>Where W_hh (or W_hh^T) is packed when it was not prepared.</summary>
     public Span<float> PackScratch { get; init; }
 
-    /// <summary>W_hh^T packed for the forward steps: the prepared panels, or packed now into the scratch.</summary>
-    public ReadOnlySpan<float> RecurrentTransposed(in KernelContext context, int hidden, int gateWidth) =>
+    /// <summary>W_hh^T packed for the forward steps (<paramref name="state"/> = S): the prepared panels, or packed now into the scratch.</summary>
+    public ReadOnlySpan<float> RecurrentTransposed(in KernelContext context, int state, int gateWidth) =>
         !PackedRecurrentTransposed.IsEmpty ? PackedRecurrentTransposed
-            : PackedMatrix.PackInto(context, MatrixOp.Transpose, hidden, gateWidth, Tensors.RecurrentWeights, hidden, PackScratch);
+            : PackedMatrix.PackInto(context, MatrixOp.Transpose, state, gateWidth, Tensors.RecurrentWeights, state, PackScratch);
 
-    /// <summary>W_hh packed for the backward steps: the prepared panels, or packed now into the scratch.</summary>
-    public ReadOnlySpan<float> Recurrent(in KernelContext context, int hidden, int gateWidth) =>
+    /// <summary>W_hh packed for the backward steps (<paramref name="state"/> = S): the prepared panels, or packed now into the scratch.</summary>
+    public ReadOnlySpan<float> Recurrent(in KernelContext context, int state, int gateWidth) =>
         !PackedRecurrent.IsEmpty ? PackedRecurrent
-            : PackedMatrix.PackInto(context, MatrixOp.None, gateWidth, hidden, Tensors.RecurrentWeights, hidden, PackScratch);
+            : PackedMatrix.PackInto(context, MatrixOp.None, gateWidth, state, Tensors.RecurrentWeights, state, PackScratch);
 }
 
-/// <summary>The tensors (two weights, two biases or none) of one direction of one layer, as views of <see cref="RecurrentParameters.All"/> (or of gradients of the same shape).</summary>
+/// <summary>The tensors (two weights, two biases or none, a projection or none) of one direction of one layer, as views of <see cref="RecurrentParameters.All"/> (or of gradients of the same shape).</summary>
 internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<float> recurrentWeights, Span<float> inputBias, Span<float> recurrentBias)
 {
     /// <summary>W_ih, G*H x I.</summary>
@@ -55,4 +77,7 @@ internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<flo
 
     /// <summary>b_hh, G*H; empty when the layers have no biases.</summary>
     public Span<float> RecurrentBias { get; } = recurrentBias;
+
+    /// <summary>W_hr, P x H (an LSTM's projection); empty without one.</summary>
+    public Span<float> ProjectionWeights { get; init; }
 }

@@ -8,7 +8,8 @@ namespace SimdRnn;
 
 /// <summary>
 /// A <see cref="RecurrentStack"/>'s weights packed once into the kernels' panel layout, so that calls with them pack
-/// nothing: W_ih^T and W_hh^T of every layer and direction, and W_hh as well when prepared for training. Made by
+/// nothing: W_ih^T and W_hh^T of every layer and direction, and W_hh as well when prepared for training; with an LSTM
+/// projection also W_hr^T (and W_hr for training). Made by
 /// <see cref="RecurrentStack.Prepare"/>; pass it to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int})"/>
 /// and <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float}, ReadOnlySpan{int})"/>.
 /// </summary>
@@ -21,10 +22,11 @@ namespace SimdRnn;
 /// </remarks>
 public sealed class PreparedWeights
 {
-    // Per (layer, direction): W_ih^T (I x G*H), W_hh^T (H x G*H) and, for training, W_hh (G*H x H), each packed into a
-    // pinned array (the packed panels start at a cache line, at an offset fixed by the array's address).
+    // Per (layer, direction): W_ih^T (I x G*H), W_hh^T (S x G*H) and, for training, W_hh (G*H x S); with a projection
+    // then W_hr^T (H x P) and, for training, W_hr (P x H); each packed into a pinned array (the packed panels start at a
+    // cache line, at an offset fixed by the array's address).
     private readonly PackedBuffer[] _buffers;
-    private readonly int _perDirection;
+    private readonly int _perDirection, _recurrentPerDirection;
     private readonly int _gateWidth;
     private readonly int _threads;
 
@@ -37,16 +39,21 @@ public sealed class PreparedWeights
         Path = stack.Path;
         _threads = stack.MaxDegreeOfParallelism;
         _gateWidth = parameters.Cell.GateCount() * parameters.HiddenSize;
-        _perDirection = training ? 3 : 2;
+        _recurrentPerDirection = training ? 3 : 2;
+        _perDirection = _recurrentPerDirection + (parameters.ProjectionSize > 0 ? _recurrentPerDirection - 1 : 0);
         _buffers = new PackedBuffer[parameters.Layers * parameters.Directions * _perDirection];
         for (int layer = 0; layer < parameters.Layers; layer++)
             for (int direction = 0; direction < parameters.Directions; direction++)
             {
                 int index = (layer * parameters.Directions + direction) * _perDirection;
-                int input = parameters.LayerInputSize(layer), hidden = parameters.HiddenSize;
+                int input = parameters.LayerInputSize(layer), state = parameters.StateSize;
                 _buffers[index] = new PackedBuffer(input, _gateWidth, panels);
-                _buffers[index + 1] = new PackedBuffer(hidden, _gateWidth, panels);
-                if (training) _buffers[index + 2] = new PackedBuffer(_gateWidth, hidden, panels);
+                _buffers[index + 1] = new PackedBuffer(state, _gateWidth, panels);
+                if (training) _buffers[index + 2] = new PackedBuffer(_gateWidth, state, panels);
+                if (parameters.ProjectionSize == 0) continue;
+                int projection = index + _recurrentPerDirection;
+                _buffers[projection] = new PackedBuffer(parameters.HiddenSize, parameters.ProjectionSize, panels);
+                if (training) _buffers[projection + 1] = new PackedBuffer(parameters.ProjectionSize, parameters.HiddenSize, panels);
             }
 
         Refresh();
@@ -76,23 +83,30 @@ public sealed class PreparedWeights
             {
                 int index = (layer * Parameters.Directions + direction) * _perDirection;
                 DirectionTensors tensors = Parameters.Direction(layer, direction);
-                int input = Parameters.LayerInputSize(layer), hidden = Parameters.HiddenSize;
+                int input = Parameters.LayerInputSize(layer), state = Parameters.StateSize;
                 _buffers[index].Pack(context, MatrixOp.Transpose, input, _gateWidth, tensors.InputWeights, input);
-                _buffers[index + 1].Pack(context, MatrixOp.Transpose, hidden, _gateWidth, tensors.RecurrentWeights, hidden);
-                if (Training) _buffers[index + 2].Pack(context, MatrixOp.None, _gateWidth, hidden, tensors.RecurrentWeights, hidden);
+                _buffers[index + 1].Pack(context, MatrixOp.Transpose, state, _gateWidth, tensors.RecurrentWeights, state);
+                if (Training) _buffers[index + 2].Pack(context, MatrixOp.None, _gateWidth, state, tensors.RecurrentWeights, state);
+                if (Parameters.ProjectionSize == 0) continue;
+                int projection = index + _recurrentPerDirection, hidden = Parameters.HiddenSize, p = Parameters.ProjectionSize;
+                _buffers[projection].Pack(context, MatrixOp.Transpose, hidden, p, tensors.ProjectionWeights, hidden);
+                if (Training) _buffers[projection + 1].Pack(context, MatrixOp.None, p, hidden, tensors.ProjectionWeights, hidden);
             }
     }
 
     /// <summary>The tensors of one direction with their packed forms.</summary>
     internal DirectionWeights Direction(int layer, int direction)
     {
-        int index = (layer * Parameters.Directions + direction) * _perDirection;
+        int index = (layer * Parameters.Directions + direction) * _perDirection, projection = index + _recurrentPerDirection;
+        bool projects = Parameters.ProjectionSize > 0;
         return new DirectionWeights(Parameters.Direction(layer, direction))
         {
             PackedFormat = PanelFormat,
             PackedInputTransposed = _buffers[index].Panels,
             PackedRecurrentTransposed = _buffers[index + 1].Panels,
             PackedRecurrent = Training ? _buffers[index + 2].Panels : default,
+            PackedProjectionTransposed = projects ? _buffers[projection].Panels : default,
+            PackedProjection = projects && Training ? _buffers[projection + 1].Panels : default,
         };
     }
 

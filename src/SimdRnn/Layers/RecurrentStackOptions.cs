@@ -19,4 +19,12 @@ public sealed class RecurrentStackOptions
     /// products run over the rows in batch-major order and each step reads and writes its rows with a stride.
     /// </summary>
     public bool BatchFirst { get; init; }
+
+    /// <summary>
+    /// LSTM only: P, the size of the projected hidden state (PyTorch's <c>proj_size</c>; 0, the default, for none). With
+    /// 0 &lt; P &lt; H, each step's output is h_t = W_hr (o_t * tanh(c_t)) with <c>weight_hr_l{k}</c> (P x H): the outputs,
+    /// h0, hT and the recurrent input are P wide (2P for a bidirectional layer's output), W_hh is 4H x P and the layers above
+    /// the first take D*P inputs; c0 and cT stay H wide. The parameters must be made with the same size.
+    /// </summary>
+    public int ProjectionSize { get; init; }
 }
