@@ -165,6 +165,42 @@ public class ProjectionTests
         }, $"projected forward and backward (prepared {prepare}, lengths {variableLengths})");
     }
 
+    /// <summary>Backward adds into the gradients, W_hr's as every other: two forward-backward passes give twice one pass.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Backward_adds_into_every_gradient_including_the_projection(bool prepare)
+    {
+        const int steps = 4, batch = 3, input = 5, hidden = 11, projection = 4;
+        var stack = new RecurrentStack(CellKind.Lstm, input, hidden, layers: 2, bidirectional: true, new RecurrentStackOptions { ProjectionSize = projection });
+        RecurrentParameters parameters = stack.CreateParameters(), once = stack.CreateParameters(), twice = stack.CreateParameters();
+        for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(0.29f * i) * 0.4f;
+        PreparedWeights? prepared = prepare ? stack.Prepare(parameters, training: true) : null;
+        int states = 4 * batch * projection, cells = 4 * batch * hidden, outputs = steps * batch * 2 * projection;
+        float[] x = Enumerable.Range(0, steps * batch * input).Select(i => MathF.Cos(0.3f * i)).ToArray(), h0 = new float[states], c0 = new float[cells];
+        float[] dy = Enumerable.Range(0, outputs).Select(i => MathF.Sin(0.17f * i)).ToArray();
+        var workspace = new float[stack.WorkspaceLength(steps, batch, training: true, prepare)];
+        void Pass(RecurrentParameters gradients)
+        {
+            float[] y = new float[outputs], hT = new float[states], cT = new float[cells];
+            if (prepared is null) stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+            else stack.Forward(steps, batch, x, h0, c0, prepared, y, hT, cT, workspace, training: true);
+            if (prepared is null) stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, [], new float[states], new float[cells], gradients, workspace);
+            else stack.Backward(steps, batch, x, h0, prepared, y, dy, hT, cT, [], new float[states], new float[cells], gradients, workspace);
+        }
+
+        Pass(once);
+        Pass(twice);
+        Pass(twice);
+        foreach (string name in parameters.Names)
+        {
+            float[] one = once[name].ToArray(), two = twice[name].ToArray();
+            Assert.Contains(one, v => v != 0);
+            for (int i = 0; i < one.Length; i++)
+                Assert.True(Math.Abs(two[i] - 2 * one[i]) <= 1e-5 * (1 + Math.Abs(one[i])), $"{name}[{i}]: two passes {two[i]}, one pass {one[i]}");
+        }
+    }
+
     [Fact]
     public void Projection_is_named_as_PyTorch_names_it_and_shapes_follow_it()
     {
