@@ -23,7 +23,9 @@ in float64. A case may set options (written to the file only when not PyTorch's 
                          hT / cT are each row's state after its own last step (batch order), grad.x is 0 there
   "dropout": p, "dropout_seed": s   dropout between layers with a FIXED mask: PyTorch's RNG cannot be
                          matched, so the layers run as single-layer modules and each inner layer's output
-                         is multiplied by SimdRnn's mask (keep(s, layer, t, row, unit) below) / (1 - p) Every INPUT (x, h0, c0, each parameter, dy, dhT, dcT) is drawn in float64 and then
+                         is multiplied by SimdRnn's mask (keep(s, layer, t, row, unit) below) / (1 - p); with
+                         lengths each layer runs packed and row is the batch row, not its packed place.
+Every INPUT (x, h0, c0, each parameter, dy, dhT, dcT) is drawn in float64 and then
 rounded to float32 precision (t.float().double()), so that a float32 implementation can be
 given exactly the same values:
   parameters  uniform(-0.5, 0.5)      x, h0, c0, dy, dhT, dcT  uniform(-1, 1)
@@ -84,6 +86,13 @@ CASES = [
     ("gru_packed_2layer", "gru", 4, 3, 5, 3, 2, False, {"lengths": [2, 4, 3]}),
     ("gru_packed_bidir_2layer", "gru", 5, 4, 3, 4, 2, True, {"lengths": [4, 1, 5, 3]}),
     ("rnn_tanh_packed_bidir", "rnn_tanh", 4, 3, 2, 3, 1, True, {"lengths": [1, 4, 2]}),
+    ("lstm_dropout_mask_bidir_3layer", "lstm", 4, 3, 3, 4, 3, True, {"dropout": 0.4, "dropout_seed": 12345}),
+    ("gru_dropout_mask_nobias_2layer", "gru", 5, 2, 4, 3, 2, False, {"bias": False, "dropout": 0.3, "dropout_seed": 987654321}),
+    ("rnn_relu_dropout_mask_2layer", "rnn_relu", 3, 4, 2, 5, 2, False, {"dropout": 0.5, "dropout_seed": 7}),
+    ("lstm_packed_dropout_mask_bidir_3layer", "lstm", 5, 4, 3, 4, 3, True,
+     {"lengths": [2, 5, 1, 4], "dropout": 0.4, "dropout_seed": 424242}),
+    ("gru_packed_batch_first_dropout_mask_2layer", "gru", 4, 5, 3, 3, 2, False,
+     {"batch_first": True, "lengths": [3, 1, 4, 4, 2], "dropout": 0.5, "dropout_seed": 31337}),
     ("lstm_proj_2layer", "lstm", 4, 3, 3, 5, 2, False, {"proj_size": 2}),
     ("lstm_proj_bidir_2layer", "lstm", 3, 2, 4, 5, 2, True, {"proj_size": 3}),
     ("lstm_proj_packed_bidir_nobias", "lstm", 4, 3, 2, 4, 1, True, {"proj_size": 1, "bias": False, "lengths": [2, 4, 1]}),
@@ -151,26 +160,37 @@ def build(cell, I, H, layers, bidir, bias=True, batch_first=False, proj_size=0):
                         bidirectional=bidir, bias=bias, batch_first=batch_first)
 
 
-def run_with_fixed_dropout(module, cell, I, H, layers, bidir, bias, x, h0, c0, p, seed):
-    """module's maths layer by layer (single-layer modules sharing its parameters), SimdRnn's mask between layers."""
+def run_with_fixed_dropout(module, cell, I, H, layers, bidir, bias, batch_first, lengths, x, h0, c0, p, seed):
+    """module's maths layer by layer (single-layer modules sharing its parameters), SimdRnn's mask between layers.
+
+    With lengths every layer runs on the packed sequence (enforce_sorted=False) and its padded output is masked: the
+    mask of element (t, n, u) is keyed on the batch row n, whatever place the packing gives the row."""
     D = 2 if bidir else 1
-    T, N = x.shape[0], x.shape[1]
+    T, N = (x.shape[1], x.shape[0]) if batch_first else (x.shape[0], x.shape[1])
     weights = dict(module.named_parameters())
     inp, hTs, cTs = x, [], []
     for layer in range(layers):
-        single = build(cell, I if layer == 0 else D * H, H, 1, bidir, bias).double()
+        single = build(cell, I if layer == 0 else D * H, H, 1, bidir, bias, batch_first).double()
         # The single-layer module's parameters ARE the big module's (views), so autograd reaches them.
         for pname in [n for n, _ in single.named_parameters()]:
             delattr(single, pname)
             setattr(single, pname, weights[pname.replace("_l0", "_l%d" % layer)])
         states = slice(layer * D, (layer + 1) * D)
+        packed = inp if lengths is None else torch.nn.utils.rnn.pack_padded_sequence(
+            inp, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False)
         if cell == "lstm":
-            out, (hT, cT) = single(inp, (h0[states], c0[states]))
+            out, (hT, cT) = single(packed, (h0[states], c0[states]))
             cTs.append(cT)
         else:
-            out, hT = single(inp, h0[states])
+            out, hT = single(packed, h0[states])
+        if lengths is not None:
+            out, _ = torch.nn.utils.rnn.pad_packed_sequence(out, batch_first=batch_first, total_length=T)
         hTs.append(hT)
-        inp = out * dropout_factors(seed, layer, T, N, D * H, p) if layer < layers - 1 else out
+        if layer < layers - 1:
+            factors = dropout_factors(seed, layer, T, N, D * H, p)
+            inp = out * (factors.transpose(0, 1) if batch_first else factors)
+        else:
+            inp = out
     return inp, torch.cat(hTs), torch.cat(cTs) if cell == "lstm" else None
 
 
@@ -201,9 +221,8 @@ def make_case(name, cell, T, N, I, H, layers, bidir, options):
     dcT = uniform(gen, cell_shape, -1.0, 1.0) if is_lstm else None
 
     if dropout > 0:
-        assert not batch_first
-        y, hT, cT = run_with_fixed_dropout(module, cell, I, H, layers, bidir, bias, x, h0, c0, dropout,
-                                           options["dropout_seed"])
+        y, hT, cT = run_with_fixed_dropout(module, cell, I, H, layers, bidir, bias, batch_first, options.get("lengths"),
+                                           x, h0, c0, dropout, options["dropout_seed"])
     else:
         lengths = options.get("lengths")
         inputs = x if lengths is None else torch.nn.utils.rnn.pack_padded_sequence(

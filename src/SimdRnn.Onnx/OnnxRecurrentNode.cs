@@ -14,7 +14,7 @@ namespace SimdRnn.Onnx;
 /// of states it feeds or reads (the constant <see cref="InitialHiddenState"/> and <see cref="InitialCellState"/> are
 /// already transposed to D x N x H at import).</para>
 /// <para>When the node has sequence_lens (<see cref="SequenceLengthsInput"/>), the caller passes those lengths as
-/// <c>lengths</c> to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int})"/>;
+/// <c>lengths</c> to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int}, ulong)"/>;
 /// the results are ONNX's: y is 0 past each row's length, hT / cT are each row's state at its last valid step, and the
 /// reverse direction starts at that step. SimdRnn takes lengths in [1, T] (ONNX also allows 0).</para>
 /// </remarks>

@@ -33,7 +33,11 @@ public sealed class TorchFixtureTests
         {
             double[] values = fx.Double(name);
             for (int i = 0; i < values.Length; i++)
-                if (i / width / fx.N >= lengths[i / width % fx.N]) Assert.Equal(0.0, values[i]);
+            {
+                int row = i / width;
+                (int t, int n) = fx.BatchFirst ? (row % fx.T, row / fx.T) : (row / fx.N, row % fx.N);
+                if (t >= lengths[n]) Assert.Equal(0.0, values[i]);
+            }
         }
     }
 

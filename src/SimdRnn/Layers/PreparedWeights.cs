@@ -10,7 +10,7 @@ namespace SimdRnn;
 /// A <see cref="RecurrentStack"/>'s weights packed once into the kernels' panel layout, so that calls with them pack
 /// nothing: W_ih^T and W_hh^T of every layer and direction, and W_hh as well when prepared for training; with an LSTM
 /// projection also W_hr^T (and W_hr for training). Made by
-/// <see cref="RecurrentStack.Prepare"/>; pass it to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int})"/>
+/// <see cref="RecurrentStack.Prepare"/>; pass it to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int}, ulong)"/>
 /// and <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float}, ReadOnlySpan{int})"/>.
 /// </summary>
 /// <remarks>

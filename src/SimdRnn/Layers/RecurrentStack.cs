@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SimdRnn.Execution;
 using SimdRnn.Layers;
 
@@ -20,7 +21,8 @@ namespace SimdRnn;
 /// reverse direction starts at each row's last step, padded x and dy are never read and padded dx is 0. The work is
 /// that of the valid steps only (the layers run on PyTorch's packed layout in the workspace:
 /// <see cref="WorkspaceLength(int, int, bool, bool, bool)"/> with variableLengths), and every valid result is bitwise what the row
-/// gives alone.</para>
+/// gives alone (with <see cref="Dropout"/> in training, what it gives at the same index of any batch: its mask follows
+/// its index).</para>
 /// <para>The caller brings the workspace (<see cref="WorkspaceLength(int, int, bool, bool, bool)"/> floats; an inference-only caller needs far less than a training one): after the first call forward and backward
 /// allocate nothing. A training forward keeps in it what <c>Backward</c> needs, and backward uses it up (the
 /// gate gradients overwrite the saved gates), so each backward follows its own training forward. Backward adds
@@ -35,7 +37,8 @@ public sealed class RecurrentStack
     /// <param name="hiddenSize">H.</param>
     /// <param name="layers">The number of stacked layers.</param>
     /// <param name="bidirectional">Whether every layer also runs a reverse direction.</param>
-    /// <param name="options">Biases or none, batch-first or time-major, an LSTM projection or none (see <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
+    /// <param name="options">Biases or none, batch-first or time-major, dropout between layers, an LSTM projection or none (see
+    /// <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, <paramref name="cell"/> is not a defined <see cref="CellKind"/>,
     /// or the options' projection size is not in [0, H).</exception>
     /// <exception cref="ArgumentException">The options set a projection for a cell other than LSTM.</exception>
@@ -52,6 +55,7 @@ public sealed class RecurrentStack
         Bias = options?.Bias ?? true;
         BatchFirst = options?.BatchFirst ?? false;
         ProjectionSize = options?.ProjectionSize ?? 0;
+        Dropout = options?.Dropout ?? 0f;
     }
 
     /// <summary>The cell kind.</summary>
@@ -80,6 +84,9 @@ public sealed class RecurrentStack
 
     /// <summary>The width of the hidden state and of a direction's output: P with a projection, else H.</summary>
     internal int StateSize => ProjectionSize > 0 ? ProjectionSize : HiddenSize;
+
+    /// <summary>The dropout probability between layers in training (<see cref="RecurrentStackOptions.Dropout"/>; 0: none).</summary>
+    public float Dropout { get; }
 
     /// <summary>
     /// The most threads one call uses (the matrix products and the per-step cell passes split across them);
@@ -161,21 +168,36 @@ public sealed class RecurrentStack
     /// <c>Backward</c> needs; otherwise (inference) nothing is kept. The optional lengths (one per batch row, each in
     /// [1, T]) make it a variable-length batch (see the remarks of <see cref="RecurrentStack"/>); empty: every row has T steps.
     /// </summary>
+    /// <param name="steps">T.</param>
+    /// <param name="batch">N.</param>
+    /// <param name="x">The input, T x N x I (N x T x I batch-first).</param>
+    /// <param name="h0">The initial hidden states, (layers*D) x N x H.</param>
+    /// <param name="c0">LSTM: the initial cell states, as h0; empty otherwise.</param>
+    /// <param name="parameters">The weights.</param>
+    /// <param name="y">Receives the last layer's output, T x N x (D*H) (N x T x (D*H) batch-first).</param>
+    /// <param name="hT">Receives the final hidden states, as h0.</param>
+    /// <param name="cT">LSTM: receives the final cell states; empty otherwise.</param>
+    /// <param name="workspace">At least <see cref="WorkspaceLength(int, int, bool, bool, bool)"/> floats.</param>
+    /// <param name="training">Keep what <c>Backward</c> needs (and apply <see cref="Dropout"/>); false for inference.</param>
+    /// <param name="lengths">One length per batch row, each in [1, T], for a variable-length batch; empty: every row has T steps.</param>
+    /// <param name="dropoutSeed">With <see cref="Dropout"/> &gt; 0 in training, the seed of this call's masks: the same seed gives
+    /// the same masks (see <see cref="RecurrentStackOptions.Dropout"/> for what else they depend on), and backward reuses
+    /// them; ignored otherwise.</param>
     /// <exception cref="ArgumentException">A span has the wrong length, the parameters have another shape, the workspace is too small,
     /// or an output (y, hT, cT, workspace) shares memory with an input, the parameters or another output.</exception>
     /// <exception cref="ArgumentOutOfRangeException">steps or batch is below 1, or a length is outside [1, T].</exception>
     /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         RecurrentParameters parameters, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training,
-        ReadOnlySpan<int> lengths = default)
+        ReadOnlySpan<int> lengths = default, ulong dropoutSeed = 0)
     {
         ThrowIfOtherShape(parameters, nameof(parameters));
-        RunForward(steps, batch, x, h0, c0, parameters, null, y, hT, cT, workspace, training, lengths);
+        RunForward(steps, batch, x, h0, c0, parameters, null, y, hT, cT, workspace, training, lengths, dropoutSeed);
     }
 
     /// <summary>
-    /// <see cref="Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int})"/>
-    /// with weights packed once by <see cref="Prepare"/> (and the same optional lengths): nothing is packed per call, and the workspace needs no room
+    /// <see cref="Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, RecurrentParameters, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int}, ulong)"/>
+    /// with weights packed once by <see cref="Prepare"/> (and the same optional lengths and dropout seed): nothing is packed per call, and the workspace needs no room
     /// for it (<see cref="WorkspaceLength(int, int, bool, bool, bool)"/> with preparedWeights). Bitwise the same results.
     /// </summary>
     /// <exception cref="ArgumentException">As for the other overload, or the weights were prepared by a stack of another shape or path,
@@ -184,17 +206,17 @@ public sealed class RecurrentStack
     /// <exception cref="ArgumentNullException"><paramref name="weights"/> is null.</exception>
     public void Forward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         PreparedWeights weights, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training,
-        ReadOnlySpan<int> lengths = default)
+        ReadOnlySpan<int> lengths = default, ulong dropoutSeed = 0)
     {
         ThrowIfNotUsable(weights, nameof(weights), forBackward: false);
         if (training && weights.Format != WeightFormat.Float32)
             ThrowHelper.ThrowArgument(nameof(weights), $"{nameof(weights)} hold {weights.Format} weights, which are for inference (training: false).");
-        RunForward(steps, batch, x, h0, c0, weights.Parameters, weights, y, hT, cT, workspace, training, lengths);
+        RunForward(steps, batch, x, h0, c0, weights.Parameters, weights, y, hT, cT, workspace, training, lengths, dropoutSeed);
     }
 
     private void RunForward(int steps, int batch, ReadOnlySpan<float> x, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0,
         RecurrentParameters parameters, PreparedWeights? prepared, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training,
-        ReadOnlySpan<int> lengths)
+        ReadOnlySpan<int> lengths, ulong dropoutSeed)
     {
         bool packed = ThrowIfInvalidLengths(lengths, steps, batch);
         ThrowIfWorkspaceTooSmall(steps, batch, workspace, training, prepared is not null, packed);
@@ -212,9 +234,10 @@ public sealed class RecurrentStack
         if (packed) packing.Gather(x, InputSize, layout.PackedInput(workspace));
         ReadOnlySpan<float> stackInput = packed ? layout.PackedInput(workspace) : x;
         Span<float> stackOutput = packed ? layout.PackedOutput(workspace) : y;
+        if (layout.Dropout) MemoryMarshal.Write(MemoryMarshal.AsBytes(layout.Seed(workspace)), dropoutSeed);
         for (int layer = 0; layer < Layers; layer++)
         {
-            ReadOnlySpan<float> input = layer == 0 ? stackInput : layout.LayerOutput(workspace, layer - 1);
+            ReadOnlySpan<float> input = LayerInput(layout, workspace, stackInput, layer);
             Span<float> output = layer == Layers - 1 ? stackOutput : layout.LayerOutput(workspace, layer);
             for (int direction = 0; direction < Directions; direction++)
             {
@@ -238,15 +261,23 @@ public sealed class RecurrentStack
                     if (lstm) packing.UnsortStates(cTs, HiddenSize, cT.Slice(s * cellState, cellState));
                 }
             }
+
+            if (layout.Dropout && layer < Layers - 1)
+                DropoutMask.Apply(layout.Shape(layer), packing.StepOffsets, packing.Order, dropoutSeed, layer, Dropout, outputWidth, output,
+                    layout.DroppedOutput(workspace, layer));
         }
 
         if (packed) packing.Scatter(stackOutput, outputWidth, y);
     }
 
+    /// <summary>What layer <paramref name="layer"/> reads: x, the output of the layer below, or that output after dropout.</summary>
+    private static ReadOnlySpan<float> LayerInput(in StackLayout layout, Span<float> workspace, ReadOnlySpan<float> x, int layer) =>
+        layer == 0 ? x : layout.Dropout ? layout.DroppedOutput(workspace, layer - 1) : layout.LayerOutput(workspace, layer - 1);
 
     /// <summary>
     /// BPTT after a training <c>Forward</c> with the same inputs, outputs and workspace: writes dx, dh0 (and dc0)
-    /// and ADDS the weight and bias gradients into <paramref name="gradients"/>.
+    /// and ADDS the weight and bias gradients into <paramref name="gradients"/>. With <see cref="Dropout"/>, the gradients
+    /// go through the forward's masks: the training forward keeps its dropout seed in the workspace.
     /// </summary>
     /// <param name="steps">T, as in the forward.</param>
     /// <param name="batch">N, as in the forward.</param>
@@ -323,9 +354,10 @@ public sealed class RecurrentStack
         Span<float> stackInputGradient = packed && !dx.IsEmpty ? layout.PackedInputGradient(workspace) : dx;
         Span<float> previousOutputs = packed ? layout.PreviousOutputs(workspace) : default;
         ReadOnlySpan<float> dOutput = packed ? layout.PackedOutputGradient(workspace) : dy;
+        ulong dropoutSeed = layout.Dropout ? MemoryMarshal.Read<ulong>(MemoryMarshal.AsBytes(layout.Seed(workspace))) : 0;
         for (int layer = Layers - 1; layer >= 0; layer--)
         {
-            ReadOnlySpan<float> input = layer == 0 ? stackInput : layout.LayerOutput(workspace, layer - 1);
+            ReadOnlySpan<float> input = LayerInput(layout, workspace, stackInput, layer);
             ReadOnlySpan<float> output = layer == Layers - 1 ? stackOutput : layout.LayerOutput(workspace, layer);
             Span<float> dInput = layer == 0 ? stackInputGradient : layout.InputGradient(workspace, layer);
             for (int direction = 0; direction < Directions; direction++)
@@ -354,6 +386,9 @@ public sealed class RecurrentStack
                 }
             }
 
+            // The gradient of the layer below's output: through the forward's mask (in place).
+            if (layout.Dropout && layer > 0)
+                DropoutMask.Apply(layout.Shape(layer), packing.StepOffsets, packing.Order, dropoutSeed, layer - 1, Dropout, outputWidth, dInput, dInput);
             dOutput = dInput;
         }
 

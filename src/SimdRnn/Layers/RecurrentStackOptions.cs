@@ -27,4 +27,36 @@ public sealed class RecurrentStackOptions
     /// the first take D*P inputs; c0 and cT stay H wide. The parameters must be made with the same size.
     /// </summary>
     public int ProjectionSize { get; init; }
+
+    /// <summary>
+    /// The probability p in [0, 1) that a training forward zeroes an element of each layer's output except the last
+    /// (PyTorch's <c>dropout</c>, default 0; with one layer it has no effect); kept elements are scaled by 1/(1-p)
+    /// (inverted dropout), and backward applies the same mask. Inference (<c>training: false</c>) ignores it.
+    /// </summary>
+    /// <remarks>
+    /// <para>The mask is a function of (<c>dropoutSeed</c>, layer, time step t, batch row n, unit u) and of nothing else:
+    /// n is the row's index in the caller's batch (also with variable lengths, where the layers run on rows sorted by
+    /// length), u the element's index in the layer's D*H output (forward units first, then reverse). So the same seed
+    /// gives the same mask on any thread count, SIMD path and layout (batch-first or not, prepared weights or not), and
+    /// a batch row's results (outputs, states, gradients) depend only on its own inputs, its length, its index n and the
+    /// seed: other rows, their lengths and the batch size beyond n change none of its bits. A row is therefore bitwise
+    /// what it gives alone only at index 0; elsewhere it is what it gives at the same index of any batch. The training
+    /// forward keeps the seed in the workspace for its backward.</para>
+    /// <para>PyTorch accepts p = 1 (every inner output zeroed: the layers below the top one get no gradient); this
+    /// library refuses it, as it refuses p outside [0, 1) and NaN. Masks are drawn from a counter-based hash, not
+    /// PyTorch's generator, so they differ from PyTorch's even for the same seed (same distribution).</para>
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not in [0, 1) (NaN included).</exception>
+    public float Dropout
+    {
+        get => _dropout;
+        init
+        {
+            if (!(value >= 0f && value < 1f))
+                ThrowHelper.ThrowOutOfRange(nameof(Dropout), value, "The dropout probability must be in [0, 1).");
+            _dropout = value;
+        }
+    }
+
+    private readonly float _dropout;
 }

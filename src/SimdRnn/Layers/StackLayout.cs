@@ -4,12 +4,14 @@ using SimdRnn.Execution;
 namespace SimdRnn.Layers;
 
 /// <summary>
-/// The workspace of a whole stack for T steps of N rows: [inner layers' outputs][input-gradient ping-pong][direction
-/// workspaces][pack scratch]. Training keeps every inner layer's output and a workspace per (layer, direction), since
-/// backward needs them all; inference keeps two layer outputs (each layer reads the one before) and one direction
-/// workspace that every layer and direction reuses in turn, and no gradient buffers. The pack scratch (W_hh packed per
-/// call) is shared by all directions, which run one after another, and absent with prepared weights; the directions'
-/// layouts do not depend on it, so a forward and a backward may differ in whether their weights were prepared.
+/// The workspace of a whole stack for T steps of N rows: [inner layers' outputs][input-gradient ping-pong][dropped
+/// outputs][dropout seed][direction workspaces][pack scratch]. Training keeps every inner layer's output and a workspace
+/// per (layer, direction), since backward needs them all, and with dropout each inner layer's output after the mask (the
+/// next layer's input; backward needs both) and the forward's seed (2 floats of raw bits); inference keeps two layer
+/// outputs (each layer reads the one before) and one direction workspace that every layer and direction reuses in turn,
+/// and no gradient buffers. The pack scratch (W_hh packed per call) is shared by all directions, which run one after
+/// another, and absent with prepared weights; the directions' layouts do not depend on it, so a forward and a backward
+/// may differ in whether their weights were prepared.
 /// Variable lengths add, after all of it (the dense layout is unchanged), the packed tensors of the stack's edges (the
 /// layers between run packed in the buffers above): x and the top layer's y (kept for backward), for training dy, dx
 /// and the previous outputs that dW_hh multiplies; the states of a direction in sorted order; the packing itself.
@@ -18,7 +20,7 @@ internal readonly struct StackLayout
 {
     private readonly CellTraits _cell;
     private readonly int _input, _hidden, _projection, _layers, _directions, _steps, _batch;
-    private readonly bool _training, _preparedWeights, _packed, _batchFirst;
+    private readonly bool _training, _preparedWeights, _packed, _batchFirst, _dropout;
     private readonly StepSplitRule _split;
 
     public StackLayout(RecurrentStack stack, int steps, int batch, bool training, bool preparedWeights, bool packed)
@@ -29,6 +31,7 @@ internal readonly struct StackLayout
         (_steps, _batch, _training, _preparedWeights, _packed) = (steps, batch, training, preparedWeights, packed);
         _split = stack.StepSplit;
         _batchFirst = stack.BatchFirst;
+        _dropout = training && stack.Dropout > 0 && stack.Layers > 1;
     }
 
     /// <summary>S: the width of a direction's output (H, or an LSTM's projection P).</summary>
@@ -41,7 +44,16 @@ internal readonly struct StackLayout
 
     private int InputGradientCount => _training ? Math.Min(_layers - 1, 2) : 0;
 
-    private long DirectionsOffset => (long)(LayerOutputCount + InputGradientCount) * OutputLength;
+    /// <summary>Whether a training forward masks the inner layers' outputs (and keeps the masked copies and the seed).</summary>
+    public bool Dropout => _dropout;
+
+    private long DroppedOffset => (long)(LayerOutputCount + InputGradientCount) * OutputLength;
+
+    private long SeedOffset => DroppedOffset + (_dropout ? (long)(_layers - 1) * OutputLength : 0);
+
+    private const int SeedLength = 2;
+
+    private long DirectionsOffset => SeedOffset + (_dropout ? SeedLength : 0);
 
     private long PackScratchOffset
     {
@@ -113,6 +125,13 @@ internal readonly struct StackLayout
     public Span<float> LayerOutput(Span<float> workspace, int layer) =>
         workspace.Slice((_training ? layer : layer % 2) * OutputLength, OutputLength);
 
+    /// <summary>Inner layer <paramref name="layer"/>'s output after the dropout mask: the input of the layer above it.</summary>
+    public Span<float> DroppedOutput(Span<float> workspace, int layer) =>
+        workspace.Slice((int)(DroppedOffset + (long)layer * OutputLength), OutputLength);
+
+    /// <summary>Where a training forward keeps its dropout seed for backward (the bits of a ulong in two floats).</summary>
+    public Span<float> Seed(Span<float> workspace) => workspace.Slice((int)SeedOffset, SeedLength);
+
     /// <summary>The gradient of layer <paramref name="layer"/>'s input (layer &gt;= 1; layer 0's is the caller's dx).</summary>
     public Span<float> InputGradient(Span<float> workspace, int layer) =>
         workspace.Slice((LayerOutputCount + (layer - 1) % 2) * OutputLength, OutputLength);
@@ -126,7 +145,7 @@ internal readonly struct StackLayout
         return workspace.Slice((int)(offset + direction * length), (int)length);
     }
 
-    private DirectionShape Shape(int layer) =>
+    public DirectionShape Shape(int layer) =>
         new(_cell, _steps, _batch, layer == 0 ? _input : _directions * StateWidth, _hidden, _training,
             // A packed sequence is time-major whatever the caller's layout: the stack packs and unpacks batch-first tensors.
             _batchFirst && !_packed, _projection);

@@ -464,6 +464,15 @@ public class InvalidArgumentTests
             _ => Names(() => new RecurrentStack(CellKind.RnnRelu, d.M, d.N, d.Negative), "layers"),
         });
         yield return new(stackNew, Enum, (d, _) => Names(() => new RecurrentStack((CellKind)(4 + d.Choice), d.M, d.N), "cell"));
+        // Dropout must be a probability in [0, 1): 1 would zero everything (and scale by infinity).
+        yield return new("new RecurrentStackOptions", Scalar, (d, _) =>
+        {
+            float dropout = Pick(d, 7) switch
+            {
+                0 => float.NaN, 1 => 1f, 2 => 1f + d.M, 3 => -float.Epsilon, 4 => float.PositiveInfinity, 5 => float.NegativeInfinity, _ => -0.5f * d.N,
+            };
+            return Names(() => GC.KeepAlive(new RecurrentStackOptions { Dropout = dropout }), "Dropout");
+        });
         yield return new(parametersNew, Zero, (d, _) => Pick(d, 3) switch
         {
             0 => Names(() => new RecurrentParameters(CellKind.Lstm, 0, d.N), "inputSize"),
@@ -777,8 +786,9 @@ public class InvalidArgumentTests
 
         public bool Lstm => Stack.Cell == CellKind.Lstm;
 
-        /// <summary>Biases in two calls of three, batch-first in half.</summary>
-        private static RecurrentStackOptions Options(Draw d) => new() { Bias = d.Seed / 7 % 3 != 0, BatchFirst = d.Seed / 5 % 2 == 0 };
+        /// <summary>Biases in two calls of three, batch-first in half, dropout in half.</summary>
+        private static RecurrentStackOptions Options(Draw d) =>
+            new() { Bias = d.Seed / 7 % 3 != 0, BatchFirst = d.Seed / 5 % 2 == 0, Dropout = d.Seed / 11 % 2 == 0 ? 0.5f : 0f };
 
         /// <summary>Parameters of the stack's shape but the other bias setting: refused as another shape.</summary>
         public RecurrentParameters OtherBias() =>

@@ -7,17 +7,19 @@ using SimdRnn.Tests.Support;
 namespace SimdRnn.Tests.Layers;
 
 public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path, bool Bias = true,
-    bool BatchFirst = false, int Projection = 0)
+    bool BatchFirst = false, float Dropout = 0, ulong DropoutSeed = 0, int Projection = 0)
 {
     public override string ToString() =>
-        $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst} projection={Projection}";
+        $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst} " +
+        $"dropout={Dropout} seed={DropoutSeed} projection={Projection}";
 
-    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst, ProjectionSize = Projection };
+    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst, Dropout = Dropout, ProjectionSize = Projection };
 
     /// <summary>The width of h0, hT and a direction's output: the projection's P, else H.</summary>
     public int S => Projection > 0 ? Projection : H;
 
-    public ReferenceRnn Reference() => new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst, projectionSize: Projection);
+    public ReferenceRnn Reference(bool withDropout = true) =>
+        new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst, withDropout ? Dropout : 0, Projection);
 }
 
 public static class StackArbitraries
@@ -34,9 +36,12 @@ public static class StackArbitraries
          from path in Gen.Elements(TestPaths.InProcess.ToArray())
          from bias in Gen.Elements(true, true, false)
          from batchFirst in Gen.Elements(false, true)
+         from dropout in Gen.Elements(0f, 0f, 0.25f, 0.6f)
+         from dropoutSeed in Gen.Choose(0, int.MaxValue)
          // An LSTM projection (P in [1, H-1]) in about half the LSTM cases.
          from projection in cell == CellKind.Lstm && h >= 2 ? Gen.OneOf(Gen.Constant(0), Gen.Choose(1, h - 1)) : Gen.Constant(0)
-         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst, projection)).ToArbitrary();
+         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst, dropout,
+             (ulong)dropoutSeed * 0x9E3779B97F4A7C15UL, projection)).ToArbitrary();
 }
 
 /// <summary>
@@ -68,14 +73,15 @@ public class RecurrentStackPropertyTests
         var hT = new Guarded(states);
         var cT = new Guarded(lstm ? cells : 0);
         var workspace = new float[stack.WorkspaceLength(c.T, c.N)];
-        stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, y.Span, hT.Span, cT.Span, workspace, training: true);
-        ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights);
+        stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, y.Span, hT.Span, cT.Span, workspace, training: true,
+            dropoutSeed: c.DropoutSeed);
+        ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights, c.DropoutSeed);
         AssertClose(expected.Y, y.ToArray(), "y");
         AssertClose(expected.HT, hT.ToArray(), "hT");
         if (lstm) AssertClose(expected.CT!, cT.ToArray(), "cT");
 
         // Inference runs in its own, smaller workspace (NaN-filled: nothing may be read before it is written) and gives
-        // bitwise the training forward's results.
+        // bitwise the training forward's results; with dropout, those of the reference without it (inference ignores it).
         long inferenceLength = stack.WorkspaceLength(c.T, c.N, training: false);
         Assert.True(inferenceLength < workspace.Length, $"inference workspace {inferenceLength} vs training {workspace.Length}");
         var inferenceWorkspace = new Guarded((int)inferenceLength);
@@ -83,9 +89,18 @@ public class RecurrentStackPropertyTests
         stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, yInference, hInference, cInference,
             inferenceWorkspace.Span, training: false);
         inferenceWorkspace.AssertGuardsIntact();
-        Assert.Equal(Bits(y.ToArray()), Bits(yInference));
-        Assert.Equal(Bits(hT.ToArray()), Bits(hInference));
-        Assert.Equal(Bits(cT.ToArray()), Bits(cInference));
+        if (c.Dropout > 0 && c.Layers > 1)
+        {
+            ReferenceRnn.ForwardResult withoutDropout = c.Reference(withDropout: false).Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights);
+            AssertClose(withoutDropout.Y, yInference, "inference y");
+            AssertClose(withoutDropout.HT, hInference, "inference hT");
+        }
+        else
+        {
+            Assert.Equal(Bits(y.ToArray()), Bits(yInference));
+            Assert.Equal(Bits(hT.ToArray()), Bits(hInference));
+            Assert.Equal(Bits(cT.ToArray()), Bits(cInference));
+        }
 
         RecurrentParameters gradients = stack.CreateParameters();
         var dx = new Guarded(c.T * c.N * c.I);
@@ -94,7 +109,7 @@ public class RecurrentStackPropertyTests
         stack.Backward(c.T, c.N, ToFloat(x), ToFloat(h0), parameters, y.ToArray(), ToFloat(dy), ToFloat(dhT), lstm ? ToFloat(dcT) : [],
             dx.Span, dh0.Span, dc0.Span, gradients, workspace);
         foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0 }) output.AssertGuardsIntact();
-        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null);
+        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, c.DropoutSeed);
         AssertClose(g.Dx, dx.ToArray(), "dx");
         AssertClose(g.Dh0, dh0.ToArray(), "dh0");
         if (lstm) AssertClose(g.Dc0!, dc0.ToArray(), "dc0");
@@ -158,18 +173,26 @@ public class RecurrentStackPropertyTests
         Assert.Equal(Bits(cWhole), Bits(cState));
     }
 
-    /// <summary>Sizes large enough that the step products and the cell passes (rows x H >= 2 x 8192) split across threads: the results do not depend on the thread count.</summary>
+    /// <summary>
+    /// Sizes large enough that the step products and the cell passes (rows x H >= 2 x 8192) split across threads: the
+    /// results do not depend on the thread count, with dropout between the layers as without.
+    /// </summary>
     [Theory]
-    [InlineData(CellKind.Lstm)]
-    [InlineData(CellKind.Gru)]
-    [InlineData(CellKind.RnnTanh)]
-    public void Results_are_bitwise_the_same_for_any_thread_count(CellKind cell)
+    [InlineData(CellKind.Lstm, 0f)]
+    [InlineData(CellKind.Gru, 0f)]
+    [InlineData(CellKind.RnnTanh, 0f)]
+    [InlineData(CellKind.Lstm, 0.3f)]
+    [InlineData(CellKind.Gru, 0.6f)]
+    public void Results_are_bitwise_the_same_for_any_thread_count(CellKind cell, float dropout)
     {
         const int steps = 3, batch = 129, input = 70, hidden = 130;
         float[]? first = null;
         foreach (int threads in new[] { 1, 2, 3, 7 })
         {
-            var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true) { MaxDegreeOfParallelism = threads };
+            var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new RecurrentStackOptions { Dropout = dropout })
+            {
+                MaxDegreeOfParallelism = threads,
+            };
             RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
             var random = new Random(5);
             for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = (random.NextSingle() - 0.5f) * 0.2f;
@@ -179,12 +202,47 @@ public class RecurrentStackPropertyTests
             float[] h0 = new float[states], c0 = new float[lstm ? states : 0], y = new float[outputs], hT = new float[states], cT = new float[c0.Length];
             float[] dy = Enumerable.Range(0, outputs).Select(i => MathF.Cos(i)).ToArray(), dx = new float[x.Length];
             var workspace = new float[stack.WorkspaceLength(steps, batch)];
-            stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+            stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true, dropoutSeed: 0xABCDEF);
             stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, new float[states], new float[c0.Length], gradients, workspace);
             float[] all = [.. y, .. hT, .. cT, .. dx, .. gradients.All];
             if (first is null) first = all;
             else Assert.True(Bits(first).SequenceEqual(Bits(all)), $"{cell}: {threads} threads differ from 1");
         }
+    }
+
+    /// <summary>
+    /// Dropout = 0 is no dropout, bitwise, whatever the seed (PyTorch's default): every output, state and gradient of a
+    /// training forward and backward, dense and with variable lengths, on every path.
+    /// </summary>
+    [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
+    public void Dropout_zero_is_bitwise_no_dropout(SimdPath path)
+    {
+        const int steps = 5, batch = 3, input = 4, hidden = 6;
+        foreach (CellKind cell in Enum.GetValues<CellKind>())
+            foreach (int[] lengths in new[] { Array.Empty<int>(), [5, 2, 4] })
+            {
+                float[] Run(RecurrentStackOptions? options, ulong seed)
+                {
+                    var stack = new RecurrentStack(cell, input, hidden, layers: 3, bidirectional: true, options) { Path = path };
+                    RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
+                    for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(0.7f * i) * 0.4f;
+                    bool lstm = cell == CellKind.Lstm;
+                    int states = 6 * batch * hidden, outputs = steps * batch * 2 * hidden;
+                    float[] x = [.. Enumerable.Range(0, steps * batch * input).Select(i => MathF.Cos(i))], h0 = new float[states];
+                    float[] c0 = new float[lstm ? states : 0], y = new float[outputs], hT = new float[states], cT = new float[c0.Length];
+                    float[] dy = [.. Enumerable.Range(0, outputs).Select(i => MathF.Sin(3 * i))], dx = new float[x.Length];
+                    float[] dh0 = new float[states], dc0 = new float[c0.Length];
+                    var workspace = new float[stack.WorkspaceLength(steps, batch, training: true, variableLengths: lengths.Length > 0)];
+                    stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths, seed);
+                    stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace, lengths);
+                    return [.. y, .. hT, .. cT, .. dx, .. dh0, .. dc0, .. gradients.All];
+                }
+
+                int[] without = Bits(Run(null, 0));
+                Assert.Equal(without, Bits(Run(new RecurrentStackOptions { Dropout = 0 }, 12345)));
+                // A positive p changes them (so the comparison above could fail).
+                Assert.NotEqual(without, Bits(Run(new RecurrentStackOptions { Dropout = 0.5f }, 12345)));
+            }
     }
 
     /// <summary>An empty dx skips the input gradient only: every other result is bitwise the same.</summary>

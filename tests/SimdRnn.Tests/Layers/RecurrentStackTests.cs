@@ -36,7 +36,7 @@ public class RecurrentStackTests
         var cT = new float[lstm ? cells : 0];
         int[] lengths = f.Lengths ?? [];
         var workspace = new float[stack.WorkspaceLength(f.T, f.N, training: true, variableLengths: f.Lengths is not null)];
-        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths);
+        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths, f.DropoutSeed);
         AssertClose(f.Double("y"), y, "y");
         AssertClose(f.Double("hT"), hT, "hT");
         if (lstm) AssertClose(f.Double("cT"), cT, "cT");
@@ -55,21 +55,22 @@ public class RecurrentStackTests
 
         // Backward adds into the gradients: a second forward and backward doubles them.
         float[] once = (float[])gradients.All.Clone();
-        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths);
+        stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths, f.DropoutSeed);
         stack.Backward(f.T, f.N, x, h0, parameters, y, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dx, dh0, dc0, gradients, workspace,
             lengths);
         for (int i = 0; i < once.Length; i++) Assert.Equal(2 * once[i], gradients.All[i], 1e-5f * (1 + Math.Abs(once[i])));
 
-        // Inference gives the training outputs.
+        // Inference gives the training outputs; with dropout (which inference ignores) others.
         var yInference = new float[y.Length];
         stack.Forward(f.T, f.N, x, h0, c0, parameters, yInference, new float[states], new float[cT.Length], workspace, training: false, lengths);
-        Assert.Equal(y, yInference);
+        if (f.Dropout == 0) Assert.Equal(y, yInference);
+        else Assert.NotEqual(y, yInference);
 
         // Prepared weights: bitwise the same forward and backward.
         PreparedWeights prepared = stack.Prepare(parameters, training: true);
         RecurrentParameters preparedGradients = stack.CreateParameters();
         var (yPrepared, dxPrepared) = (new float[y.Length], new float[dx.Length]);
-        stack.Forward(f.T, f.N, x, h0, c0, prepared, yPrepared, hT, cT, workspace, training: true, lengths);
+        stack.Forward(f.T, f.N, x, h0, c0, prepared, yPrepared, hT, cT, workspace, training: true, lengths, f.DropoutSeed);
         stack.Backward(f.T, f.N, x, h0, prepared, yPrepared, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dxPrepared, dh0, dc0,
             preparedGradients, workspace, lengths);
         Assert.Equal(y, yPrepared);
@@ -77,12 +78,15 @@ public class RecurrentStackTests
         Assert.Equal(once, preparedGradients.All);
     }
 
-    private static RecurrentStackOptions OptionsOf(TorchFixture f) => new() { Bias = f.Bias, BatchFirst = f.BatchFirst, ProjectionSize = f.ProjectionSize };
+    private static RecurrentStackOptions OptionsOf(TorchFixture f) =>
+        new() { Bias = f.Bias, BatchFirst = f.BatchFirst, Dropout = (float)f.Dropout, ProjectionSize = f.ProjectionSize };
 
-    [Fact]
-    public void Forward_and_backward_allocate_nothing_after_the_first_call()
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.5f)]
+    public void Forward_and_backward_allocate_nothing_after_the_first_call(float dropout)
     {
-        var stack = new RecurrentStack(CellKind.Lstm, 7, 9, layers: 2, bidirectional: true);
+        var stack = new RecurrentStack(CellKind.Lstm, 7, 9, layers: 2, bidirectional: true, new RecurrentStackOptions { Dropout = dropout });
         RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
         new Random(3).NextBytes(new byte[1]);
         for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = (i % 13 - 6) * 0.05f;
@@ -93,11 +97,11 @@ public class RecurrentStackTests
         var workspace = new float[stack.WorkspaceLength(steps, batch)];
         void Run()
         {
-            stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+            stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true, dropoutSeed: 99);
             stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace);
         }
 
-        Allocations.AssertNothingOnceWarm(Run, "LSTM stack forward and backward");
+        Allocations.AssertNothingOnceWarm(Run, $"LSTM stack forward and backward, dropout {dropout}");
     }
 
     [Fact]

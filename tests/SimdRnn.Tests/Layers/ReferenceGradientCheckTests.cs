@@ -10,33 +10,37 @@ namespace SimdRnn.Tests.Layers;
 /// </summary>
 public class ReferenceGradientCheckTests
 {
-    public static TheoryData<ReferenceCellKind, int, bool, bool, bool, bool, int> Configurations()
+    public static TheoryData<ReferenceCellKind, int, bool, bool, bool, bool, double, int> Configurations()
     {
-        var data = new TheoryData<ReferenceCellKind, int, bool, bool, bool, bool, int>();
+        var data = new TheoryData<ReferenceCellKind, int, bool, bool, bool, bool, double, int>();
         foreach (ReferenceCellKind cell in Enum.GetValues<ReferenceCellKind>())
             foreach (int projection in cell == ReferenceCellKind.Lstm ? new[] { 0, 2 } : [0])
                 foreach (bool variableLengths in new[] { false, true })
                 {
-                    data.Add(cell, 1, false, true, false, variableLengths, projection);
-                    data.Add(cell, 2, false, true, false, variableLengths, projection);
-                    data.Add(cell, 1, true, true, false, variableLengths, projection);
-                    data.Add(cell, 2, true, true, false, variableLengths, projection);
-                    data.Add(cell, 2, true, false, false, variableLengths, projection);
-                    data.Add(cell, 2, true, true, true, variableLengths, projection);
+                    data.Add(cell, 1, false, true, false, variableLengths, 0, projection);
+                    data.Add(cell, 2, false, true, false, variableLengths, 0, projection);
+                    data.Add(cell, 1, true, true, false, variableLengths, 0, projection);
+                    data.Add(cell, 2, true, true, false, variableLengths, 0, projection);
+                    data.Add(cell, 2, true, false, false, variableLengths, 0, projection);
+                    data.Add(cell, 2, true, true, true, variableLengths, 0, projection);
+                    data.Add(cell, 3, true, true, false, variableLengths, 0.4, projection);
+                    data.Add(cell, 2, false, false, true, variableLengths, 0.5, projection);
                 }
 
         return data;
     }
 
+    /// <summary>With dropout the mask is fixed by the seed, so the loss is a smooth function of every input as without.</summary>
     [Theory, MemberData(nameof(Configurations))]
     public void Analytic_gradients_equal_central_differences(ReferenceCellKind cell, int layers, bool bidirectional, bool bias, bool batchFirst,
-        bool variableLengths, int projection)
+        bool variableLengths, double dropout, int projection)
     {
         int[]? lengths = variableLengths ? [3, 1] : null;
         const int steps = 3, batch = 2, input = 3;
+        const ulong seed = 0xDEADBEEF12345678UL;
         int hidden = projection > 0 ? 3 : 2, width = projection > 0 ? projection : hidden;
         var random = new Random(1234 + (int)cell * 10 + layers + (bidirectional ? 5 : 0) + (bias ? 0 : 100) + (batchFirst ? 200 : 0) + projection * 1000);
-        var rnn = new ReferenceRnn(cell, input, hidden, layers, bidirectional, bias, batchFirst, projectionSize: projection);
+        var rnn = new ReferenceRnn(cell, input, hidden, layers, bidirectional, bias, batchFirst, dropout, projection);
         Dictionary<string, double[]> parameters = rnn.RandomParameters(random, 0.8);
         int states = layers * rnn.Directions * batch * width, cells = layers * rnn.Directions * batch * hidden;
         double[] x = ReferenceRnn.RandomFloats(random, steps * batch * input, 1);
@@ -48,12 +52,12 @@ public class ReferenceGradientCheckTests
 
         double Loss()
         {
-            ReferenceRnn.ForwardResult r = rnn.Forward(steps, batch, x, h0, c0, parameters, lengths: lengths);
+            ReferenceRnn.ForwardResult r = rnn.Forward(steps, batch, x, h0, c0, parameters, seed, lengths);
             double loss = Dot(r.Y, dy) + Dot(r.HT, dhT);
             return r.CT != null ? loss + Dot(r.CT, dcT!) : loss;
         }
 
-        ReferenceRnn.Gradients analytic = rnn.Backward(steps, batch, x, h0, c0, parameters, dy, dhT, dcT, lengths: lengths);
+        ReferenceRnn.Gradients analytic = rnn.Backward(steps, batch, x, h0, c0, parameters, dy, dhT, dcT, seed, lengths);
         var checkedArrays = new List<(string Name, double[] Values, double[] Gradient)> { ("x", x, analytic.Dx), ("h0", h0, analytic.Dh0) };
         if (c0 != null) checkedArrays.Add(("c0", c0, analytic.Dc0!));
         foreach ((string name, double[] values) in parameters) checkedArrays.Add((name, values, analytic.Parameters[name]));
@@ -70,8 +74,8 @@ public class ReferenceGradientCheckTests
                 values[i] = saved;
                 double numeric = (up - down) / (2 * step);
                 Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-6 * (1 + Math.Abs(numeric)),
-                    $"{cell} layers={layers} bidirectional={bidirectional} bias={bias} batchFirst={batchFirst} lengths={variableLengths} projection={projection}: " +
-                    $"d/d{name}[{i}] analytic {gradient[i]:R}, numeric {numeric:R}");
+                    $"{cell} layers={layers} bidirectional={bidirectional} bias={bias} batchFirst={batchFirst} lengths={variableLengths} " +
+                    $"dropout={dropout} projection={projection}: d/d{name}[{i}] analytic {gradient[i]:R}, numeric {numeric:R}");
             }
     }
 

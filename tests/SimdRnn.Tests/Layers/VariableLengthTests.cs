@@ -63,21 +63,33 @@ public class VariableLengthTests
         var cT = new Guarded(lstm ? cells : 0);
         var workspace = new Guarded((int)stack.WorkspaceLength(c.T, c.N, training: true, v.Prepared, variableLengths: true));
         Forward(stack, parameters, prepared, v, xPadded, ToFloat(h0), lstm ? ToFloat(c0) : [], y.Span, hT.Span, cT.Span, workspace.Span, training: true);
-        ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights, lengths: v.Lengths);
+        ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights, c.DropoutSeed, v.Lengths);
         AssertClose(expected.Y, y.ToArray(), "y");
         AssertClose(expected.HT, hT.ToArray(), "hT");
         if (lstm) AssertClose(expected.CT!, cT.ToArray(), "cT");
         AssertPaddingIsZero(y.ToArray(), v, width, "y");
 
-        // Inference, in its own NaN-filled workspace, gives bitwise the training forward's results.
+        // Inference, in its own NaN-filled workspace, gives bitwise the training forward's results; with dropout (which
+        // inference ignores), the reference's without it.
         var inferenceWorkspace = new Guarded((int)stack.WorkspaceLength(c.T, c.N, training: false, v.Prepared, variableLengths: true));
         var (yInference, hInference, cInference) = (new float[outputs], new float[states], new float[lstm ? cells : 0]);
         Forward(stack, parameters, prepared, v, xPadded, ToFloat(h0), lstm ? ToFloat(c0) : [], yInference, hInference, cInference,
             inferenceWorkspace.Span, training: false);
         inferenceWorkspace.AssertGuardsIntact();
-        Assert.Equal(Bits(y.ToArray()), Bits(yInference));
-        Assert.Equal(Bits(hT.ToArray()), Bits(hInference));
-        Assert.Equal(Bits(cT.ToArray()), Bits(cInference));
+        if (c.Dropout > 0 && c.Layers > 1)
+        {
+            ReferenceRnn.ForwardResult withoutDropout = c.Reference(withDropout: false).Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights,
+                lengths: v.Lengths);
+            AssertClose(withoutDropout.Y, yInference, "inference y");
+            AssertClose(withoutDropout.HT, hInference, "inference hT");
+            if (lstm) AssertClose(withoutDropout.CT!, cInference, "inference cT");
+        }
+        else
+        {
+            Assert.Equal(Bits(y.ToArray()), Bits(yInference));
+            Assert.Equal(Bits(hT.ToArray()), Bits(hInference));
+            Assert.Equal(Bits(cT.ToArray()), Bits(cInference));
+        }
 
         RecurrentParameters gradients = stack.CreateParameters();
         var dx = new Guarded(c.T * c.N * c.I);
@@ -86,7 +98,7 @@ public class VariableLengthTests
         Backward(stack, parameters, prepared, v, xPadded, ToFloat(h0), y.ToArray(), dyPadded, ToFloat(dhT), lstm ? ToFloat(dcT) : [],
             dx.Span, dh0.Span, dc0.Span, gradients, workspace.Span);
         foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0, workspace }) output.AssertGuardsIntact();
-        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, lengths: v.Lengths);
+        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, c.DropoutSeed, v.Lengths);
         AssertClose(g.Dx, dx.ToArray(), "dx");
         AssertPaddingIsZero(dx.ToArray(), v, c.I, "dx");
         AssertClose(g.Dh0, dh0.ToArray(), "dh0");
@@ -158,6 +170,83 @@ public class VariableLengthTests
             }
     }
 
+    /// <summary>
+    /// With dropout, what <see cref="RecurrentStackOptions.Dropout"/> states: a row's mask is keyed on its index in the
+    /// caller's batch, never on its place in the packed (length-sorted) layout, so each row of a batch is bitwise the row
+    /// at the same index of another batch whose other rows have other values and other lengths (which reorders the
+    /// packing) and another size (down to the row being the last); at index 0 also the row alone as a dense sequence of
+    /// its own length. Outputs, final states, dx, dh0 and dc0; every cell, 3 bidirectional layers (two masks), every path,
+    /// 1 and 2 threads.
+    /// </summary>
+    [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
+    public void With_dropout_a_row_depends_on_its_index_length_and_the_seed_only(SimdPath path)
+    {
+        int[] lengths = [3, 7, 1, 7, 5];
+        const int steps = 7, input = 9, hidden = 20, layers = 3;
+        const ulong seed = 0x5EED_0F_D20F0;
+        foreach (CellKind cell in Enum.GetValues<CellKind>())
+            foreach (int threads in new[] { 1, 2 })
+            {
+                var stack = new RecurrentStack(cell, input, hidden, layers, bidirectional: true, new RecurrentStackOptions { Dropout = 0.4f })
+                {
+                    Path = path, MaxDegreeOfParallelism = threads,
+                };
+                RecurrentParameters parameters = stack.CreateParameters();
+                for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(0.37f * i) * 0.3f;
+                int width = 2 * hidden, states = 2 * layers;
+                var random = new Random((int)cell * 10 + threads);
+                // Row r of the batch: the same values in every batch (a function of r only); the other batches' other rows are random.
+                float[] Ours(int r, int rowWidth, int rows, float phase) =>
+                    [.. Enumerable.Range(0, rows * rowWidth).Select(i => MathF.Sin(phase * (i + 1) + r))];
+                float[] Batch(int batch, Func<int, bool> ours, int rowWidth, int rows, float phase)
+                {
+                    var tensor = new float[rows * batch * rowWidth];
+                    for (int r = 0; r < batch; r++)
+                    {
+                        float[] values = ours(r) ? Ours(r, rowWidth, rows, phase) : [.. Enumerable.Range(0, rows * rowWidth).Select(_ => random.NextSingle() - 0.5f)];
+                        for (int k = 0; k < rows; k++) values.AsSpan(k * rowWidth, rowWidth).CopyTo(tensor.AsSpan((k * batch + r) * rowWidth));
+                    }
+
+                    return tensor;
+                }
+
+                Result Run(int batch, Func<int, bool> ours, int[] rowLengths) =>
+                    Train(stack, parameters, steps, batch, Batch(batch, ours, input, steps, 0.21f), Batch(batch, ours, hidden, states, 0.7f),
+                        Batch(batch, ours, width, steps, 0.13f), Batch(batch, ours, hidden, states, 0.3f), rowLengths, seed);
+
+                Result original = Run(lengths.Length, _ => true, lengths);
+                int[] Row(float[] tensor, int batch, int row, int rowWidth, int rows) =>
+                    Bits([.. Enumerable.Range(0, rows).SelectMany(k => tensor.AsSpan((k * batch + row) * rowWidth, rowWidth).ToArray())]);
+                void AssertSameRow(Result other, int otherBatch, int row, int rows, string what)
+                {
+                    Assert.True(Row(original.Y, lengths.Length, row, width, rows).SequenceEqual(Row(other.Y, otherBatch, row, width, rows)), what + ": y");
+                    Assert.True(Row(original.Dx, lengths.Length, row, input, rows).SequenceEqual(Row(other.Dx, otherBatch, row, input, rows)), what + ": dx");
+                    for (int k = 0; k < 4; k++)
+                        if (original.States[k].Length > 0)
+                            Assert.True(Row(original.States[k], lengths.Length, row, hidden, states)
+                                .SequenceEqual(Row(other.States[k], otherBatch, row, hidden, states)), what + ": " + new[] { "hT", "cT", "dh0", "dc0" }[k]);
+                }
+
+                for (int row = 0; row < lengths.Length; row++)
+                {
+                    // The row at the same index of a batch of row + 1 rows and of 8 rows, the others random with other lengths.
+                    foreach (int batch in new[] { row + 1, 8 })
+                    {
+                        int[] otherLengths = [.. Enumerable.Range(0, batch).Select(r => r == row ? lengths[row] : 1 + (r * 5 + row + batch) % steps)];
+                        int ourRow = row;
+                        Result other = Run(batch, r => r == ourRow, otherLengths);
+                        AssertSameRow(other, batch, row, steps, $"{cell} {path} {threads} threads row {row} (length {lengths[row]}) in a batch of {batch}");
+                    }
+                }
+
+                // Index 0 alone, as a dense sequence of its own length.
+                int length0 = lengths[0];
+                Result alone = Train(stack, parameters, length0, 1, Ours(0, input, length0, 0.21f), Ours(0, hidden, states, 0.7f),
+                    Ours(0, width, length0, 0.13f), Ours(0, hidden, states, 0.3f), [], seed);
+                AssertSameRow(alone, 1, 0, length0, $"{cell} {path} {threads} threads row 0 alone");
+            }
+    }
+
     [Theory]
     [InlineData(CellKind.Lstm, false)]
     [InlineData(CellKind.Gru, true)]
@@ -166,14 +255,17 @@ public class VariableLengthTests
     {
         const int steps = 6, batch = 4, input = 5, hidden = 16;
         int[] lengths = [6, 2, 5, 3];
-        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true);
+        // Dropout on for two of the three (its mask on the packed rows must not allocate either).
+        float dropout = cell == CellKind.Lstm ? 0f : 0.3f;
+        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new RecurrentStackOptions { Dropout = dropout });
         RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
         PreparedWeights? prepared = prepare ? stack.Prepare(parameters, training: true) : null;
         int states = 4 * batch * hidden, cells = cell == CellKind.Lstm ? states : 0, outputs = steps * batch * 2 * hidden;
         float[] x = new float[steps * batch * input], h0 = new float[states], c0 = new float[cells], y = new float[outputs], hT = new float[states];
         float[] cT = new float[cells], dy = new float[outputs], dx = new float[x.Length], dh0 = new float[states], dc0 = new float[cells];
         var workspace = new float[stack.WorkspaceLength(steps, batch, training: true, prepare, variableLengths: true)];
-        var v = new VariableLengthCase(new StackCase(cell, 2, true, steps, batch, input, hidden, 0, Cpu.Path), lengths, 1, (int)StepSplitRule.Auto, prepare);
+        var v = new VariableLengthCase(new StackCase(cell, 2, true, steps, batch, input, hidden, 0, Cpu.Path, Dropout: dropout, DropoutSeed: 7),
+            lengths, 1, (int)StepSplitRule.Auto, prepare);
         Allocations.AssertNothingOnceWarm(() =>
         {
             Forward(stack, parameters, prepared, v, x, h0, c0, y, hT, cT, workspace, training: true);
@@ -240,14 +332,14 @@ public class VariableLengthTests
 
     /// <summary>A training forward and backward.</summary>
     private static Result Train(RecurrentStack stack, RecurrentParameters parameters, int steps, int batch, float[] x, float[] h0, float[] dy,
-        float[] dhT, int[] lengths)
+        float[] dhT, int[] lengths, ulong dropoutSeed = 0)
     {
         bool lstm = stack.Cell == CellKind.Lstm;
         float[] c0 = lstm ? h0.Select(v => -v).ToArray() : [], dcT = lstm ? dhT.Select(v => 0.5f * v).ToArray() : [];
         float[] y = new float[dy.Length], hT = new float[h0.Length], cT = new float[c0.Length], dx = new float[x.Length];
         float[] dh0 = new float[h0.Length], dc0 = new float[c0.Length];
         var workspace = new float[stack.WorkspaceLength(steps, batch, training: true, variableLengths: lengths.Length > 0)];
-        stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths);
+        stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths, dropoutSeed);
         stack.Backward(steps, batch, x, h0, parameters, y, dy, dhT, dcT, dx, dh0, dc0, stack.CreateParameters(), workspace, lengths);
         return new Result(y, dx, [hT, cT, dh0, dc0]);
     }
@@ -261,8 +353,8 @@ public class VariableLengthTests
     private static void Forward(RecurrentStack stack, RecurrentParameters parameters, PreparedWeights? prepared, VariableLengthCase v,
         float[] x, float[] h0, float[] c0, Span<float> y, Span<float> hT, Span<float> cT, Span<float> workspace, bool training)
     {
-        if (prepared is null) stack.Forward(v.Stack.T, v.Stack.N, x, h0, c0, parameters, y, hT, cT, workspace, training, v.Lengths);
-        else stack.Forward(v.Stack.T, v.Stack.N, x, h0, c0, prepared, y, hT, cT, workspace, training, v.Lengths);
+        if (prepared is null) stack.Forward(v.Stack.T, v.Stack.N, x, h0, c0, parameters, y, hT, cT, workspace, training, v.Lengths, v.Stack.DropoutSeed);
+        else stack.Forward(v.Stack.T, v.Stack.N, x, h0, c0, prepared, y, hT, cT, workspace, training, v.Lengths, v.Stack.DropoutSeed);
     }
 
     private static void Backward(RecurrentStack stack, RecurrentParameters parameters, PreparedWeights? prepared, VariableLengthCase v,
