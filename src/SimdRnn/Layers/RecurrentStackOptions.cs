@@ -36,7 +36,7 @@ public sealed class RecurrentStackOptions
     /// <remarks>
     /// <para>The mask is a function of (<c>dropoutSeed</c>, layer, time step t, batch row n, unit u) and of nothing else:
     /// n is the row's index in the caller's batch (also with variable lengths, where the layers run on rows sorted by
-    /// length), u the element's index in the layer's D*H output (forward units first, then reverse). So the same seed
+    /// length), u the element's index in the layer's D*H output (D*P with a projection; forward units first, then reverse). So the same seed
     /// gives the same mask on any thread count, SIMD path and layout (batch-first or not, prepared weights or not), and
     /// a batch row's results (outputs, states, gradients) depend only on its own inputs, its length, its index n and the
     /// seed: other rows, their lengths and the batch size beyond n change none of its bits. A row is therefore bitwise
