@@ -11,7 +11,8 @@ namespace SimdRnn.Onnx;
 /// <remarks>
 /// <para>A node SimdRnn cannot run exactly is refused with a <see cref="NotSupportedException"/> naming the node and the
 /// attribute or input (non-default activations, activation_alpha / activation_beta, clip, input_forget = 1, non-zero
-/// peepholes, GRU with linear_before_reset = 0, layout = 1, sequence_lens, direction = reverse, external data).</para>
+/// peepholes, a constant sequence_lens, direction = reverse, external data). A GRU runs in the form its linear_before_reset
+/// says (0, ONNX's default, or 1: <see cref="RecurrentStackOptions.LinearBeforeReset"/>).</para>
 /// <para>A file that is not a well-formed ONNX model, or whose recurrent node's weights contradict its attributes, is
 /// refused with an <see cref="InvalidDataException"/>; sizes in the file are checked against the bytes actually
 /// present before anything is allocated from them.</para>

@@ -27,11 +27,13 @@ public enum ReferenceCellKind
 /// Optional lengths (one per batch row, in [1, T]) give PyTorch's packed-sequence semantics, written as a mask: at a
 /// padded step a row's state stays as it is (the reverse direction therefore still holds h0 when it reaches the row's
 /// last valid step), its output is 0, and backward passes the state gradients through it untouched.
+/// A GRU with <paramref name="linearBeforeReset"/> false applies r to h before the recurrent product (ONNX's default
+/// <c>linear_before_reset = 0</c>, Keras' <c>reset_after=False</c>): n = tanh(W_in x + b_in + W_hn (r * h) + b_hn).
 /// An LSTM with <paramref name="projectionSize"/> P &gt; 0 (PyTorch's proj_size) outputs h_t = W_hr (o_t * tanh(c_t)) with
 /// weight_hr_l{k} (P x H): y, h0 and hT are P wide (D*P for y), weight_hh is 4H x P and the layers above the first take D*P inputs.
 /// </summary>
 public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false,
-    bool bias = true, bool batchFirst = false, double dropout = 0, int projectionSize = 0)
+    bool bias = true, bool batchFirst = false, double dropout = 0, bool linearBeforeReset = true, int projectionSize = 0)
 {
     /// <summary>Outputs of <see cref="Forward"/>.</summary>
     public sealed record ForwardResult(double[] Y, double[] HT, double[]? CT);
@@ -47,6 +49,9 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
     public bool Bias { get; } = bias;
     public bool BatchFirst { get; } = batchFirst;
     public double Dropout { get; } = dropout;
+
+    /// <summary>GRU: r multiplies W_hn h + b_hn (true, PyTorch's form) or h before the product (false).</summary>
+    public bool LinearBeforeReset { get; } = linearBeforeReset;
 
     /// <summary>P, an LSTM's projection (0: none).</summary>
     public int ProjectionSize { get; } = projectionSize;
@@ -231,8 +236,10 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
         return new ForwardResult(outputs[Layers - 1], hT, cT);
     }
 
-    /// <summary>What one direction of one layer keeps for backward, indexed by processing step (H[0] = h0; M: the cell's
-    /// output o * tanh(c) before a projection).</summary>
+    /// <summary>
+    /// What one direction of one layer keeps for backward, indexed by processing step (H[0] = h0); GRU: Ghn holds
+    /// W_hn h + b_hn, or r * h when r applies before the product; M: an LSTM's o * tanh(c) before its projection.
+    /// </summary>
     private sealed record Tape(double[][] H, double[][]? C, double[][] Gates, double[][] Ghn, double[][] M);
 
     private sealed class Direction(ReferenceRnn owner, int inputSize, double[] wih, double[] whh, double[] bih, double[] bhh, bool reverse,
@@ -241,6 +248,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
         private readonly int _h = owner.HiddenSize;
         private readonly int _s = owner.StateSize;
         private readonly int _g = owner.GateCount;
+        private readonly bool _resetFirst = owner.Cell == ReferenceCellKind.Gru && !owner.LinearBeforeReset;
 
         private int TimeOf(int step, int steps) => reverse ? steps - 1 - step : step;
 
@@ -282,6 +290,19 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                 var act = new double[batch * gh];
                 var ghn = new double[batch * h];
                 double[]? cNew = cs != null ? new double[batch * h] : null;
+                // Reset first: r * h of every unit, then W_hn (r * h) + b_hn (zero-sized otherwise).
+                var resetProduct = new double[_resetFirst ? batch * h : 0];
+                var candidate = new double[resetProduct.Length];
+                for (int k = 0; k < resetProduct.Length; k++)
+                    resetProduct[k] = Sigmoid(gi[k / h * gh + k % h] + ghm[k / h * gh + k % h]) * hs[step][k];
+                for (int k = 0; k < candidate.Length; k++)
+                {
+                    int n = k / h, j = k % h;
+                    double sum = bhh[2 * h + j];
+                    for (int u = 0; u < h; u++) sum += resetProduct[n * h + u] * whh[(2 * h + j) * h + u];
+                    candidate[k] = sum;
+                }
+
                 for (int n = 0; n < batch; n++)
                     for (int j = 0; j < h; j++)
                     {
@@ -305,8 +326,8 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                                 break;
                             case ReferenceCellKind.Gru:
                                 double r = Sigmoid(Pre(0)), z = Sigmoid(Pre(1));
-                                ghn[k] = ghm[n * gh + 2 * h + j];
-                                double nn = Math.Tanh(gi[n * gh + 2 * h + j] + r * ghn[k]);
+                                ghn[k] = _resetFirst ? resetProduct[k] : ghm[n * gh + 2 * h + j];
+                                double nn = Math.Tanh(gi[n * gh + 2 * h + j] + (_resetFirst ? candidate[k] : r * ghn[k]));
                                 hNew[k] = (1 - z) * nn + z * hs[step][k];
                                 (act[n * gh + j], act[n * gh + h + j], act[n * gh + 2 * h + j]) = (r, z, nn);
                                 break;
@@ -403,12 +424,25 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                                 (dGi[n * gh + j], dGi[n * gh + h + j], dGi[n * gh + 2 * h + j]) = (drp, dzp, dnp);
                                 (dGh[n * gh + j], dGh[n * gh + h + j], dGh[n * gh + 2 * h + j]) = (drp, dzp, dnp * r);
                                 dhDirect[k] = g0 * z;
+                                if (_resetFirst) dGi[n * gh + j] = dGh[n * gh + j] = 0; // dG_r follows from da below
+                                if (_resetFirst) dGh[n * gh + 2 * h + j] = dnp;
                                 break;
                             default:
                                 double y = act[n * gh + j];
                                 dGi[n * gh + j] = dGh[n * gh + j] = owner.Cell == ReferenceCellKind.RnnTanh ? g0 * (1 - y * y) : (y > 0 ? g0 : 0);
                                 break;
                         }
+                    }
+
+                // Reset first: da = dG_n W_hn (dL/d(r * h)); dG_r = da h r (1 - r); dh_{t-1} gets da r directly.
+                for (int n = 0; n < batch && _resetFirst; n++)
+                    for (int u = 0; u < h && valid(t, n); u++)
+                    {
+                        double da = 0;
+                        for (int j = 0; j < h; j++) da += dGh[n * gh + 2 * h + j] * whh[(2 * h + j) * h + u];
+                        double r = act[n * gh + u];
+                        dGi[n * gh + u] = dGh[n * gh + u] = da * hPrev[n * h + u] * r * (1 - r);
+                        dhDirect[n * h + u] += da * r;
                     }
 
                 var dhPrev = new double[batch * sw];
@@ -424,10 +458,12 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                             dx[(t * batch + n) * inputSize + k] += gi * wih[r * inputSize + k];
                         }
 
+                        // Reset first, W_hn multiplies r * h (kept in the tape), and its part of dh_{t-1} is in dhDirect.
+                        bool ofResetProduct = _resetFirst && r >= 2 * h;
                         for (int k = 0; k < sw; k++)
                         {
-                            dWhh[r * sw + k] += ghr * hPrev[n * sw + k];
-                            dhPrev[n * sw + k] += ghr * whh[r * sw + k];
+                            dWhh[r * sw + k] += ghr * (ofResetProduct ? tape.Ghn[step][n * h + k] : hPrev[n * sw + k]);
+                            if (!ofResetProduct) dhPrev[n * sw + k] += ghr * whh[r * sw + k];
                         }
                     }
 

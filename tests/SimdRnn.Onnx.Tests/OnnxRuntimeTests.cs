@@ -8,7 +8,8 @@ namespace SimdRnn.Onnx.Tests;
 /// ONNX Runtime (1.31.1, CPU) as the oracle: it runs the whole ONNX graph, SimdRnn runs the imported nodes; outputs
 /// within 1e-5 relative. The exported PyTorch models, and random one-node models written here (every operator, one or
 /// two directions, odd sizes, float_data or raw_data, with or without B, initial states as graph inputs or constants,
-/// layout 0 or 1, with or without sequence_lens passed as Forward's lengths).
+/// layout 0 or 1, with or without sequence_lens passed as Forward's lengths; GRU with linear_before_reset 1, 0 or absent,
+/// i.e. 0: the reset-first GRU, which has no PyTorch form, is checked against ORT here).
 /// </summary>
 [Trait("Oracle", "OnnxRuntime")]
 public class OnnxRuntimeTests
@@ -38,7 +39,7 @@ public class OnnxRuntimeTests
     }
 
     public sealed record Draw(string Op, bool Relu, int Directions, int Input, int Hidden, int Steps, int Batch,
-        bool RawData, bool Bias, bool ConstantStates, bool BatchMajor, bool SequenceLengths, int Seed);
+        bool RawData, bool Bias, bool ConstantStates, bool BatchMajor, bool SequenceLengths, int Seed, int LinearBeforeReset = 1);
 
     private static Gen<Draw> Draws =>
         from op in Gen.Elements("LSTM", "GRU", "RNN")
@@ -54,7 +55,10 @@ public class OnnxRuntimeTests
         from batchMajor in Gen.Elements(false, true)
         from sequenceLengths in Gen.Elements(false, true)
         from seed in Gen.Choose(0, int.MaxValue)
-        select new Draw(op, relu && op == "RNN", directions, input, hidden, steps, batch, raw, bias, constantStates, batchMajor, sequenceLengths, seed);
+        // GRU: linear_before_reset 1, 0, or absent (-1: ONNX's default, 0).
+        from linearBeforeReset in Gen.Elements(1, 0, -1)
+        select new Draw(op, relu && op == "RNN", directions, input, hidden, steps, batch, raw, bias, constantStates, batchMajor, sequenceLengths, seed,
+            op == "GRU" ? linearBeforeReset : 1);
 
     [Fact]
     public void Random_one_node_models_match_onnx_runtime()
@@ -73,6 +77,10 @@ public class OnnxRuntimeTests
             spec.B = null;
         if (draw.Relu)
             spec.Attributes.Add(NodeModel.Texts("activations", [.. Enumerable.Repeat("Relu", draw.Directions)]));
+        if (draw.LinearBeforeReset != 1)
+            spec.Attributes.RemoveAll(a => a.Name == "linear_before_reset");
+        if (draw.LinearBeforeReset == 0)
+            spec.Attributes.Add(NodeModel.Int("linear_before_reset", 0));
         int stateLength = draw.Directions * draw.Batch * draw.Hidden;
         // x, h0, c0 in the node's ONNX layout; the states in SimdRnn's D x N x H are these transposed when batch-major.
         float[] x = NodeModel.Uniform(random, draw.Steps * draw.Batch * draw.Input);
@@ -110,6 +118,7 @@ public class OnnxRuntimeTests
         OnnxRecurrentNode node = Assert.Single(OnnxRecurrentModel.Load(new MemoryStream(bytes)).Nodes);
         Assert.Equal(draw.Relu ? CellKind.RnnRelu : draw.Op switch { "LSTM" => CellKind.Lstm, "GRU" => CellKind.Gru, _ => CellKind.RnnTanh }, node.Stack.Cell);
         Assert.Equal(draw.BatchMajor, node.Stack.BatchFirst);
+        Assert.Equal(draw.LinearBeforeReset == 1, node.Stack.LinearBeforeReset);
         Assert.Equal(draw.BatchMajor ? 1 : 0, node.Layout);
         Assert.Equal(draw.SequenceLengths ? "seq_lens" : null, node.SequenceLengthsInput);
         if (draw.ConstantStates)

@@ -29,15 +29,14 @@ internal static class CoreSupport
         return input;
     }
 
-    /// <summary>A GRU with linear_before_reset = 0 (ONNX's default): the core runs PyTorch's GRU, which is = 1.</summary>
-    public static void RequireGruLinearBeforeReset(NodeAttributes node, long linearBeforeReset)
+    /// <summary>GRU linear_before_reset: 1 (PyTorch's GRU) or 0 (ONNX's default, also when absent: the reset gate
+    /// applies before the recurrent product), the core's <see cref="RecurrentStackOptions.LinearBeforeReset"/>.</summary>
+    public static bool GruLinearBeforeReset(NodeAttributes node, long linearBeforeReset) => linearBeforeReset switch
     {
-        if (linearBeforeReset == 0)
-            throw Refuse(node, "attribute 'linear_before_reset' = 0 (ONNX's default, also when absent)",
-                "SimdRnn's GRU applies the reset gate after the recurrent product (PyTorch's GRU, linear_before_reset = 1)");
-        if (linearBeforeReset != 1)
-            throw new InvalidDataException($"ONNX {node}: attribute 'linear_before_reset' = {linearBeforeReset}; ONNX defines 0 and 1.");
-    }
+        0 => false,
+        1 => true,
+        _ => throw new InvalidDataException($"ONNX {node}: attribute 'linear_before_reset' = {linearBeforeReset}; ONNX defines 0 and 1."),
+    };
 
     /// <summary>direction = reverse alone: the core's stacks run forward, or both ways.</summary>
     public static int Directions(NodeAttributes node, string direction) => direction switch

@@ -54,8 +54,7 @@ internal static class RecurrentNodeImport
         CellKind cell = CoreSupport.Cell(node, directions);
         if (node.OpType == "LSTM")
             CoreSupport.RequireNoInputForget(node, node.Int("input_forget", 0));
-        if (node.OpType == "GRU")
-            CoreSupport.RequireGruLinearBeforeReset(node, node.Int("linear_before_reset", 0));
+        bool linearBeforeReset = node.OpType != "GRU" || CoreSupport.GruLinearBeforeReset(node, node.Int("linear_before_reset", 0));
         if (node.Input(0).Length == 0)
             throw new InvalidDataException($"ONNX {node}: no input X.");
         string? sequenceLengths = CoreSupport.SequenceLengthsInput(node, file);
@@ -80,7 +79,7 @@ internal static class RecurrentNodeImport
             CoreSupport.RequireNoPeepholes(node, file, directions, h);
 
         var stack = new RecurrentStack(cell, (int)inputSize, h, layers: 1, bidirectional: directions == 2,
-            new RecurrentStackOptions { BatchFirst = batchFirst });
+            new RecurrentStackOptions { BatchFirst = batchFirst, LinearBeforeReset = linearBeforeReset });
         RecurrentParameters parameters = stack.CreateParameters();
         int i = (int)inputSize, g = gates * h;
         for (int d = 0; d < directions; d++)

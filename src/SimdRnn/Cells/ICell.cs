@@ -26,6 +26,15 @@ internal interface ICell
     /// <summary>Whether forward keeps rows x H floats per step beside the activated gates (<see cref="ForwardStep.Extra"/>).</summary>
     static abstract bool SavesExtraState { get; }
 
+    /// <summary>
+    /// True (the GRU with the reset gate before the recurrent product): the last gate's recurrent product is taken of
+    /// r * h_{t-1} rather than h_{t-1}, so a step runs in two phases (<see cref="ForwardStep.Phase"/>): the product of the
+    /// other gates and the cell's first phase (which writes r * h_{t-1} to <see cref="ForwardStep.Extra"/>), then the
+    /// last gate's product and the second phase; backward mirrors it. W_hh is packed as two matrices, the merged
+    /// gates' and the last gate's. False for the cells whose whole recurrent product is one merged GEMM.
+    /// </summary>
+    static virtual bool ResetsBeforeRecurrentProduct => false;
+
     static abstract void Forward<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>;
 
     static abstract void Backward<TVec>(in BackwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>;

@@ -34,6 +34,12 @@ internal unsafe struct ForwardStep
     /// <summary>rows x H that the cell keeps for backward (<see cref="ICell.SavesExtraState"/>) when saving.</summary>
     public float* Extra;
 
+    /// <summary>The row stride of <see cref="Extra"/> for cells that reset before the recurrent product (the others use H).</summary>
+    public nint LdExtra;
+
+    /// <summary>Which phase of a step runs, for cells that reset before the recurrent product (0, then 1); 0 otherwise.</summary>
+    public int Phase;
+
     public int Hidden;
 
     /// <summary>Training: overwrite <see cref="Gates"/> with the activated gates and fill <see cref="Extra"/>.</summary>
@@ -73,6 +79,12 @@ internal unsafe struct BackwardStep
 
     /// <summary>LSTM: dL/dc_t in, dL/dc_{t-1} out.</summary>
     public float* Dc;
+
+    /// <summary>rows x H (row stride H): dL/d(r * h_{t-1}), for cells that reset before the recurrent product (phase 1 reads it).</summary>
+    public float* ResetProductGradient;
+
+    /// <summary>As <see cref="ForwardStep.Phase"/>.</summary>
+    public int Phase;
 
     public int Hidden;
 }

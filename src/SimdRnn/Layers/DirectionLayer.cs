@@ -52,7 +52,8 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         int gw = s.GateWidth, h = s.Hidden, rows = RowCount(s, stepOffsets);
         Span<float> gates = s.Gates(workspace), cells = s.Cells(workspace), recurrentGates = s.RecurrentGates(workspace);
         DirectionTensors tensors = weights.Tensors;
-        ReadOnlySpan<float> whhT = weights.RecurrentTransposed(context, s.StateWidth, gw);
+        ReadOnlySpan<float> whhT = weights.RecurrentTransposed(context, s.StateWidth, s.MergedWidth);
+        ReadOnlySpan<float> whnT = TCell.ResetsBeforeRecurrentProduct ? weights.CandidateTransposed(context, h, s.MergedWidth) : default;
         ReadOnlySpan<float> whrT = weights.ProjectionTransposed(context, h, s.Projection);
 
         // All steps' input projections at once: gates = X W_ih^T. Split by hidden units with prepared weights, each member
@@ -77,13 +78,13 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
 
         fixed (int* pOffsets = stepOffsets)
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGates, pBias = bias,
-               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT, pX = x, pWihT = weights.PackedInputTransposed,
+               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT, pWhnT = whnT, pX = x, pWihT = weights.PackedInputTransposed,
                pUnprojected = s.Unprojected(workspace), pWhrT = whrT)
         {
             Team.Run(split.Size, new ForwardSteps<TCell>
             {
                 Plan = plan, Split = split, Rows = new StepRows(s, pOffsets), Gates = pGates, Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy,
-                H0 = pH0, PackedRecurrentTransposed = pWhhT, PackedFormat = weights.RecurrentTransposedFormat,
+                H0 = pH0, PackedRecurrentTransposed = pWhhT, PackedCandidateTransposed = pWhnT, PackedFormat = weights.RecurrentTransposedFormat,
                 Input = projectInTeam ? pX : null, InputRows = rows, PackedInputTransposed = projectInTeam ? pWihT : null,
                 InputFormat = weights.PackedFormat,
                 Unprojected = s.Projection > 0 ? pUnprojected : null, PackedProjectionTransposed = pWhrT,
@@ -92,7 +93,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
                 {
                     Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, LdRecurrentGates = gw, Ldg = s.RowStride(gw),
                     // With a projection the cell writes o * tanh(c) to its own buffer (H wide); the product writes y.
-                    Ldh = s.Projection > 0 ? h : s.RowStride(ldy), Hidden = h, Save = s.Training,
+                    Ldh = s.Projection > 0 ? h : s.RowStride(ldy), Hidden = h, Save = s.Training, LdExtra = s.Training ? s.RowStride(h) : h,
                 },
             });
         }
@@ -136,7 +137,8 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         Span<float> gates = s.Gates(workspace), cells = s.Cells(workspace), dh = s.Dh(workspace), dc = s.Dc(workspace);
         // LSTM and RNN share one gradient for both GEMM sides; a cell that keeps the recurrent product apart has its own.
         Span<float> recurrentGradients = TCell.KeepsRecurrentProductApart ? s.RecurrentGates(workspace) : gates;
-        ReadOnlySpan<float> packedWhh = weights.Recurrent(context, s.StateWidth, gw);
+        ReadOnlySpan<float> packedWhh = weights.Recurrent(context, s.StateWidth, s.MergedWidth);
+        ReadOnlySpan<float> packedWhn = TCell.ResetsBeforeRecurrentProduct ? weights.Candidate(context, h, s.MergedWidth) : default;
         ReadOnlySpan<float> packedWhr = weights.Projection(context, h, s.Projection);
         Span<float> projectedGradients = s.ProjectedGradients(workspace), zeros = s.Zeros(workspace);
         dhT.CopyTo(dh);
@@ -145,21 +147,21 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
 
         fixed (int* pOffsets = stepOffsets)
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGradients, pDh = dh, pDc = dc,
-               pY = y, pDy = dy, pH0 = h0, pWhh = packedWhh, pWhr = packedWhr, pDH = projectedGradients, pDm = s.UnprojectedGradient(workspace),
-               pZeros = zeros)
+               pY = y, pDy = dy, pH0 = h0, pWhh = packedWhh, pWhn = packedWhn, pResetProductGradient = s.ResetProductGradient(workspace),
+               pWhr = packedWhr, pDH = projectedGradients, pDm = s.UnprojectedGradient(workspace), pZeros = zeros)
         {
             StepSplit split = StepSplit.Choose(plan, plan.Split);
             bool projection = s.Projection > 0;
             Team.Run(split.Size, new BackwardSteps<TCell>
             {
                 Plan = plan, Split = split, Rows = new StepRows(s, pOffsets), Gates = pGates, RecurrentGradients = pRecurrent,
-                Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, Dy = pDy, Lddy = lddy, H0 = pH0, PackedRecurrent = pWhh, Dh = pDh,
-                ProjectedGradients = projection ? pDH : null, PackedProjection = pWhr, UnprojectedGradient = pDm,
+                Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, Dy = pDy, Lddy = lddy, H0 = pH0, PackedRecurrent = pWhh, PackedCandidate = pWhn,
+                Dh = pDh, ProjectedGradients = projection ? pDH : null, PackedProjection = pWhr, UnprojectedGradient = pDm,
                 Template = new BackwardStep
                 {
                     // With a projection the cell reads dm = dh_t W_hr (all of its dh) as its dy, and zeros as its recurrent part.
                     Ldg = s.RowStride(gw), Ldh = s.RowStride(ldy), Lddy = projection ? h : s.RowStride(lddy), DhRecurrent = projection ? pZeros : pDh,
-                    Dc = pDc, Hidden = h,
+                    Dc = pDc, Hidden = h, ResetProductGradient = pResetProductGradient,
                 },
             });
         }
@@ -177,6 +179,10 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             AccumulateWeightGradientOfRecurrence(plan, recurrentGradients, h0, y, ldy, gradients.RecurrentWeights);
         else
             AccumulatePackedWeightGradientOfRecurrence(plan, stepOffsets, recurrentGradients, h0, y, ldy, previousOutputs, gradients.RecurrentWeights);
+        // dW_hn += dG_n^T (r * H_prev): forward kept r * h_{t-1} in the gates' row order, so one GEMM over all rows.
+        if (TCell.ResetsBeforeRecurrentProduct)
+            GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, h, h, rows, 1f, gates[s.MergedWidth..], gw, s.Extra(workspace), h, 1f,
+                gradients.RecurrentWeights[(s.MergedWidth * h)..], h);
         // dW_hr += dH^T M: every step's total dh (P wide) and o * tanh(c) (H wide), time-major (or packed) rows both.
         if (s.Projection > 0)
             GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, s.Projection, h, rows, 1f, projectedGradients, s.Projection,
@@ -187,14 +193,14 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
     }
 
     /// <summary>
-    /// dW_hh += dGh^T H_prev over a packed sequence: a step's rows continue the previous step's first rows or start from
+    /// dW_hh += dGh^T H_prev (the merged rows) over a packed sequence: a step's rows continue the previous step's first rows or start from
     /// h0, so H_prev is gathered row by row (H floats a row, against a product of 2 G H^2) and the product is one GEMM.
     /// </summary>
     private static void AccumulatePackedWeightGradientOfRecurrence(in DirectionPlan plan, ReadOnlySpan<int> stepOffsets, ReadOnlySpan<float> dGh,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> y, int ldy, Span<float> previousOutputs, Span<float> dWhh)
     {
         DirectionShape s = plan.Shape;
-        int gw = s.GateWidth, h = s.StateWidth, rows = stepOffsets[^1];
+        int gw = s.GateWidth, mergedWidth = s.MergedWidth, h = s.StateWidth, rows = stepOffsets[^1];
         fixed (int* pOffsets = stepOffsets)
         {
             var steps = new StepRows(s, pOffsets);
@@ -208,11 +214,11 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
             }
         }
 
-        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, rows, 1f, dGh, gw, previousOutputs, h, 1f, dWhh, h);
+        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, mergedWidth, h, rows, 1f, dGh, gw, previousOutputs, h, 1f, dWhh, h);
     }
 
     /// <summary>
-    /// dW_hh += dGh^T H_prev, where H_prev is h0 for the first processed step and y of the neighbouring time otherwise:
+    /// dW_hh += dGh^T H_prev (the merged rows of W_hh: all but W_hn for a cell that resets first), where H_prev is h0 for the first processed step and y of the neighbouring time otherwise:
     /// one GEMM for the h0 rows and, time-major, one over the other T-1 steps, whose previous outputs are consecutive rows
     /// of y. Batch-first, a batch row's T-1 pairs are consecutive rows instead, but the rows of the next batch row would
     /// pair its first step with this row's last: one GEMM per batch row (k = T-1) or per step (k = N, strided rows),
@@ -222,27 +228,27 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         ReadOnlySpan<float> y, int ldy, Span<float> dWhh)
     {
         DirectionShape s = plan.Shape;
-        int gw = s.GateWidth, n = s.Batch, h = s.StateWidth, ldg = s.RowStride(gw), ldPrevious = s.RowStride(ldy);
+        int gw = s.GateWidth, m = s.MergedWidth, n = s.Batch, h = s.StateWidth, ldg = s.RowStride(gw), ldPrevious = s.RowStride(ldy);
         int firstT = plan.TimeOf(0);
-        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, n, 1f, dGh[(int)s.StepStart(firstT, gw)..], ldg, h0, h, 1f, dWhh, h);
+        GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, m, h, n, 1f, dGh[(int)s.StepStart(firstT, gw)..], ldg, h0, h, 1f, dWhh, h);
         if (s.Steps == 1) return;
         // Forward: times 1..T-1 use y at 0..T-2; reverse: times 0..T-2 use y at 1..T-1.
         int firstGradient = plan.Reverse ? 0 : 1, firstPrevious = plan.Reverse ? 1 : 0;
         if (!s.BatchFirst)
         {
-            GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, (s.Steps - 1) * n, 1f, dGh[(firstGradient * n * gw)..], gw,
+            GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, m, h, (s.Steps - 1) * n, 1f, dGh[(firstGradient * n * gw)..], gw,
                 y[(firstPrevious * n * ldy)..], ldy, 1f, dWhh, h);
         }
         else if (s.Steps - 1 >= n)
         {
             for (int row = 0; row < n; row++)
-                GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, s.Steps - 1, 1f, dGh[((row * s.Steps + firstGradient) * gw)..], gw,
+                GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, m, h, s.Steps - 1, 1f, dGh[((row * s.Steps + firstGradient) * gw)..], gw,
                     y[((row * s.Steps + firstPrevious) * ldy)..], ldy, 1f, dWhh, h);
         }
         else
         {
             for (int time = 0; time < s.Steps - 1; time++)
-                GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, gw, h, n, 1f, dGh[((time + firstGradient) * gw)..], ldg,
+                GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, m, h, n, 1f, dGh[((time + firstGradient) * gw)..], ldg,
                     y[((time + firstPrevious) * ldy)..], ldPrevious, 1f, dWhh, h);
         }
     }

@@ -4,10 +4,14 @@ using SimdRnn.Execution;
 namespace SimdRnn.Layers;
 
 /// <summary>What a layer's loops and workspace layout need to know of a cell type.</summary>
-internal readonly record struct CellTraits(int GateCount, bool HasCellState, bool KeepsRecurrentProductApart, bool SavesExtraState)
+internal readonly record struct CellTraits(int GateCount, bool HasCellState, bool KeepsRecurrentProductApart, bool SavesExtraState,
+    bool ResetsBeforeRecurrentProduct = false)
 {
     public static CellTraits Of<TCell>() where TCell : struct, ICell =>
-        new(TCell.GateCount, TCell.HasCellState, TCell.KeepsRecurrentProductApart, TCell.SavesExtraState);
+        new(TCell.GateCount, TCell.HasCellState, TCell.KeepsRecurrentProductApart, TCell.SavesExtraState, TCell.ResetsBeforeRecurrentProduct);
+
+    /// <summary>The gates whose recurrent products are one merged GEMM of h_{t-1}: all, or all but the last (see <see cref="ICell.ResetsBeforeRecurrentProduct"/>).</summary>
+    public int MergedGateCount => ResetsBeforeRecurrentProduct ? GateCount - 1 : GateCount;
 }
 
 /// <summary>
@@ -27,6 +31,9 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
     int Projection = 0)
 {
     public int GateWidth => Cell.GateCount * Hidden;
+
+    /// <summary>The columns of the merged recurrent product (the first rows of W_hh): <see cref="GateWidth"/>, or less by the gate taken of r * h.</summary>
+    public int MergedWidth => Cell.MergedGateCount * Hidden;
     public int Rows => Steps * Batch;
 
     /// <summary>N x H: the cell state of a step (and, without a projection, the hidden state).</summary>
@@ -48,7 +55,8 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
     public long CellsOffset => GatesLength;
     public long CellsLength => !Cell.HasCellState ? 0 : Training ? (long)(Steps + 1) * State : State;
     public long ExtraOffset => CellsOffset + CellsLength;
-    public long ExtraLength => Cell.SavesExtraState && Training ? (long)Rows * Hidden : 0;
+    // (A cell that resets before the product keeps r * h_{t-1} in it: one step of it in inference too.)
+    public long ExtraLength => !Cell.SavesExtraState ? 0 : Training ? (long)Rows * Hidden : Cell.ResetsBeforeRecurrentProduct ? State : 0;
 
     // Scratch: the combined bias, the recurrent product of a step (cells that keep it apart; backward's recurrent-side
     // gradients of every step), dh and dc. (W_hh packed for the step products lives once per stack: see StackLayout.)
@@ -59,11 +67,13 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
     public long DhLength => Training ? (long)Batch * StateWidth : 0;
     public long DcOffset => DhOffset + DhLength;
     public long DcLength => Training && Cell.HasCellState ? State : 0;
+    public long ResetProductGradientOffset => DcOffset + DcLength;
+    public long ResetProductGradientLength => Training && Cell.ResetsBeforeRecurrentProduct ? State : 0;
 
     // A projection's buffers: the cell's output m = o * tanh(c) before W_hr (every step in training: dW_hr needs it; one
     // step in inference), and for backward the total dh of every step (dW_hr = dH^T M after the steps), dm = dh W_hr of a
     // step, and N x H zeros: the cell's backward reads dm as its dy and the zeros as its recurrent part (dm holds all of it).
-    public long UnprojectedOffset => DcOffset + DcLength;
+    public long UnprojectedOffset => ResetProductGradientOffset + ResetProductGradientLength;
     public long UnprojectedLength => Projection == 0 ? 0 : Training ? (long)Rows * Hidden : State;
     public long ProjectedGradientsOffset => UnprojectedOffset + UnprojectedLength;
     public long ProjectedGradientsLength => Projection > 0 && Training ? (long)Rows * Projection : 0;
@@ -72,15 +82,18 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
     public long ZerosOffset => UnprojectedGradientOffset + UnprojectedGradientLength;
     public long WorkspaceLength => ZerosOffset + UnprojectedGradientLength;
 
-    /// <summary>Floats that packing W_hh (and, for training, W_hh^T as well) into a caller's buffer needs.</summary>
+    /// <summary>Floats that packing the merged rows of W_hh (S wide; and, for training, their transpose as well) into a caller's buffer needs.</summary>
     public long PackedRecurrentLength => Training
-        ? Math.Max(PackedMatrix.BufferLength(StateWidth, GateWidth), PackedMatrix.BufferLength(GateWidth, StateWidth))
-        : PackedMatrix.BufferLength(StateWidth, GateWidth);
+        ? Math.Max(PackedMatrix.BufferLength(StateWidth, MergedWidth), PackedMatrix.BufferLength(MergedWidth, StateWidth))
+        : PackedMatrix.BufferLength(StateWidth, MergedWidth);
 
     /// <summary>Floats that packing W_hr^T (and, for training, W_hr as well) needs; 0 without a projection.</summary>
     public long PackedProjectionLength => Projection == 0 ? 0 : Training
         ? Math.Max(PackedMatrix.BufferLength(Hidden, Projection), PackedMatrix.BufferLength(Projection, Hidden))
         : PackedMatrix.BufferLength(Hidden, Projection);
+
+    /// <summary>Floats that packing the last gate's rows of W_hh (H x H, either way) needs when they are not merged.</summary>
+    public long PackedCandidateLength => Cell.ResetsBeforeRecurrentProduct ? PackedMatrix.BufferLength(Hidden, Hidden) : 0;
 
     public Span<float> Gates(Span<float> workspace) => workspace[..(int)GatesLength];
     public Span<float> Cells(Span<float> workspace) => workspace.Slice((int)CellsOffset, (int)CellsLength);
@@ -89,6 +102,7 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
     public Span<float> RecurrentGates(Span<float> workspace) => workspace.Slice((int)RecurrentGatesOffset, (int)RecurrentGatesLength);
     public Span<float> Dh(Span<float> workspace) => workspace.Slice((int)DhOffset, (int)DhLength);
     public Span<float> Dc(Span<float> workspace) => workspace.Slice((int)DcOffset, (int)DcLength);
+    public Span<float> ResetProductGradient(Span<float> workspace) => workspace.Slice((int)ResetProductGradientOffset, (int)ResetProductGradientLength);
     public Span<float> Unprojected(Span<float> workspace) => workspace.Slice((int)UnprojectedOffset, (int)UnprojectedLength);
     public Span<float> ProjectedGradients(Span<float> workspace) => workspace.Slice((int)ProjectedGradientsOffset, (int)ProjectedGradientsLength);
     public Span<float> UnprojectedGradient(Span<float> workspace) => workspace.Slice((int)UnprojectedGradientOffset, (int)UnprojectedGradientLength);

@@ -22,12 +22,15 @@ namespace SimdRnn;
 /// </remarks>
 public sealed class PreparedWeights
 {
-    // Per (layer, direction): W_ih^T (I x G*H), W_hh^T (S x G*H) and, for training, W_hh (G*H x S); with a projection
-    // then W_hr^T (H x P) and, for training, W_hr (P x H); each packed into a pinned array (the packed panels start at a
-    // cache line, at an offset fixed by the array's address).
+    // Per (layer, direction): W_ih^T (I x G*H), W_hh^T (H x G*H) and, for training, W_hh (G*H x H), each packed into a
+    // pinned array (the packed panels start at a cache line, at an offset fixed by the array's address). A GRU that
+    // resets before the recurrent product packs W_hh as two matrices, its first 2H rows and W_hn: W_ih^T, W_hrz^T,
+    // W_hn^T, then for training W_hrz and W_hn. An LSTM with a projection has W_hh^T S x G*H (S = P) and W_hr^T (H x P)
+    // and W_hr (P x H, training) in the slots W_hn^T and W_hn take (a cell has one or the other, never both).
     private readonly PackedBuffer[] _buffers;
-    private readonly int _perDirection, _recurrentPerDirection;
-    private readonly int _gateWidth;
+    private readonly int _perDirection;
+    private readonly int _gateWidth, _mergedWidth;
+    private readonly bool _candidateApart, _projection;
     private readonly int _threads;
 
     internal PreparedWeights(RecurrentStack stack, RecurrentParameters parameters, bool training, WeightFormat format)
@@ -35,29 +38,37 @@ public sealed class PreparedWeights
         Parameters = parameters;
         Training = training;
         Format = format;
+        LinearBeforeReset = stack.LinearBeforeReset;
         PanelFormat panels = PanelFormat;
         Path = stack.Path;
         _threads = stack.MaxDegreeOfParallelism;
-        _gateWidth = parameters.Cell.GateCount() * parameters.HiddenSize;
-        _recurrentPerDirection = training ? 3 : 2;
-        _perDirection = _recurrentPerDirection + (parameters.ProjectionSize > 0 ? _recurrentPerDirection - 1 : 0);
+        _gateWidth = stack.CellTraits.GateCount * parameters.HiddenSize;
+        _mergedWidth = stack.CellTraits.MergedGateCount * parameters.HiddenSize;
+        _candidateApart = stack.CellTraits.ResetsBeforeRecurrentProduct;
+        _projection = parameters.ProjectionSize > 0;
+        _perDirection = (training ? 3 : 2) + (_candidateApart || _projection ? training ? 2 : 1 : 0);
         _buffers = new PackedBuffer[parameters.Layers * parameters.Directions * _perDirection];
         for (int layer = 0; layer < parameters.Layers; layer++)
             for (int direction = 0; direction < parameters.Directions; direction++)
             {
                 int index = (layer * parameters.Directions + direction) * _perDirection;
-                int input = parameters.LayerInputSize(layer), state = parameters.StateSize;
+                int input = parameters.LayerInputSize(layer), hidden = parameters.HiddenSize, state = parameters.StateSize, p = parameters.ProjectionSize;
                 _buffers[index] = new PackedBuffer(input, _gateWidth, panels);
-                _buffers[index + 1] = new PackedBuffer(state, _gateWidth, panels);
-                if (training) _buffers[index + 2] = new PackedBuffer(_gateWidth, state, panels);
-                if (parameters.ProjectionSize == 0) continue;
-                int projection = index + _recurrentPerDirection;
-                _buffers[projection] = new PackedBuffer(parameters.HiddenSize, parameters.ProjectionSize, panels);
-                if (training) _buffers[projection + 1] = new PackedBuffer(parameters.ProjectionSize, parameters.HiddenSize, panels);
+                _buffers[index + 1] = new PackedBuffer(state, _mergedWidth, panels);
+                if (training) _buffers[index + 2] = new PackedBuffer(_mergedWidth, state, panels);
+                if (_candidateApart) _buffers[CandidateTransposedSlot(index)] = new PackedBuffer(hidden, hidden, panels);
+                if (_candidateApart && training) _buffers[CandidateSlot(index)] = new PackedBuffer(hidden, hidden, panels);
+                if (_projection) _buffers[CandidateTransposedSlot(index)] = new PackedBuffer(hidden, p, panels);
+                if (_projection && training) _buffers[CandidateSlot(index)] = new PackedBuffer(p, hidden, panels);
             }
 
         Refresh();
     }
+
+    // W_hn^T (or W_hr^T) after the slots the other cells have; W_hn (or W_hr) after it.
+    private int CandidateTransposedSlot(int index) => index + (Training ? 3 : 2);
+
+    private int CandidateSlot(int index) => index + 4;
 
     /// <summary>The parameters these were prepared from (and are refreshed from).</summary>
     public RecurrentParameters Parameters { get; }
@@ -68,6 +79,9 @@ public sealed class PreparedWeights
 
     /// <summary>How the weight matrices are stored (see <see cref="WeightFormat"/>).</summary>
     public WeightFormat Format { get; }
+
+    /// <summary>The preparing stack's <see cref="RecurrentStack.LinearBeforeReset"/> (it decides how W_hh is packed).</summary>
+    internal bool LinearBeforeReset { get; }
 
     /// <summary>The path whose panel layout these hold (the preparing stack's).</summary>
     internal SimdPath Path { get; }
@@ -83,30 +97,38 @@ public sealed class PreparedWeights
             {
                 int index = (layer * Parameters.Directions + direction) * _perDirection;
                 DirectionTensors tensors = Parameters.Direction(layer, direction);
-                int input = Parameters.LayerInputSize(layer), state = Parameters.StateSize;
+                int input = Parameters.LayerInputSize(layer), hidden = Parameters.HiddenSize, state = Parameters.StateSize;
                 _buffers[index].Pack(context, MatrixOp.Transpose, input, _gateWidth, tensors.InputWeights, input);
-                _buffers[index + 1].Pack(context, MatrixOp.Transpose, state, _gateWidth, tensors.RecurrentWeights, state);
-                if (Training) _buffers[index + 2].Pack(context, MatrixOp.None, _gateWidth, state, tensors.RecurrentWeights, state);
-                if (Parameters.ProjectionSize == 0) continue;
-                int projection = index + _recurrentPerDirection, hidden = Parameters.HiddenSize, p = Parameters.ProjectionSize;
-                _buffers[projection].Pack(context, MatrixOp.Transpose, hidden, p, tensors.ProjectionWeights, hidden);
-                if (Training) _buffers[projection + 1].Pack(context, MatrixOp.None, p, hidden, tensors.ProjectionWeights, hidden);
+                _buffers[index + 1].Pack(context, MatrixOp.Transpose, state, _mergedWidth, tensors.RecurrentWeights, state);
+                if (Training) _buffers[index + 2].Pack(context, MatrixOp.None, _mergedWidth, state, tensors.RecurrentWeights, state);
+                if (_projection)
+                {
+                    int p = Parameters.ProjectionSize;
+                    _buffers[CandidateTransposedSlot(index)].Pack(context, MatrixOp.Transpose, hidden, p, tensors.ProjectionWeights, hidden);
+                    if (Training) _buffers[CandidateSlot(index)].Pack(context, MatrixOp.None, p, hidden, tensors.ProjectionWeights, hidden);
+                }
+
+                if (!_candidateApart) continue;
+                ReadOnlySpan<float> candidate = tensors.RecurrentWeights[(_mergedWidth * hidden)..];
+                _buffers[CandidateTransposedSlot(index)].Pack(context, MatrixOp.Transpose, hidden, hidden, candidate, hidden);
+                if (Training) _buffers[CandidateSlot(index)].Pack(context, MatrixOp.None, hidden, hidden, candidate, hidden);
             }
     }
 
     /// <summary>The tensors of one direction with their packed forms.</summary>
     internal DirectionWeights Direction(int layer, int direction)
     {
-        int index = (layer * Parameters.Directions + direction) * _perDirection, projection = index + _recurrentPerDirection;
-        bool projects = Parameters.ProjectionSize > 0;
+        int index = (layer * Parameters.Directions + direction) * _perDirection;
         return new DirectionWeights(Parameters.Direction(layer, direction))
         {
             PackedFormat = PanelFormat,
             PackedInputTransposed = _buffers[index].Panels,
             PackedRecurrentTransposed = _buffers[index + 1].Panels,
             PackedRecurrent = Training ? _buffers[index + 2].Panels : default,
-            PackedProjectionTransposed = projects ? _buffers[projection].Panels : default,
-            PackedProjection = projects && Training ? _buffers[projection + 1].Panels : default,
+            PackedCandidateTransposed = _candidateApart ? _buffers[CandidateTransposedSlot(index)].Panels : default,
+            PackedCandidate = _candidateApart && Training ? _buffers[CandidateSlot(index)].Panels : default,
+            PackedProjectionTransposed = _projection ? _buffers[CandidateTransposedSlot(index)].Panels : default,
+            PackedProjection = _projection && Training ? _buffers[CandidateSlot(index)].Panels : default,
         };
     }
 

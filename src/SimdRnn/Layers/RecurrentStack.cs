@@ -37,17 +37,22 @@ public sealed class RecurrentStack
     /// <param name="hiddenSize">H.</param>
     /// <param name="layers">The number of stacked layers.</param>
     /// <param name="bidirectional">Whether every layer also runs a reverse direction.</param>
-    /// <param name="options">Biases or none, batch-first or time-major, dropout between layers, an LSTM projection or none (see
-    /// <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
+    /// <param name="options">Biases or none, batch-first or time-major, dropout between layers, the GRU's form, an LSTM projection or none
+    /// (see <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, <paramref name="cell"/> is not a defined <see cref="CellKind"/>,
     /// or the options' projection size is not in [0, H).</exception>
-    /// <exception cref="ArgumentException">The options set a projection for a cell other than LSTM.</exception>
+    /// <exception cref="ArgumentException"><see cref="RecurrentStackOptions.LinearBeforeReset"/> is false for a cell other than <see cref="CellKind.Gru"/>,
+    /// or the options set a projection for a cell other than LSTM.</exception>
     public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false, RecurrentStackOptions? options = null)
     {
         ValidateShape(cell, inputSize, hiddenSize, layers);
         ValidateProjection(cell, hiddenSize, options?.ProjectionSize ?? 0, nameof(options));
+        LinearBeforeReset = options?.LinearBeforeReset ?? true;
+        if (!LinearBeforeReset && cell != CellKind.Gru)
+            ThrowHelper.ThrowArgument(nameof(options),
+                $"{nameof(options)}.{nameof(RecurrentStackOptions.LinearBeforeReset)} = false applies to {CellKind.Gru} only, but the cell is {cell}.");
         Cell = cell;
-        _layer = cell.Layer();
+        _layer = cell.Layer(LinearBeforeReset);
         InputSize = inputSize;
         HiddenSize = hiddenSize;
         Layers = layers;
@@ -75,6 +80,9 @@ public sealed class RecurrentStack
 
     /// <summary>Whether the layers have biases (<see cref="RecurrentStackOptions.Bias"/>); the parameters must agree.</summary>
     public bool Bias { get; }
+
+    /// <summary>GRU: whether r multiplies the recurrent product (true, PyTorch's form) or h before it (false, ONNX's default); see <see cref="RecurrentStackOptions.LinearBeforeReset"/>. True for the other cells.</summary>
+    public bool LinearBeforeReset { get; }
 
     /// <summary>Whether x, y, dy and dx are N x T x ... (<see cref="RecurrentStackOptions.BatchFirst"/>) rather than T x N x ....</summary>
     public bool BatchFirst { get; }
@@ -106,6 +114,9 @@ public sealed class RecurrentStack
 
     private readonly int _maxDegreeOfParallelism = -1;
     private readonly IDirectionLayer _layer;
+
+    /// <summary>What the layout and the packing need to know of the cell type the stack runs.</summary>
+    internal CellTraits CellTraits => _layer.Cell;
 
     /// <summary>The SIMD path the kernels take: <see cref="Cpu.Path"/>; tests set a narrower one to run every path in-process.</summary>
     internal SimdPath Path { get; init; } = Cpu.Path;
@@ -402,7 +413,8 @@ public sealed class RecurrentStack
             ? prepared.Direction(layer, direction)
             : new DirectionWeights(parameters.Direction(layer, direction))
             {
-                PackScratch = layout.PackScratch(workspace), ProjectionPackScratch = layout.ProjectionPackScratch(workspace),
+                PackScratch = layout.PackScratch(workspace), CandidatePackScratch = layout.CandidatePackScratch(workspace),
+                ProjectionPackScratch = layout.ProjectionPackScratch(workspace),
             };
 
     internal static void ValidateShape(CellKind cell, int inputSize, int hiddenSize, int layers)
@@ -448,6 +460,9 @@ public sealed class RecurrentStack
         ThrowIfOtherShape(weights.Parameters, name);
         if (weights.Path != Path)
             ThrowHelper.ThrowArgument(name, $"{name} were packed for the {weights.Path} path, but the stack runs {Path}.");
+        if (weights.LinearBeforeReset != LinearBeforeReset)
+            ThrowHelper.ThrowArgument(name, $"{name} were packed for a stack with {nameof(LinearBeforeReset)} = {weights.LinearBeforeReset}, " +
+                $"but this one has {LinearBeforeReset}.");
         if (forBackward && !weights.Training)
             ThrowHelper.ThrowArgument(name, $"{name} were prepared for inference; Backward needs Prepare(parameters, training: true).");
     }

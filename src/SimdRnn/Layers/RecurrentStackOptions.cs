@@ -53,10 +53,20 @@ public sealed class RecurrentStackOptions
         init
         {
             if (!(value >= 0f && value < 1f))
-                ThrowHelper.ThrowOutOfRange(nameof(Dropout), value, "The dropout probability must be in [0, 1).");
+                ThrowHelper.ThrowOutOfRange(nameof(Dropout), value, "The dropout probability must be in [0, 1) (PyTorch's 1, which zeroes every inner output, is refused).");
             _dropout = value;
         }
     }
 
     private readonly float _dropout;
+
+    /// <summary>
+    /// GRU only: where the reset gate r applies in the candidate n. True (the default): to the recurrent product with its
+    /// bias, n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), as PyTorch's nn.GRU, cuDNN, ONNX with <c>linear_before_reset = 1</c>
+    /// and Keras with <c>reset_after=True</c> (TensorFlow 2's default) compute it. False: to h before the product,
+    /// n = tanh(W_in x + b_in + W_hn (r * h) + b_hn), as ONNX's default <c>linear_before_reset = 0</c> and Keras with
+    /// <c>reset_after=False</c> (TensorFlow 1) compute it. Both take the same parameters (gates r, z, n in PyTorch's order
+    /// and names); only the formula differs. Setting it false for another cell kind is refused.
+    /// </summary>
+    public bool LinearBeforeReset { get; init; } = true;
 }

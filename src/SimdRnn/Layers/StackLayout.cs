@@ -25,7 +25,7 @@ internal readonly struct StackLayout
 
     public StackLayout(RecurrentStack stack, int steps, int batch, bool training, bool preparedWeights, bool packed)
     {
-        _cell = stack.Cell.Traits();
+        _cell = stack.CellTraits;
         (_input, _hidden, _layers, _directions) = (stack.InputSize, stack.HiddenSize, stack.Layers, stack.Directions);
         _projection = stack.ProjectionSize;
         (_steps, _batch, _training, _preparedWeights, _packed) = (steps, batch, training, preparedWeights, packed);
@@ -34,11 +34,11 @@ internal readonly struct StackLayout
         _dropout = training && stack.Dropout > 0 && stack.Layers > 1;
     }
 
+    /// <summary>One layer's output, T x N x D*H (also the size of a layer's input gradient above layer 0).</summary>
+    private int OutputLength => _steps * _batch * _directions * StateWidth;
+
     /// <summary>S: the width of a direction's output (H, or an LSTM's projection P).</summary>
     private int StateWidth => _projection > 0 ? _projection : _hidden;
-
-    /// <summary>One layer's output, T x N x D*S (also the size of a layer's input gradient above layer 0).</summary>
-    private int OutputLength => _steps * _batch * _directions * StateWidth;
 
     private int LayerOutputCount => _training ? _layers - 1 : Math.Min(_layers - 1, 2);
 
@@ -66,9 +66,10 @@ internal readonly struct StackLayout
         }
     }
 
-    // Every layer packs the same W_hh shape (S x G*H) and W_hr shape (H x P), whatever its input size: [W_hh][W_hr].
-    private long RecurrentPackLength => _preparedWeights ? 0 : Shape(0).PackedRecurrentLength;
-    private long PackScratchLength => _preparedWeights ? 0 : RecurrentPackLength + Shape(0).PackedProjectionLength;
+    // Every layer packs the same W_hh shape (H x G*H), whatever its input size: the merged rows, then the last gate's
+    // when a cell takes its product of r * h (both are in use during the steps).
+    private long PackScratchLength =>
+        _preparedWeights ? 0 : Shape(0).PackedRecurrentLength + Shape(0).PackedCandidateLength + Shape(0).PackedProjectionLength;
 
     // The packed region: [x][y] and for training [dy][dx][previous outputs]; then [sorted states][packing ints].
     private long PackedOffset => PackScratchOffset + PackScratchLength;
@@ -76,7 +77,7 @@ internal readonly struct StackLayout
     private long PackedTensorsLength => !_packed ? 0 : _training ? 2L * InputLength + 2L * OutputLength + (long)_steps * _batch * StateWidth
         : (long)InputLength + OutputLength;
 
-    /// <summary>A direction's states in sorted order (N x H each, room for the P-wide ones too): forward h0, c0, hT, cT; backward h0, dhT, dcT, dh0, dc0.</summary>
+    /// <summary>A direction's states in sorted order: forward h0, c0, hT, cT; backward h0, dhT, dcT, dh0, dc0.</summary>
     private const int SortedStateCount = 5;
 
     private long SortedStatesOffset => PackedOffset + PackedTensorsLength;
@@ -111,12 +112,18 @@ internal readonly struct StackLayout
     public Span<int> Packing(Span<float> workspace) =>
         MemoryMarshal.Cast<float, int>(workspace.Slice((int)PackingOffset, (int)PackingLength));
 
-    /// <summary>Where W_hh is packed per call (empty with prepared weights).</summary>
-    public Span<float> PackScratch(Span<float> workspace) => workspace.Slice((int)PackScratchOffset, (int)RecurrentPackLength);
+    /// <summary>Where W_hh (its merged rows) is packed per call (empty with prepared weights).</summary>
+    public Span<float> PackScratch(Span<float> workspace) =>
+        workspace.Slice((int)PackScratchOffset, (int)(_preparedWeights ? 0 : Shape(0).PackedRecurrentLength));
 
-    /// <summary>Where W_hr is packed per call (empty with prepared weights or without a projection).</summary>
+    /// <summary>Where the last gate's rows of W_hh are packed per call, for cells that reset before the product (else empty).</summary>
+    public Span<float> CandidatePackScratch(Span<float> workspace) =>
+        _preparedWeights ? default : workspace.Slice((int)(PackScratchOffset + Shape(0).PackedRecurrentLength), (int)Shape(0).PackedCandidateLength);
+
+    /// <summary>Where W_hr is packed per call, for an LSTM with a projection (else empty).</summary>
     public Span<float> ProjectionPackScratch(Span<float> workspace) =>
-        workspace.Slice((int)(PackScratchOffset + RecurrentPackLength), (int)(PackScratchLength - RecurrentPackLength));
+        _preparedWeights ? default
+            : workspace.Slice((int)(PackScratchOffset + Shape(0).PackedRecurrentLength + Shape(0).PackedCandidateLength), (int)Shape(0).PackedProjectionLength);
 
     public DirectionPlan Plan(in KernelContext context, int layer, int direction) =>
         new(context, Shape(layer), Reverse: direction == 1) { Split = _split };

@@ -32,8 +32,11 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
     public required int Ldy { get; init; }
     public required float* H0 { get; init; }
 
-    /// <summary>W_hh^T packed (H x G*H).</summary>
+    /// <summary>W_hh^T packed (H x G*H; its merged rows only when the cell resets before the product).</summary>
     public required float* PackedRecurrentTransposed { get; init; }
+
+    /// <summary>W_hn^T packed (H x H) when the cell resets before the product (<see cref="ICell.ResetsBeforeRecurrentProduct"/>); null otherwise.</summary>
+    public float* PackedCandidateTransposed { get; init; }
 
     public required PanelFormat PackedFormat { get; init; }
 
@@ -69,7 +72,6 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         DirectionShape s = Plan.Shape;
         int n = s.Batch, h = s.Hidden, gw = s.GateWidth;
         (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
-        float* initialCells = Cells + (nint)Plan.InitialCellSlot * s.State;
         ForwardStep step = Template;
         if (Input != null)
             for (int gate = 0; gate < TCell.GateCount; gate++)
@@ -79,57 +81,79 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         for (int processed = 0; processed < s.Steps; processed++)
         {
             int t = Plan.TimeOf(processed), count = Rows.Count(t);
-            int carried = Rows.Carried(Plan, processed);
             float* output = Y + Rows.Start(t, Ldy);
             step.Gates = Gates + Rows.Start(t, gw);
             step.H = Unprojected == null ? output : Unprojected + (s.Training ? Rows.TimeMajorStart(t, h) : 0);
             step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
-            step.Extra = Extra + Rows.TimeMajorStart(t, h);
-            if (carried > 0)
+            // A cell that resets first keeps r * h_{t-1} laid out as the gates in training (dW_hn multiplies both over
+            // all rows at once), one step of it in inference.
+            step.Extra = !TCell.ResetsBeforeRecurrentProduct ? Extra + Rows.TimeMajorStart(t, h) : s.Training ? Extra + Rows.Start(t, h) : Extra;
+            step.Phase = 0;
+            RunParts(ref step, output, processed, t, count, r0, r1, j0, j1);
+            if (TCell.ResetsBeforeRecurrentProduct)
             {
-                step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
-                step.LdhPrevious = s.RowStride(Ldy);
-                step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
-                Run(step, output, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
-            }
-
-            if (count > carried)
-            {
-                step.HPrevious = H0;
-                step.LdhPrevious = s.StateWidth;
-                step.CPrevious = initialCells;
-                Run(step, output, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
+                // The product of r * h_{t-1} needs all of its columns: the members meet before it.
+                if (!Split.ByRows && !member.Meet()) return;
+                int mergedWidth = s.MergedWidth;
+                GemmKernel.MultiplyPackedTile(Plan.Context.Path, Math.Max(r0, 0), Math.Min(r1, count), j0, j1, h, h, step.Extra, (int)step.LdExtra,
+                    PackedCandidateTransposed, 1f, step.Gates + mergedWidth, (int)step.Ldg, PackedFormat);
+                step.Phase = 1;
+                RunParts(ref step, output, processed, t, count, r0, r1, j0, j1);
             }
 
             if (!Split.ByRows && !member.Meet()) return;
         }
     }
 
+    /// <summary>The rows of a step that continue the previous step's state, then those that start from h0 / c0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunParts(ref ForwardStep step, float* output, int processed, int t, int count, int r0, int r1, int j0, int j1)
+    {
+        int carried = Rows.Carried(Plan, processed);
+        if (carried > 0)
+        {
+            step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
+            step.LdhPrevious = Plan.Shape.RowStride(Ldy);
+            step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * Plan.Shape.State;
+            Run(step, output, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
+        }
+
+        if (count > carried)
+        {
+            step.HPrevious = H0;
+            step.LdhPrevious = Plan.Shape.StateWidth;
+            step.CPrevious = Cells + (nint)Plan.InitialCellSlot * Plan.Shape.State;
+            Run(step, output, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
+        }
+    }
+
     /// <summary>
-    /// Rows [r0, r1) of a step: their share of h_{t-1} W_hh^T, then the fused cell on that tile; with a projection (split
-    /// by rows, so the member has its rows' whole o * tanh(c)), then their rows of the step's output y = (o * tanh c) W_hr^T.
+    /// Rows [r0, r1) of a step: their share of h_{t-1} W_hh^T (the merged gates'), then the fused cell on that tile
+    /// (phase 1 of a cell that resets first: the cell alone, its product was taken before); with a projection (split by
+    /// rows, so the member has its rows' whole o * tanh(c)), then their rows of the step's output y = (o * tanh c) W_hr^T.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Run(in ForwardStep step, float* output, int r0, int r1, int j0, int j1)
     {
         if (r0 >= r1) return;
         SimdPath path = Plan.Context.Path;
-        int h = Plan.Shape.StateWidth, gw = Plan.Shape.GateWidth;
+        // h_{t-1} is S wide (the product's k); the gate columns are H apart.
+        int h = Plan.Shape.Hidden, k = Plan.Shape.StateWidth, mergedWidth = Plan.Shape.MergedWidth;
         // Cells that keep the recurrent product apart get it alone; the others get it added onto x W_ih^T.
         float beta = TCell.KeepsRecurrentProductApart ? 0f : 1f;
         float* product = TCell.KeepsRecurrentProductApart ? step.RecurrentGates : step.Gates;
         int ldProduct = (int)(TCell.KeepsRecurrentProductApart ? step.LdRecurrentGates : step.Ldg), ldh = (int)step.LdhPrevious;
-        if (Split.ByRows)
-            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, gw, gw, h, step.HPrevious, ldh, PackedRecurrentTransposed, beta, product, ldProduct,
-                PackedFormat);
-        else
-            for (int gate = 0; gate < TCell.GateCount; gate++)
-                GemmKernel.MultiplyPackedTile(path, r0, r1, gate * h + j0, gate * h + j1, gw, h, step.HPrevious, ldh,
+        if (step.Phase == 0 && Split.ByRows)
+            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, mergedWidth, mergedWidth, k, step.HPrevious, ldh, PackedRecurrentTransposed, beta, product,
+                ldProduct, PackedFormat);
+        else if (step.Phase == 0)
+            for (int gate = 0; gate < Plan.Shape.Cell.MergedGateCount; gate++)
+                GemmKernel.MultiplyPackedTile(path, r0, r1, gate * h + j0, gate * h + j1, mergedWidth, k, step.HPrevious, ldh,
                     PackedRecurrentTransposed, beta, product, ldProduct, PackedFormat);
         CellPass.ForwardTile<TCell>(path, step, r0, r1, j0, j1);
         int projection = Plan.Shape.Projection;
         if (projection > 0)
-            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, projection, projection, Plan.Shape.Hidden, step.H, (int)step.Ldh,
+            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, projection, projection, h, step.H, (int)step.Ldh,
                 PackedProjectionTransposed, 0f, output, Plan.Shape.RowStride(Ldy), ProjectionFormat);
     }
 }
@@ -167,10 +191,13 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
     public required float* Dy { get; init; }
     public required float* H0 { get; init; }
 
-    /// <summary>W_hh packed (G*H x S).</summary>
+    /// <summary>W_hh packed (G*H x H; its merged rows only when the cell resets before the product).</summary>
     public required float* PackedRecurrent { get; init; }
 
-    /// <summary>dL/dh_t through the later steps, N x S: the product dG_h W_hh writes it (adds onto the cell's direct part).</summary>
+    /// <summary>W_hn packed (H x H) when the cell resets before the product; null otherwise.</summary>
+    public float* PackedCandidate { get; init; }
+
+    /// <summary>dL/dh_t through the later steps, N x S: the merged product dG_h W_hh writes it (or adds onto the cell's direct part).</summary>
     public required float* Dh { get; init; }
 
     /// <summary>
@@ -182,7 +209,7 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
     /// <summary>W_hr packed (P x H), with <see cref="ProjectedGradients"/>.</summary>
     public float* PackedProjection { get; init; }
 
-    /// <summary>dm of a step (N x H), with <see cref="ProjectedGradients"/>: the template's Dy points at it.</summary>
+    /// <summary>dm of a step (N x H), with <see cref="ProjectedGradients"/>: the step's Dy points at it.</summary>
     public float* UnprojectedGradient { get; init; }
 
     // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
@@ -193,16 +220,15 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
         SimdPath path = Plan.Context.Path;
         int n = s.Batch, h = s.Hidden, gw = s.GateWidth;
         (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
-        // The product's columns: the member's hidden units, or all of dh's S (H, or P with a projection) by rows.
+        // The merged product's columns: the member's hidden units, or all of dh's S (H, or P with a projection) by rows.
         int width = s.StateWidth, p0 = Split.ByRows ? 0 : j0, p1 = Split.ByRows ? width : j1;
         // The product is added onto the cell's direct part of dh_{t-1} where it has one.
-        float beta = TCell.KeepsRecurrentProductApart ? 1f : 0f;
-        float* initialCells = Cells + (nint)Plan.InitialCellSlot * s.State;
+        float beta = TCell.KeepsRecurrentProductApart || TCell.ResetsBeforeRecurrentProduct ? 1f : 0f;
+        int mergedWidth = s.MergedWidth;
         BackwardStep step = Template;
         for (int processed = s.Steps - 1; processed >= 0; processed--)
         {
             int t = Plan.TimeOf(processed), count = Rows.Count(t);
-            int carried = Rows.Carried(Plan, processed);
             step.Gates = Gates + Rows.Start(t, gw);
             step.RecurrentGradients = RecurrentGradients + Rows.Start(t, gw);
             step.Extra = Extra + Rows.TimeMajorStart(t, h);
@@ -215,25 +241,22 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
                 step.Dy = UnprojectedGradient;
             }
 
-            if (carried > 0)
-            {
-                step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
-                step.LdhPrevious = Template.Ldh;
-                step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * s.State;
-                CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
-            }
-
-            if (count > carried)
-            {
-                step.HPrevious = H0;
-                step.LdhPrevious = h;
-                step.CPrevious = initialCells;
-                CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
-            }
-
+            step.Phase = 0;
+            RunParts(ref step, processed, t, count, r0, r1, j0, j1);
             if (!Split.ByRows && !member.Meet()) return;
-            GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), p0, p1, width, gw, step.RecurrentGradients, (int)step.Ldg, PackedRecurrent,
-                beta, Dh, width);
+            if (TCell.ResetsBeforeRecurrentProduct)
+            {
+                // dL/d(r * h_{t-1}) = dG_n W_hn, then the cell's phase 1 turns it into dG_r and a part of dh_{t-1}; the
+                // merged product below reads all of dG_r: a second meeting.
+                GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), j0, j1, h, h, step.Gates + mergedWidth, (int)step.Ldg, PackedCandidate,
+                    0f, step.ResetProductGradient, h);
+                step.Phase = 1;
+                RunParts(ref step, processed, t, count, r0, r1, j0, j1);
+                if (!Split.ByRows && !member.Meet()) return;
+            }
+
+            GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), p0, p1, width, mergedWidth, step.RecurrentGradients, (int)step.Ldg,
+                PackedRecurrent, beta, Dh, width);
         }
     }
 
@@ -249,6 +272,29 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
                 dH[row * width + p] = dy[(nint)row * lddy + p] + Dh[row * width + p];
         if (r0 < r1)
             GemmKernel.MultiplyPackedTile(path, r0, r1, 0, h, h, width, dH, width, PackedProjection, 0f, UnprojectedGradient, h, PanelFormat.Float32);
+    }
+
+    /// <summary>The fused backward cell over the rows of a step that continue the previous step's state, then those that start from h0 / c0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RunParts(ref BackwardStep step, int processed, int t, int count, int r0, int r1, int j0, int j1)
+    {
+        SimdPath path = Plan.Context.Path;
+        int carried = Rows.Carried(Plan, processed);
+        if (carried > 0)
+        {
+            step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
+            step.LdhPrevious = Template.Ldh;
+            step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * Plan.Shape.State;
+            CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
+        }
+
+        if (count > carried)
+        {
+            step.HPrevious = H0;
+            step.LdhPrevious = Plan.Shape.StateWidth;
+            step.CPrevious = Cells + (nint)Plan.InitialCellSlot * Plan.Shape.State;
+            CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 using SimdRnn.Tests.Support;
+using SimdRnn.Tests.Layers;
 
 namespace SimdRnn.Tests.Hardening;
 
@@ -12,26 +13,27 @@ namespace SimdRnn.Tests.Hardening;
 public class GuardPageStackTests
 {
     public sealed record Shape(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, bool InputGradient, int Threads,
-        bool Prepared = false, bool Bias = true, bool BatchFirst = false, bool VariableLengths = false, float Dropout = 0)
+        bool Prepared = false, bool Bias = true, bool BatchFirst = false, bool VariableLengths = false, float Dropout = 0, bool LinearBeforeReset = true)
     {
         /// <summary>With variable lengths, rows of lengths cycling through [1, T] (row 0 shorter than T where T > 1); otherwise none.</summary>
         public int[] Lengths => VariableLengths ? [.. Enumerable.Range(0, N).Select(n => 1 + (n + T - 2 + T) % T)] : [];
 
         public override string ToString() =>
             $"{Cell} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} dx={InputGradient} threads={Threads} prepared={Prepared} " +
-            $"bias={Bias} batchFirst={BatchFirst} lengths=[{string.Join(",", Lengths)}] dropout={Dropout}";
+            $"bias={Bias} batchFirst={BatchFirst} lengths=[{string.Join(",", Lengths)}] dropout={Dropout} linearBeforeReset={LinearBeforeReset}";
 
-        public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst, Dropout = Dropout };
+        public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst, Dropout = Dropout, LinearBeforeReset = LinearBeforeReset };
     }
 
     /// <summary>Each cell with H = 1..17 (every tail of every width), the other sizes and the layout taking turns.</summary>
     private static IEnumerable<Shape> Shapes()
     {
-        foreach (CellKind cell in Enum.GetValues<CellKind>())
+        foreach ((CellKind cell, bool linearBeforeReset) in StackArbitraries.CellForms)
             for (int h = 1; h <= 17; h++)
                 yield return new Shape(cell, Layers: 1 + h % 2, Bidirectional: h / 2 % 2 == 1, T: 1 + h % 3, N: 1 + (h + (int)cell) % 4,
                     I: 1 + h * 7 % 19, h, InputGradient: h % 5 != 4, Threads: 1, Prepared: h % 3 == 1, Bias: h % 4 != 2,
-                    BatchFirst: (h + (int)cell) % 3 == 0, VariableLengths: h % 4 == 3, Dropout: h % 3 == 2 ? 0.5f : 0f);
+                    BatchFirst: (h + (int)cell) % 3 == 0, VariableLengths: h % 4 == 3, Dropout: h % 3 == 2 ? 0.5f : 0f,
+                    LinearBeforeReset: linearBeforeReset);
 
         // Enough work for a team of two: split by batch rows (H = 129 fits no NR), and by hidden units (H = 64, N = 2).
         yield return new Shape(CellKind.RnnTanh, 1, true, 2, 128, 5, 129, true, 2);
@@ -41,6 +43,10 @@ public class GuardPageStackTests
         // Batch-first with both splits and both decompositions of dW_hh (per batch row: T - 1 >= N; per step otherwise).
         yield return new Shape(CellKind.Lstm, 2, true, 3, 128, 5, 129, true, 2, BatchFirst: true);
         yield return new Shape(CellKind.Gru, 1, true, 40, 3, 7, 64, true, 2, Prepared: true, BatchFirst: true);
+        // The GRU that resets first (two products and meetings per step) on a team, both splits, dense and packed.
+        yield return new Shape(CellKind.Gru, 2, true, 9, 3, 7, 64, true, 2, Prepared: true, LinearBeforeReset: false);
+        yield return new Shape(CellKind.Gru, 1, true, 3, 128, 5, 129, true, 2, BatchFirst: true, LinearBeforeReset: false);
+        yield return new Shape(CellKind.Gru, 1, true, 40, 3, 7, 64, true, 2, VariableLengths: true, LinearBeforeReset: false);
         yield return new Shape(CellKind.RnnRelu, 2, false, 5, 2, 3, 64, false, 2, Bias: false, BatchFirst: true, Dropout: 0.25f);
         // Variable lengths: every cell, both directions, N = 4 rows over T = 3 (lengths 2, 3, 1, 2).
         foreach (CellKind cell in Enum.GetValues<CellKind>())

@@ -464,6 +464,21 @@ public class InvalidArgumentTests
             _ => Names(() => new RecurrentStack(CellKind.RnnRelu, d.M, d.N, d.Negative), "layers"),
         });
         yield return new(stackNew, Enum, (d, _) => Names(() => new RecurrentStack((CellKind)(4 + d.Choice), d.M, d.N), "cell"));
+        // The GRU's reset-first form asked of another cell, or weights packed for the other GRU form.
+        yield return new(stackNew, Mismatch, (d, _) =>
+        {
+            CellKind[] notGru = [CellKind.Lstm, CellKind.RnnTanh, CellKind.RnnRelu];
+            var resetFirst = new RecurrentStackOptions { LinearBeforeReset = false };
+            var stack = new RecurrentStack(CellKind.Gru, d.M, d.N, options: d.Seed % 2 == 0 ? resetFirst : null);
+            PreparedWeights otherForm = new RecurrentStack(CellKind.Gru, d.M, d.N, options: d.Seed % 2 == 0 ? null : resetFirst)
+                .Prepare(stack.CreateParameters(), training: true);
+            return Pick(d, 3) switch
+            {
+                0 => Names(() => new RecurrentStack(notGru[d.Choice / 3 % 3], d.M, d.N, options: resetFirst), "options"),
+                1 => Names(() => stack.Forward(1, 1, [], [], [], otherForm, [], [], [], [], training: false), "weights"),
+                _ => Names(() => new RecurrentSession(stack, otherForm, 1), "weights"),
+            };
+        });
         // Dropout must be a probability in [0, 1): 1 would zero everything (and scale by infinity).
         yield return new("new RecurrentStackOptions", Scalar, (d, _) =>
         {

@@ -13,7 +13,7 @@ public static class ProjectionArbitraries
         from c in cases
         let hidden = Math.Max(c.H, 2)
         from projection in Gen.Choose(1, hidden - 1)
-        select c with { Cell = CellKind.Lstm, H = hidden, Projection = projection };
+        select c with { Cell = CellKind.Lstm, LinearBeforeReset = true, H = hidden, Projection = projection };
 
     public static Arbitrary<StackCase> Case() => Projected(StackArbitraries.Case().Generator).ToArbitrary();
 

@@ -13,9 +13,9 @@ public class RecurrentSessionTests
     public void Steps_and_chunks_are_bitwise_one_whole_forward(SimdPath path)
     {
         const int steps = 9, batch = 3, input = 5, hidden = 33;
-        foreach (CellKind cell in Enum.GetValues<CellKind>())
+        foreach ((CellKind cell, bool linearBeforeReset) in StackArbitraries.CellForms)
         {
-            var stack = new RecurrentStack(cell, input, hidden, layers: 2) { Path = path };
+            var stack = new RecurrentStack(cell, input, hidden, layers: 2, options: new() { LinearBeforeReset = linearBeforeReset }) { Path = path };
             RecurrentParameters parameters = Parameters(stack);
             float[] x = Enumerable.Range(0, steps * batch * input).Select(i => MathF.Sin(0.7f * i)).ToArray();
             int state = 2 * batch * hidden, perStep = batch * hidden;
@@ -48,9 +48,10 @@ public class RecurrentSessionTests
     public void Steps_of_a_batch_first_stack_without_biases_are_bitwise_one_whole_forward(SimdPath path)
     {
         const int steps = 6, batch = 3, input = 4, hidden = 19;
-        foreach (CellKind cell in Enum.GetValues<CellKind>())
+        foreach ((CellKind cell, bool linearBeforeReset) in StackArbitraries.CellForms)
         {
-            var stack = new RecurrentStack(cell, input, hidden, layers: 2, options: new RecurrentStackOptions { Bias = false, BatchFirst = true })
+            var stack = new RecurrentStack(cell, input, hidden, layers: 2,
+                options: new RecurrentStackOptions { Bias = false, BatchFirst = true, LinearBeforeReset = linearBeforeReset })
             {
                 Path = path,
             };
@@ -99,10 +100,12 @@ public class RecurrentSessionTests
         Assert.Equal(Bits(yFresh.AsSpan(2 * hidden, hidden).ToArray()), Bits(y.AsSpan(2 * hidden, hidden).ToArray()));
     }
 
-    [Fact]
-    public void Steps_allocate_nothing_once_warm()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Steps_allocate_nothing_once_warm(bool linearBeforeReset)
     {
-        var stack = new RecurrentStack(CellKind.Gru, 16, 64) { MaxDegreeOfParallelism = 1 };
+        var stack = new RecurrentStack(CellKind.Gru, 16, 64, options: new() { LinearBeforeReset = linearBeforeReset }) { MaxDegreeOfParallelism = 1 };
         var session = new RecurrentSession(stack, stack.Prepare(Parameters(stack)), batch: 2);
         float[] x = new float[2 * 16], y = new float[2 * 64];
         for (int i = 0; i < 5; i++) session.Step(x, y);

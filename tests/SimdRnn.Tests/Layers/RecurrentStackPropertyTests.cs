@@ -7,25 +7,30 @@ using SimdRnn.Tests.Support;
 namespace SimdRnn.Tests.Layers;
 
 public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path, bool Bias = true,
-    bool BatchFirst = false, float Dropout = 0, ulong DropoutSeed = 0, int Projection = 0)
+    bool BatchFirst = false, float Dropout = 0, ulong DropoutSeed = 0, bool LinearBeforeReset = true, int Projection = 0)
 {
     public override string ToString() =>
         $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst} " +
-        $"dropout={Dropout} seed={DropoutSeed} projection={Projection}";
+        $"dropout={Dropout} seed={DropoutSeed}" + (LinearBeforeReset ? "" : " linearBeforeReset=false") + $" projection={Projection}";
 
-    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst, Dropout = Dropout, ProjectionSize = Projection };
+    public RecurrentStackOptions Options =>
+        new() { Bias = Bias, BatchFirst = BatchFirst, Dropout = Dropout, LinearBeforeReset = LinearBeforeReset, ProjectionSize = Projection };
 
     /// <summary>The width of h0, hT and a direction's output: the projection's P, else H.</summary>
     public int S => Projection > 0 ? Projection : H;
 
     public ReferenceRnn Reference(bool withDropout = true) =>
-        new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst, withDropout ? Dropout : 0, Projection);
+        new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst, withDropout ? Dropout : 0, LinearBeforeReset, Projection);
 }
 
 public static class StackArbitraries
 {
+    /// <summary>Every cell kind, and the GRU in both forms (r after or before the recurrent product), equally often.</summary>
+    public static readonly (CellKind Cell, bool LinearBeforeReset)[] CellForms =
+        [.. Enum.GetValues<CellKind>().Select(cell => (cell, true)), (CellKind.Gru, false)];
+
     public static Arbitrary<StackCase> Case() =>
-        (from cell in Gen.Elements(Enum.GetValues<CellKind>())
+        (from form in Gen.Elements(CellForms)
          from layers in Gen.Choose(1, 3)
          from bidirectional in Gen.Elements(false, true)
          from t in Gen.Choose(1, 5)
@@ -39,9 +44,9 @@ public static class StackArbitraries
          from dropout in Gen.Elements(0f, 0f, 0.25f, 0.6f)
          from dropoutSeed in Gen.Choose(0, int.MaxValue)
          // An LSTM projection (P in [1, H-1]) in about half the LSTM cases.
-         from projection in cell == CellKind.Lstm && h >= 2 ? Gen.OneOf(Gen.Constant(0), Gen.Choose(1, h - 1)) : Gen.Constant(0)
-         select new StackCase(cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst, dropout,
-             (ulong)dropoutSeed * 0x9E3779B97F4A7C15UL, projection)).ToArbitrary();
+         from projection in form.Cell == CellKind.Lstm && h >= 2 ? Gen.OneOf(Gen.Constant(0), Gen.Choose(1, h - 1)) : Gen.Constant(0)
+         select new StackCase(form.Cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst, dropout,
+             (ulong)dropoutSeed * 0x9E3779B97F4A7C15UL, form.LinearBeforeReset, projection)).ToArbitrary();
 }
 
 /// <summary>
@@ -178,18 +183,21 @@ public class RecurrentStackPropertyTests
     /// results do not depend on the thread count, with dropout between the layers as without.
     /// </summary>
     [Theory]
-    [InlineData(CellKind.Lstm, 0f)]
-    [InlineData(CellKind.Gru, 0f)]
-    [InlineData(CellKind.RnnTanh, 0f)]
-    [InlineData(CellKind.Lstm, 0.3f)]
-    [InlineData(CellKind.Gru, 0.6f)]
-    public void Results_are_bitwise_the_same_for_any_thread_count(CellKind cell, float dropout)
+    [InlineData(CellKind.Lstm, 0f, true)]
+    [InlineData(CellKind.Gru, 0f, true)]
+    [InlineData(CellKind.Gru, 0f, false)]
+    [InlineData(CellKind.RnnTanh, 0f, true)]
+    [InlineData(CellKind.Lstm, 0.3f, true)]
+    [InlineData(CellKind.Gru, 0.6f, true)]
+    [InlineData(CellKind.Gru, 0.6f, false)]
+    public void Results_are_bitwise_the_same_for_any_thread_count(CellKind cell, float dropout, bool linearBeforeReset)
     {
         const int steps = 3, batch = 129, input = 70, hidden = 130;
         float[]? first = null;
         foreach (int threads in new[] { 1, 2, 3, 7 })
         {
-            var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new RecurrentStackOptions { Dropout = dropout })
+            var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true,
+                new RecurrentStackOptions { Dropout = dropout, LinearBeforeReset = linearBeforeReset })
             {
                 MaxDegreeOfParallelism = threads,
             };
@@ -247,12 +255,13 @@ public class RecurrentStackPropertyTests
 
     /// <summary>An empty dx skips the input gradient only: every other result is bitwise the same.</summary>
     [Theory]
-    [InlineData(CellKind.Lstm)]
-    [InlineData(CellKind.Gru)]
-    public void Empty_dx_skips_the_input_gradient_and_changes_nothing_else(CellKind cell)
+    [InlineData(CellKind.Lstm, true)]
+    [InlineData(CellKind.Gru, true)]
+    [InlineData(CellKind.Gru, false)]
+    public void Empty_dx_skips_the_input_gradient_and_changes_nothing_else(CellKind cell, bool linearBeforeReset)
     {
         const int steps = 4, batch = 3, input = 6, hidden = 5;
-        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true);
+        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new() { LinearBeforeReset = linearBeforeReset });
         RecurrentParameters parameters = stack.CreateParameters();
         for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(i) * 0.4f;
         bool lstm = cell == CellKind.Lstm;

@@ -82,11 +82,14 @@ public class RecurrentStackTests
         new() { Bias = f.Bias, BatchFirst = f.BatchFirst, Dropout = (float)f.Dropout, ProjectionSize = f.ProjectionSize };
 
     [Theory]
-    [InlineData(0f)]
-    [InlineData(0.5f)]
-    public void Forward_and_backward_allocate_nothing_after_the_first_call(float dropout)
+    [InlineData(CellKind.Lstm, 0f, true)]
+    [InlineData(CellKind.Lstm, 0.5f, true)]
+    [InlineData(CellKind.Gru, 0f, false)]
+    [InlineData(CellKind.Gru, 0.5f, false)]
+    public void Forward_and_backward_allocate_nothing_after_the_first_call(CellKind cell, float dropout, bool linearBeforeReset)
     {
-        var stack = new RecurrentStack(CellKind.Lstm, 7, 9, layers: 2, bidirectional: true, new RecurrentStackOptions { Dropout = dropout });
+        var stack = new RecurrentStack(cell, 7, 9, layers: 2, bidirectional: true,
+            new RecurrentStackOptions { Dropout = dropout, LinearBeforeReset = linearBeforeReset });
         RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
         new Random(3).NextBytes(new byte[1]);
         for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = (i % 13 - 6) * 0.05f;
@@ -101,7 +104,21 @@ public class RecurrentStackTests
             stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace);
         }
 
-        Allocations.AssertNothingOnceWarm(Run, $"LSTM stack forward and backward, dropout {dropout}");
+        Allocations.AssertNothingOnceWarm(Run, $"{cell} (linearBeforeReset={linearBeforeReset}) stack forward and backward, dropout {dropout}");
+    }
+
+    [Theory]
+    [InlineData(1f)]
+    [InlineData(-0.25f)]
+    [InlineData(float.NaN)]
+    public void Dropout_outside_zero_to_one_is_refused_with_the_value(float p)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentStackOptions { Dropout = p });
+        Assert.Equal("Dropout", e.ParamName);
+        Assert.Equal(p, e.ActualValue);
+        Assert.Contains("must be in [0, 1)", e.Message);
+        // The largest float below 1 is a valid probability (its threshold p * 2^32 still fits the mask's 32 bits).
+        Assert.Equal(MathF.BitDecrement(1f), new RecurrentStackOptions { Dropout = MathF.BitDecrement(1f) }.Dropout);
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public class ReferenceAgreesWithTorchTests
             "rnn_tanh" => ReferenceCellKind.RnnTanh,
             _ => ReferenceCellKind.RnnRelu,
         };
-        var rnn = new ReferenceRnn(kind, f.I, f.H, f.Layers, f.Bidirectional, f.Bias, f.BatchFirst, f.Dropout, f.ProjectionSize);
+        var rnn = new ReferenceRnn(kind, f.I, f.H, f.Layers, f.Bidirectional, f.Bias, f.BatchFirst, f.Dropout, projectionSize: f.ProjectionSize);
         var parameters = new Dictionary<string, double[]>();
         for (int l = 0; l < f.Layers; l++)
             for (int d = 0; d < f.Directions; d++)

@@ -16,7 +16,7 @@ public class StepSplitTests
     {
         // H = 128 is a multiple of every path's NR, so the hidden-unit split applies on every path.
         const int steps = 24, input = 17, hidden = 128;
-        foreach (CellKind cell in Enum.GetValues<CellKind>())
+        foreach ((CellKind cell, bool linearBeforeReset) in StackArbitraries.CellForms)
             foreach (int batch in new[] { 3, 40 })
             {
                 int[]? single = null;
@@ -26,13 +26,13 @@ public class StepSplitTests
                              (3, StepSplitRule.HiddenUnits), (3, StepSplitRule.BatchRows),
                          })
                 {
-                    var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true)
+                    var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new() { LinearBeforeReset = linearBeforeReset })
                     {
                         Path = path, MaxDegreeOfParallelism = threads, StepSplit = rule,
                     };
                     int[] bits = Run(stack, steps, batch);
                     if (single is null) single = bits;
-                    else Assert.True(single.SequenceEqual(bits), $"{cell} {path} N={batch}: {threads} threads split by {rule} differ from 1 thread");
+                    else Assert.True(single.SequenceEqual(bits), $"{cell} (linearBeforeReset={linearBeforeReset}) {path} N={batch}: {threads} threads split by {rule} differ from 1 thread");
                 }
             }
     }

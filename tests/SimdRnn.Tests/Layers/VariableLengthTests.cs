@@ -141,10 +141,13 @@ public class VariableLengthTests
     {
         int[] lengths = [3, 7, 1, 7, 5];
         const int steps = 7, input = 9, hidden = 24;
-        foreach (CellKind cell in Enum.GetValues<CellKind>())
+        foreach ((CellKind cell, bool linearBeforeReset) in StackArbitraries.CellForms)
             foreach (int threads in new[] { 1, 2 })
             {
-                var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true) { Path = path, MaxDegreeOfParallelism = threads };
+                var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new() { LinearBeforeReset = linearBeforeReset })
+                {
+                    Path = path, MaxDegreeOfParallelism = threads,
+                };
                 RecurrentParameters parameters = stack.CreateParameters();
                 for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(0.37f * i) * 0.3f;
                 int batch = lengths.Length, width = 2 * hidden, states = 4;
@@ -160,7 +163,7 @@ public class VariableLengthTests
                         [.. Enumerable.Range(0, rows).SelectMany(t => tensor.AsSpan((t * batch + row) * rowWidth, rowWidth).ToArray())];
                     float[] State(float[] tensor) => Row(tensor, hidden, states);
                     Result alone = Train(stack, parameters, length, 1, Row(x, input, length), State(h0), Row(dy, width, length), State(dhT), []);
-                    string what = $"{cell} {path} {threads} threads row {row} (length {length})";
+                    string what = $"{cell} (linearBeforeReset={linearBeforeReset}) {path} {threads} threads row {row} (length {length})";
                     Assert.True(Bits(alone.Y).SequenceEqual(Bits(Row(packed.Y, width, length))), what + ": y");
                     Assert.True(Bits(alone.Dx).SequenceEqual(Bits(Row(packed.Dx, input, length))), what + ": dx");
                     for (int k = 0; k < 4; k++)
@@ -248,24 +251,27 @@ public class VariableLengthTests
     }
 
     [Theory]
-    [InlineData(CellKind.Lstm, false)]
-    [InlineData(CellKind.Gru, true)]
-    [InlineData(CellKind.RnnRelu, true)]
-    public void Warm_variable_length_calls_allocate_nothing(CellKind cell, bool prepare)
+    [InlineData(CellKind.Lstm, false, true)]
+    [InlineData(CellKind.Gru, true, true)]
+    [InlineData(CellKind.Gru, false, false)]
+    [InlineData(CellKind.Gru, true, false)]
+    [InlineData(CellKind.RnnRelu, true, true)]
+    public void Warm_variable_length_calls_allocate_nothing(CellKind cell, bool prepare, bool linearBeforeReset)
     {
         const int steps = 6, batch = 4, input = 5, hidden = 16;
         int[] lengths = [6, 2, 5, 3];
         // Dropout on for two of the three (its mask on the packed rows must not allocate either).
         float dropout = cell == CellKind.Lstm ? 0f : 0.3f;
-        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new RecurrentStackOptions { Dropout = dropout });
+        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true,
+            new RecurrentStackOptions { Dropout = dropout, LinearBeforeReset = linearBeforeReset });
         RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
         PreparedWeights? prepared = prepare ? stack.Prepare(parameters, training: true) : null;
         int states = 4 * batch * hidden, cells = cell == CellKind.Lstm ? states : 0, outputs = steps * batch * 2 * hidden;
         float[] x = new float[steps * batch * input], h0 = new float[states], c0 = new float[cells], y = new float[outputs], hT = new float[states];
         float[] cT = new float[cells], dy = new float[outputs], dx = new float[x.Length], dh0 = new float[states], dc0 = new float[cells];
         var workspace = new float[stack.WorkspaceLength(steps, batch, training: true, prepare, variableLengths: true)];
-        var v = new VariableLengthCase(new StackCase(cell, 2, true, steps, batch, input, hidden, 0, Cpu.Path, Dropout: dropout, DropoutSeed: 7),
-            lengths, 1, (int)StepSplitRule.Auto, prepare);
+        var v = new VariableLengthCase(new StackCase(cell, 2, true, steps, batch, input, hidden, 0, Cpu.Path, Dropout: dropout, DropoutSeed: 7,
+            LinearBeforeReset: linearBeforeReset), lengths, 1, (int)StepSplitRule.Auto, prepare);
         Allocations.AssertNothingOnceWarm(() =>
         {
             Forward(stack, parameters, prepared, v, x, h0, c0, y, hT, cT, workspace, training: true);
