@@ -521,6 +521,20 @@ public class InvalidArgumentTests
             _ => Names(() => new RecurrentParameters(CellKind.RnnTanh, d.M, d.N, 0), "layers"),
         });
         yield return new(parametersNew, Enum, (d, _) => Names(() => new RecurrentParameters((CellKind)(-1 - d.Choice), d.M, d.N), "cell"));
+        // A projection outside [0, H), or on a cell other than LSTM (PyTorch's proj_size): the argument that carries it is named.
+        yield return new(stackNew, Scalar, (d, _) => Pick(d, 3) switch
+        {
+            0 => Names(() => new RecurrentStack(CellKind.Lstm, d.M, d.N, options: new RecurrentStackOptions { ProjectionSize = d.N + d.Choice % 3 }), "options"),
+            1 => Names(() => new RecurrentStack(CellKind.Lstm, d.M, d.N, options: new RecurrentStackOptions { ProjectionSize = d.Negative }), "options"),
+            _ => Names(() => new RecurrentStack((CellKind)(1 + d.Choice % 3), d.M, d.N + 1, options: new RecurrentStackOptions { ProjectionSize = 1 + d.M % d.N }),
+                "options"),
+        });
+        yield return new(parametersNew, Scalar, (d, _) => Pick(d, 3) switch
+        {
+            0 => Names(() => new RecurrentParameters(CellKind.Lstm, d.M, d.N, projectionSize: d.N + d.Choice % 3), "projectionSize"),
+            1 => Names(() => new RecurrentParameters(CellKind.Lstm, d.M, d.N, projectionSize: d.Negative), "projectionSize"),
+            _ => Names(() => new RecurrentParameters((CellKind)(1 + d.Choice % 3), d.M, d.N + 1, projectionSize: 1 + d.M % d.N), "projectionSize"),
+        });
         yield return new(parametersNew, Overflow, (d, _) => Pick(d, 3) switch
         {
             0 => Names(() => new RecurrentParameters(CellKind.Lstm, d.M, d.Big), "inputSize", "hiddenSize", "layers"),
