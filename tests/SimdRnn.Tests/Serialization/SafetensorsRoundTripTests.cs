@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Tests.Serialization;
 
