@@ -71,7 +71,7 @@ internal static unsafe class MicroKernel
 
         for (int k = 0; k < kc; k++)
         {
-            TVec first = TVec.Create(a[0]);
+            TVec first = TVec.Broadcast(a);
             TPanel.Load(b, out TVec b0, out TVec b1);
             u00 = TVec.MultiplyAdd(first, b0, u00);
             u01 = TVec.MultiplyAdd(first, b1, u01);
@@ -89,7 +89,7 @@ internal static unsafe class MicroKernel
             }
             else
             {
-                TVec second = TVec.Create(a[1]);
+                TVec second = TVec.Broadcast(a + 1);
                 u10 = TVec.MultiplyAdd(second, b0, u10);
                 u11 = TVec.MultiplyAdd(second, b1, u11);
                 TPanel.Load(b + panelStride, out b0, out b1);
@@ -135,14 +135,14 @@ internal static unsafe class MicroKernel
         for (int k = 0; k < kc; k++)
         {
             TPanel.Load(b, out TVec b0, out TVec b1);
-            Update(a[0], b0, b1, ref c00, ref c01);
-            if (rows > 1) Update(a[1], b0, b1, ref c10, ref c11);
-            if (rows > 2) Update(a[2], b0, b1, ref c20, ref c21);
-            if (rows > 3) Update(a[3], b0, b1, ref c30, ref c31);
-            if (rows > 4) Update(a[4], b0, b1, ref c40, ref c41);
-            if (rows > 5) Update(a[5], b0, b1, ref c50, ref c51);
-            if (rows > 6) Update(a[6], b0, b1, ref c60, ref c61);
-            if (rows > 7) Update(a[7], b0, b1, ref c70, ref c71);
+            Update(a, b0, b1, ref c00, ref c01);
+            if (rows > 1) Update(a + 1, b0, b1, ref c10, ref c11);
+            if (rows > 2) Update(a + 2, b0, b1, ref c20, ref c21);
+            if (rows > 3) Update(a + 3, b0, b1, ref c30, ref c31);
+            if (rows > 4) Update(a + 4, b0, b1, ref c40, ref c41);
+            if (rows > 5) Update(a + 5, b0, b1, ref c50, ref c51);
+            if (rows > 6) Update(a + 6, b0, b1, ref c60, ref c61);
+            if (rows > 7) Update(a + 7, b0, b1, ref c70, ref c71);
             a += mr;
             b += line;
         }
@@ -158,9 +158,9 @@ internal static unsafe class MicroKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Update<TVec>(float a, TVec b0, TVec b1, ref TVec c0, ref TVec c1) where TVec : struct, IVector<TVec>
+    private static void Update<TVec>(float* a, TVec b0, TVec b1, ref TVec c0, ref TVec c1) where TVec : struct, IVector<TVec>
     {
-        TVec broadcast = TVec.Create(a);
+        TVec broadcast = TVec.Broadcast(a);
         c0 = TVec.MultiplyAdd(broadcast, b0, c0);
         c1 = TVec.MultiplyAdd(broadcast, b1, c1);
     }

@@ -125,14 +125,14 @@ internal static unsafe class StreamingKernel
         where TVec : struct, IVector<TVec>
     {
         TVec sum = TVec.Load(ref *c, 0);
-        sum = TVec.MultiplyAdd(TVec.Create(a[0]), b0, sum);
-        sum = TVec.MultiplyAdd(TVec.Create(a[1]), b1, sum);
-        sum = TVec.MultiplyAdd(TVec.Create(a[2]), b2, sum);
-        sum = TVec.MultiplyAdd(TVec.Create(a[3]), b3, sum);
-        sum = TVec.MultiplyAdd(TVec.Create(a[4]), b4, sum);
-        sum = TVec.MultiplyAdd(TVec.Create(a[5]), b5, sum);
-        sum = TVec.MultiplyAdd(TVec.Create(a[6]), b6, sum);
-        sum = TVec.MultiplyAdd(TVec.Create(a[7]), b7, sum);
+        sum = TVec.MultiplyAdd(TVec.Broadcast(a), b0, sum);
+        sum = TVec.MultiplyAdd(TVec.Broadcast(a + 1), b1, sum);
+        sum = TVec.MultiplyAdd(TVec.Broadcast(a + 2), b2, sum);
+        sum = TVec.MultiplyAdd(TVec.Broadcast(a + 3), b3, sum);
+        sum = TVec.MultiplyAdd(TVec.Broadcast(a + 4), b4, sum);
+        sum = TVec.MultiplyAdd(TVec.Broadcast(a + 5), b5, sum);
+        sum = TVec.MultiplyAdd(TVec.Broadcast(a + 6), b6, sum);
+        sum = TVec.MultiplyAdd(TVec.Broadcast(a + 7), b7, sum);
         TVec.Store(sum, ref *c, 0);
     }
 }

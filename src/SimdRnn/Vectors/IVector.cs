@@ -14,6 +14,12 @@ internal interface IVector<TSelf> where TSelf : struct, IVector<TSelf>
     static abstract int Count { get; }
     static abstract TSelf Zero { get; }
     static abstract TSelf Create(float value);
+
+    /// <summary>
+    /// <see cref="Create"/> of the float at <paramref name="source"/>, as one broadcast load where the ISA has it: the
+    /// JIT otherwise loads the scalar and broadcasts it from a register, a shuffle on the FMA ports of some CPUs.
+    /// </summary>
+    static abstract unsafe TSelf Broadcast(float* source);
     static abstract TSelf Load(ref readonly float source, nuint index);
     static abstract void Store(TSelf value, ref float destination, nuint index);
 

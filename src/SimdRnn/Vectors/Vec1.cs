@@ -15,6 +15,7 @@ internal readonly struct Vec1(float value) : IVector<Vec1>
     public static int Count => 1;
     public static Vec1 Zero => default;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 Create(float value) => new(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe Vec1 Broadcast(float* source) => new(*source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 Load(ref readonly float source, nuint index) => new(Unsafe.Add(ref Unsafe.AsRef(in source), index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vec1 value, ref float destination, nuint index) => Unsafe.Add(ref destination, index) = value.Value;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 operator +(Vec1 left, Vec1 right) => new(left.Value + right.Value);

@@ -14,6 +14,11 @@ internal readonly struct Vec128(Vector128<float> value) : IVector<Vec128>
     public static int Count => Vector128<float>.Count;
     public static Vec128 Zero => default;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Create(float value) => new(Vector128.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vec128 Broadcast(float* source) =>
+        Avx.IsSupported ? new(Avx.BroadcastScalarToVector128(source))
+        : AdvSimd.IsSupported ? new(AdvSimd.LoadAndReplicateToVector128(source))
+        : Create(*source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Load(ref readonly float source, nuint index) => new(Vector128.LoadUnsafe(in source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vec128 value, ref float destination, nuint index) => value.Value.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator +(Vec128 left, Vec128 right) => new(left.Value + right.Value);

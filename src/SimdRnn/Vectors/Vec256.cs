@@ -13,6 +13,7 @@ internal readonly struct Vec256(Vector256<float> value) : IVector<Vec256>
     public static int Count => Vector256<float>.Count;
     public static Vec256 Zero => default;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Create(float value) => new(Vector256.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe Vec256 Broadcast(float* source) => Avx.IsSupported ? new(Avx.BroadcastScalarToVector256(source)) : Create(*source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Load(ref readonly float source, nuint index) => new(Vector256.LoadUnsafe(in source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vec256 value, ref float destination, nuint index) => value.Value.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 operator +(Vec256 left, Vec256 right) => new(left.Value + right.Value);

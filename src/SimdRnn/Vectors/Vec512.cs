@@ -13,6 +13,7 @@ internal readonly struct Vec512(Vector512<float> value) : IVector<Vec512>
     public static int Count => Vector512<float>.Count;
     public static Vec512 Zero => default;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Create(float value) => new(Vector512.Create(value));
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe Vec512 Broadcast(float* source) => Avx512F.IsSupported ? new(Avx512F.BroadcastScalarToVector512(Vector128.CreateScalarUnsafe(*source))) : Create(*source);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Load(ref readonly float source, nuint index) => new(Vector512.LoadUnsafe(in source, index));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Vec512 value, ref float destination, nuint index) => value.Value.StoreUnsafe(ref destination, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 operator +(Vec512 left, Vec512 right) => new(left.Value + right.Value);
