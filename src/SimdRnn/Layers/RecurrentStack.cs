@@ -106,8 +106,7 @@ public sealed class RecurrentStack
         get => _maxDegreeOfParallelism;
         init
         {
-            if (value == 0 || value < -1)
-                ThrowHelper.ThrowOutOfRange(nameof(MaxDegreeOfParallelism), value, "Use -1 (all processors) or a positive thread count.");
+            Parallelism.ThrowIfInvalidBudget(value, nameof(MaxDegreeOfParallelism));
             _maxDegreeOfParallelism = value;
         }
     }

@@ -529,6 +529,9 @@ public class InvalidArgumentTests
             _ => Names(() => new RecurrentStack((CellKind)(1 + d.Choice % 3), d.M, d.N + 1, options: new RecurrentStackOptions { ProjectionSize = 1 + d.M % d.N }),
                 "options"),
         });
+        yield return new("RecurrentStack.MaxDegreeOfParallelism", Scalar, (d, _) =>
+            Names(() => GC.KeepAlive(new RecurrentStack(CellKind.Gru, d.M, d.N) { MaxDegreeOfParallelism = d.Choice % 2 == 0 ? 0 : Math.Min(-2, d.Negative) }),
+                "MaxDegreeOfParallelism"));
         yield return new(parametersNew, Scalar, (d, _) => Pick(d, 3) switch
         {
             0 => Names(() => new RecurrentParameters(CellKind.Lstm, d.M, d.N, projectionSize: d.N + d.Choice % 3), "projectionSize"),
