@@ -60,12 +60,16 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         // computes its own gate columns inside the team instead (the columns its cells read): one fork per call, not two.
         StepSplit split = StepSplit.Choose(plan, plan.Split);
         bool projectInTeam = !split.ByRows && !weights.PackedInputTransposed.IsEmpty;
-        if (!projectInTeam && weights.PackedInputTransposed.IsEmpty)
-            GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
-                0f, gates, gw);
-        else if (!projectInTeam)
-            GemmKernel.MultiplyPacked(context, MatrixOp.None, rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
-                weights.PackedFormat);
+        if (!projectInTeam)
+        {
+            if (weights.PackedInputTransposed.IsEmpty)
+                GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
+                    0f, gates, gw);
+            else
+                GemmKernel.MultiplyPacked(context, MatrixOp.None, rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
+                    weights.PackedFormat);
+        }
+
         // Without biases the cells add zeros (one scratch row serves both of a GRU's bias operands): the same fused
         // pass, and adding +0 changes no value that a bias-free formula gives.
         bool hasBias = !tensors.InputBias.IsEmpty;
