@@ -143,8 +143,10 @@ public class GemmArgumentTests
     {
         // The shapes match under neither reading of the operation: an overload that read the undefined value as a
         // transpose (instead of rejecting it first) would blame b.
-        AssertNames<ArgumentOutOfRangeException>("opA", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opA: (MatrixOp)7), "opA");
-        AssertNames<ArgumentOutOfRangeException>("opB", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opB: (MatrixOp)9), "opB");
+        AssertNames<ArgumentOutOfRangeException>("opA", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opA: (MatrixOp)7),
+            "opA must be MatrixOp.None or MatrixOp.Transpose.");
+        AssertNames<ArgumentOutOfRangeException>("opB", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opB: (MatrixOp)9),
+            "opB must be MatrixOp.None or MatrixOp.Transpose.");
         PackedMatrix packed = PackedMatrix.Pack(new float[3, 5]);
         AssertNames<ArgumentOutOfRangeException>("opA", () => SimdRnn.Gemm.Multiply(new float[2, 4], packed, new float[2, 5], opA: (MatrixOp)7), "opA");
     }
