@@ -15,6 +15,9 @@ A torch.nn.LSTM / GRU / RNN (tanh or relu), time-major unless the case says batc
 in float64. A case may set options (written to the file only when not PyTorch's default):
   "bias": false          the module has bias=False (no bias tensors at all)
   "batch_first": true    x, y, dy and grad.x are N x T x ... (the states stay (layers*D) x N x H)
+  "proj_size": P         an LSTM with a projection (0 < P < H): y is T x N x (D*P), h0 / hT / dhT / grad.h0 are
+                         (layers*D) x N x P (c0 / cT stay ... x H), weight_hh is 4H x P, layers above the first
+                         take D*P inputs, and weight_hr_l{k}[_reverse] (P x H) follows each direction's tensors
   "lengths": [n, ...]    a packed batch: x goes through pack_padded_sequence(x, lengths, enforce_sorted=False)
                          and y back through pad_packed_sequence(total_length=T): y is 0 at padded positions,
                          hT / cT are each row's state after its own last step (batch order), grad.x is 0 there
@@ -90,6 +93,9 @@ CASES = [
      {"lengths": [2, 5, 1, 4], "dropout": 0.4, "dropout_seed": 424242}),
     ("gru_packed_batch_first_dropout_mask_2layer", "gru", 4, 5, 3, 3, 2, False,
      {"batch_first": True, "lengths": [3, 1, 4, 4, 2], "dropout": 0.5, "dropout_seed": 31337}),
+    ("lstm_proj_2layer", "lstm", 4, 3, 3, 5, 2, False, {"proj_size": 2}),
+    ("lstm_proj_bidir_2layer", "lstm", 3, 2, 4, 5, 2, True, {"proj_size": 3}),
+    ("lstm_proj_packed_bidir_nobias", "lstm", 4, 3, 2, 4, 1, True, {"proj_size": 1, "bias": False, "lengths": [2, 4, 1]}),
 ]
 
 M32, M64 = (1 << 32) - 1, (1 << 64) - 1
@@ -143,9 +149,10 @@ def uniform(gen, shape, lo, hi):
     return f32(torch.rand(shape, generator=gen, dtype=torch.float64) * (hi - lo) + lo)
 
 
-def build(cell, I, H, layers, bidir, bias=True, batch_first=False):
+def build(cell, I, H, layers, bidir, bias=True, batch_first=False, proj_size=0):
     if cell == "lstm":
-        return torch.nn.LSTM(I, H, num_layers=layers, bidirectional=bidir, bias=bias, batch_first=batch_first)
+        return torch.nn.LSTM(I, H, num_layers=layers, bidirectional=bidir, bias=bias, batch_first=batch_first,
+                             proj_size=proj_size)
     if cell == "gru":
         return torch.nn.GRU(I, H, num_layers=layers, bidirectional=bidir, bias=bias, batch_first=batch_first)
     nonlinearity = {"rnn_tanh": "tanh", "rnn_relu": "relu"}[cell]
@@ -193,7 +200,8 @@ def make_case(name, cell, T, N, I, H, layers, bidir, options):
     bias = options.get("bias", True)
     batch_first = options.get("batch_first", False)
     dropout = options.get("dropout", 0.0)
-    module = build(cell, I, H, layers, bidir, bias, batch_first).double()
+    proj_size = options.get("proj_size", 0)
+    module = build(cell, I, H, layers, bidir, bias, batch_first, proj_size).double()
     params = list(module.named_parameters())
     with torch.no_grad():
         for _, p in params:
@@ -202,14 +210,15 @@ def make_case(name, cell, T, N, I, H, layers, bidir, options):
     def sequence(width):
         return (N, T, width) if batch_first else (T, N, width)
 
-    state_shape = (layers * D, N, H)
+    S = proj_size if proj_size > 0 else H  # the width of h and of a direction's output
+    state_shape, cell_shape = (layers * D, N, S), (layers * D, N, H)
     x = uniform(gen, sequence(I), -1.0, 1.0).requires_grad_()
     h0 = uniform(gen, state_shape, -1.0, 1.0).requires_grad_()
     is_lstm = cell == "lstm"
-    c0 = uniform(gen, state_shape, -1.0, 1.0).requires_grad_() if is_lstm else None
-    dy = uniform(gen, sequence(D * H), -1.0, 1.0)
+    c0 = uniform(gen, cell_shape, -1.0, 1.0).requires_grad_() if is_lstm else None
+    dy = uniform(gen, sequence(D * S), -1.0, 1.0)
     dhT = uniform(gen, state_shape, -1.0, 1.0)
-    dcT = uniform(gen, state_shape, -1.0, 1.0) if is_lstm else None
+    dcT = uniform(gen, cell_shape, -1.0, 1.0) if is_lstm else None
 
     if dropout > 0:
         y, hT, cT = run_with_fixed_dropout(module, cell, I, H, layers, bidir, bias, batch_first, options.get("lengths"),

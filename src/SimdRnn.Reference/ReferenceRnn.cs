@@ -29,9 +29,11 @@ public enum ReferenceCellKind
 /// last valid step), its output is 0, and backward passes the state gradients through it untouched.
 /// A GRU with <paramref name="linearBeforeReset"/> false applies r to h before the recurrent product (ONNX's default
 /// <c>linear_before_reset = 0</c>, Keras' <c>reset_after=False</c>): n = tanh(W_in x + b_in + W_hn (r * h) + b_hn).
+/// An LSTM with <paramref name="projectionSize"/> P &gt; 0 (PyTorch's proj_size) outputs h_t = W_hr (o_t * tanh(c_t)) with
+/// weight_hr_l{k} (P x H): y, h0 and hT are P wide (D*P for y), weight_hh is 4H x P and the layers above the first take D*P inputs.
 /// </summary>
 public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false,
-    bool bias = true, bool batchFirst = false, double dropout = 0, bool linearBeforeReset = true)
+    bool bias = true, bool batchFirst = false, double dropout = 0, bool linearBeforeReset = true, int projectionSize = 0)
 {
     /// <summary>Outputs of <see cref="Forward"/>.</summary>
     public sealed record ForwardResult(double[] Y, double[] HT, double[]? CT);
@@ -50,6 +52,12 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
 
     /// <summary>GRU: r multiplies W_hn h + b_hn (true, PyTorch's form) or h before the product (false).</summary>
     public bool LinearBeforeReset { get; } = linearBeforeReset;
+
+    /// <summary>P, an LSTM's projection (0: none).</summary>
+    public int ProjectionSize { get; } = projectionSize;
+
+    /// <summary>The width of the hidden state and of a direction's output: P with a projection, else H.</summary>
+    public int StateSize => ProjectionSize > 0 ? ProjectionSize : HiddenSize;
     public int GateCount => Cell switch { ReferenceCellKind.Lstm => 4, ReferenceCellKind.Gru => 3, _ => 1 };
     private bool HasCell => Cell == ReferenceCellKind.Lstm;
 
@@ -60,8 +68,11 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
         return ("weight_ih" + suffix, "weight_hh" + suffix, "bias_ih" + suffix, "bias_hh" + suffix);
     }
 
-    /// <summary>Input width of a layer: I for the first, D*H above it.</summary>
-    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * HiddenSize;
+    /// <summary>The name of the projection weight (weight_hr) of layer <paramref name="layer"/>, direction <paramref name="direction"/>.</summary>
+    public static string ProjectionName(int layer, int direction) => $"weight_hr_l{layer}" + (direction == 1 ? "_reverse" : "");
+
+    /// <summary>Input width of a layer: I for the first, D*S above it (S = H, or P with a projection).</summary>
+    public int LayerInputSize(int layer) => layer == 0 ? InputSize : Directions * StateSize;
 
     /// <summary>Random parameters in [-scale, scale], every value exactly representable as float.</summary>
     public Dictionary<string, double[]> RandomParameters(Random random, double scale = 0.5)
@@ -73,10 +84,14 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
             {
                 var (wih, whh, bih, bhh) = Names(l, d);
                 parameters[wih] = RandomFloats(random, gh * LayerInputSize(l), scale);
-                parameters[whh] = RandomFloats(random, gh * HiddenSize, scale);
-                if (!Bias) continue;
-                parameters[bih] = RandomFloats(random, gh, scale);
-                parameters[bhh] = RandomFloats(random, gh, scale);
+                parameters[whh] = RandomFloats(random, gh * StateSize, scale);
+                if (Bias)
+                {
+                    parameters[bih] = RandomFloats(random, gh, scale);
+                    parameters[bhh] = RandomFloats(random, gh, scale);
+                }
+
+                if (ProjectionSize > 0) parameters[ProjectionName(l, d)] = RandomFloats(random, ProjectionSize * HiddenSize, scale);
             }
 
         return parameters;
@@ -102,7 +117,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
     public Gradients Backward(int steps, int batch, double[] x, double[] h0, double[]? c0, Dictionary<string, double[]> parameters,
         double[] dy, double[] dhT, double[]? dcT, ulong dropoutSeed = 0, int[]? lengths = null)
     {
-        var gradients = new Gradients(new double[x.Length], new double[h0.Length], HasCell ? new double[h0.Length] : null,
+        var gradients = new Gradients(new double[x.Length], new double[h0.Length], HasCell ? new double[Layers * Directions * batch * HiddenSize] : null,
             parameters.ToDictionary(p => p.Key, p => new double[p.Value.Length]));
         Run(steps, batch, ToTimeMajor(x, steps, batch), h0, c0, parameters, (ToTimeMajor(dy, steps, batch), dhT, dcT, gradients), dropoutSeed,
             lengths);
@@ -151,9 +166,10 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
         var outputs = new double[Layers][];
         double[] Zeros() => new double[GateCount * HiddenSize];
         double[] BiasOf(Dictionary<string, double[]> values, string name) => Bias ? values[name] : Zeros();
-        int h = HiddenSize, stateSize = batch * h;
+        int h = StateSize, stateSize = batch * h, cellStateSize = batch * HiddenSize;
+        double[]? ProjectionOf(Dictionary<string, double[]> values, int l, int d) => ProjectionSize > 0 ? values[ProjectionName(l, d)] : null;
         var hT = new double[Layers * Directions * stateSize];
-        double[]? cT = HasCell ? new double[hT.Length] : null;
+        double[]? cT = HasCell ? new double[Layers * Directions * cellStateSize] : null;
         var layerInputs = new double[Layers + 1][];
         layerInputs[0] = x;
         var tapes = new Tape[Layers, Directions];
@@ -166,9 +182,9 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                 int s = l * Directions + d;
                 var (wih, whh, bih, bhh) = Names(l, d);
                 var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], BiasOf(parameters, bih), BiasOf(parameters, bhh), d == 1,
-                    Valid);
+                    Valid, ProjectionOf(parameters, l, d));
                 Tape tape = layer.Forward(steps, batch, layerInputs[l], h0.AsSpan(s * stateSize, stateSize).ToArray(),
-                    c0?.AsSpan(s * stateSize, stateSize).ToArray());
+                    c0?.AsSpan(s * cellStateSize, cellStateSize).ToArray());
                 tapes[l, d] = tape;
                 for (int t = 0; t < steps; t++)
                 {
@@ -178,7 +194,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                         if (Valid(t, n)) Array.Copy(hAtT, n * h, y, ((t * batch + n) * Directions + d) * h, h);
                 }
                 Array.Copy(tape.H[steps], 0, hT, s * stateSize, stateSize);
-                if (cT != null) Array.Copy(tape.C![steps], 0, cT, s * stateSize, stateSize);
+                if (cT != null) Array.Copy(tape.C![steps], 0, cT, s * cellStateSize, cellStateSize);
             }
 
             outputs[l] = y;
@@ -197,16 +213,17 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                     int s = l * Directions + d;
                     var (wih, whh, bih, bhh) = Names(l, d);
                     var layer = new Direction(this, inputSize, parameters[wih], parameters[whh], BiasOf(parameters, bih), BiasOf(parameters, bhh), d == 1,
-                    Valid);
+                        Valid, ProjectionOf(parameters, l, d));
                     var dyDirection = new double[steps * stateSize];
                     for (int t = 0; t < steps; t++)
                         for (int n = 0; n < batch; n++)
                             Array.Copy(dOutput, ((t * batch + n) * Directions + d) * h, dyDirection, (t * batch + n) * h, h);
                     var (dh0, dc0) = layer.Backward(tapes[l, d], steps, batch, layerInputs[l], dyDirection,
-                        b.DhT.AsSpan(s * stateSize, stateSize).ToArray(), b.DcT?.AsSpan(s * stateSize, stateSize).ToArray(),
-                        dInput, b.Result.Parameters[wih], b.Result.Parameters[whh], BiasOf(b.Result.Parameters, bih), BiasOf(b.Result.Parameters, bhh));
+                        b.DhT.AsSpan(s * stateSize, stateSize).ToArray(), b.DcT?.AsSpan(s * cellStateSize, cellStateSize).ToArray(),
+                        dInput, b.Result.Parameters[wih], b.Result.Parameters[whh], BiasOf(b.Result.Parameters, bih), BiasOf(b.Result.Parameters, bhh),
+                        ProjectionOf(b.Result.Parameters, l, d));
                     Array.Copy(dh0, 0, b.Result.Dh0, s * stateSize, stateSize);
-                    if (dc0 != null) Array.Copy(dc0, 0, b.Result.Dc0!, s * stateSize, stateSize);
+                    if (dc0 != null) Array.Copy(dc0, 0, b.Result.Dc0!, s * cellStateSize, cellStateSize);
                 }
 
                 // The gradient of layer l - 1's output: through its dropout factors (the same mask as forward).
@@ -221,14 +238,15 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
 
     /// <summary>
     /// What one direction of one layer keeps for backward, indexed by processing step (H[0] = h0); GRU: Ghn holds
-    /// W_hn h + b_hn, or r * h when r applies before the product.
+    /// W_hn h + b_hn, or r * h when r applies before the product; M: an LSTM's o * tanh(c) before its projection.
     /// </summary>
-    private sealed record Tape(double[][] H, double[][]? C, double[][] Gates, double[][] Ghn);
+    private sealed record Tape(double[][] H, double[][]? C, double[][] Gates, double[][] Ghn, double[][] M);
 
     private sealed class Direction(ReferenceRnn owner, int inputSize, double[] wih, double[] whh, double[] bih, double[] bhh, bool reverse,
-        Func<int, int, bool> valid)
+        Func<int, int, bool> valid, double[]? whr = null)
     {
         private readonly int _h = owner.HiddenSize;
+        private readonly int _s = owner.StateSize;
         private readonly int _g = owner.GateCount;
         private readonly bool _resetFirst = owner.Cell == ReferenceCellKind.Gru && !owner.LinearBeforeReset;
 
@@ -253,19 +271,22 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
 
         public Tape Forward(int steps, int batch, double[] x, double[] h0, double[]? c0)
         {
-            int h = _h, gh = _g * h;
+            int h = _h, gh = _g * h, sw = _s;
             var hs = new double[steps + 1][];
             var cs = owner.HasCell ? new double[steps + 1][] : null;
             var gates = new double[steps][];
             var ghns = new double[steps][];
+            var ms = new double[steps][];
             hs[0] = h0;
             if (cs != null) cs[0] = c0!;
             for (int step = 0; step < steps; step++)
             {
                 int t = TimeOf(step, steps);
                 double[] gi = Affine(x, t * batch * inputSize, batch, inputSize, wih, bih, gh);
-                double[] ghm = Affine(hs[step], 0, batch, h, whh, bhh, gh);
-                var hNew = new double[batch * h];
+                double[] ghm = Affine(hs[step], 0, batch, sw, whh, bhh, gh);
+                var hNew = new double[batch * sw];
+                // The cell's output: h itself, or o * tanh(c) that the projection then multiplies by W_hr.
+                double[] m = whr == null ? hNew : new double[batch * h];
                 var act = new double[batch * gh];
                 var ghn = new double[batch * h];
                 double[]? cNew = cs != null ? new double[batch * h] : null;
@@ -289,7 +310,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                         if (!valid(t, n))
                         {
                             // A padded step: the state is kept (no gates: act and ghn stay 0).
-                            hNew[k] = hs[step][k];
+                            if (whr == null) hNew[k] = hs[step][k];
                             if (cNew != null) cNew[k] = cs![step][k];
                             continue;
                         }
@@ -300,7 +321,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                             case ReferenceCellKind.Lstm:
                                 double i = Sigmoid(Pre(0)), f = Sigmoid(Pre(1)), g = Math.Tanh(Pre(2)), o = Sigmoid(Pre(3));
                                 cNew![k] = f * cs![step][k] + i * g;
-                                hNew[k] = o * Math.Tanh(cNew[k]);
+                                m[k] = o * Math.Tanh(cNew[k]);
                                 (act[n * gh + j], act[n * gh + h + j], act[n * gh + 2 * h + j], act[n * gh + 3 * h + j]) = (i, f, g, o);
                                 break;
                             case ReferenceCellKind.Gru:
@@ -317,20 +338,31 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                         }
                     }
 
+                if (whr != null)
+                    for (int n = 0; n < batch; n++)
+                        for (int p = 0; p < sw; p++)
+                        {
+                            // h_t = W_hr m_t; a padded step keeps the state.
+                            double sum = 0;
+                            for (int j = 0; j < h && valid(t, n); j++) sum += whr[p * h + j] * m[n * h + j];
+                            hNew[n * sw + p] = valid(t, n) ? sum : hs[step][n * sw + p];
+                        }
+
                 hs[step + 1] = hNew;
                 if (cs != null) cs[step + 1] = cNew!;
                 gates[step] = act;
                 ghns[step] = ghn;
+                ms[step] = m;
             }
 
-            return new Tape(hs, cs, gates, ghns);
+            return new Tape(hs, cs, gates, ghns, ms);
         }
 
         /// <summary>BPTT: adds into dx and the parameter gradients; returns dh0 (and dc0).</summary>
         public (double[] Dh0, double[]? Dc0) Backward(Tape tape, int steps, int batch, double[] x, double[] dy, double[] dhT, double[]? dcT,
-            double[] dx, double[] dWih, double[] dWhh, double[] dBih, double[] dBhh)
+            double[] dx, double[] dWih, double[] dWhh, double[] dBih, double[] dBhh, double[]? dWhr = null)
         {
-            int h = _h, gh = _g * h;
+            int h = _h, gh = _g * h, sw = _s;
             double[] dh = (double[])dhT.Clone();
             double[]? dc = dcT != null ? (double[])dcT.Clone() : null;
             for (int step = steps - 1; step >= 0; step--)
@@ -339,19 +371,41 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                 double[] act = tape.Gates[step], hPrev = tape.H[step];
                 var dGi = new double[batch * gh];
                 var dGh = new double[batch * gh];
-                var dhDirect = new double[batch * h];
+                var dhDirect = new double[batch * sw];
+                // The gradient of the cell's output (o * tanh(c) with a projection): dh_t + dy_t, through W_hr with one.
+                var dCellOutput = new double[batch * h];
+                for (int n = 0; n < batch; n++)
+                {
+                    if (!valid(t, n))
+                    {
+                        // A padded step passes dh (and dc) through; dy there is not read.
+                        Array.Copy(dh, n * sw, dhDirect, n * sw, sw);
+                        continue;
+                    }
+
+                    for (int p = 0; p < sw; p++)
+                    {
+                        double total = dh[n * sw + p] + dy[(t * batch + n) * sw + p];
+                        if (whr == null)
+                        {
+                            dCellOutput[n * h + p] = total;
+                            continue;
+                        }
+
+                        for (int j = 0; j < h; j++)
+                        {
+                            dWhr![p * h + j] += total * tape.M[step][n * h + j];
+                            dCellOutput[n * h + j] += total * whr[p * h + j];
+                        }
+                    }
+                }
+
                 for (int n = 0; n < batch; n++)
                     for (int j = 0; j < h; j++)
                     {
                         int k = n * h + j;
-                        if (!valid(t, n))
-                        {
-                            // A padded step passes dh (and dc) through; dy there is not read.
-                            dhDirect[k] = dh[k];
-                            continue;
-                        }
-
-                        double g0 = dh[k] + dy[t * batch * h + k];
+                        if (!valid(t, n)) continue;
+                        double g0 = dCellOutput[k];
                         double Act(int gate) => act[n * gh + gate * h + j];
                         switch (owner.Cell)
                         {
@@ -391,7 +445,7 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
                         dhDirect[n * h + u] += da * r;
                     }
 
-                var dhPrev = new double[batch * h];
+                var dhPrev = new double[batch * sw];
                 for (int n = 0; n < batch; n++)
                     for (int r = 0; r < gh && valid(t, n); r++)
                     {
@@ -406,10 +460,10 @@ public sealed class ReferenceRnn(ReferenceCellKind cell, int inputSize, int hidd
 
                         // Reset first, W_hn multiplies r * h (kept in the tape), and its part of dh_{t-1} is in dhDirect.
                         bool ofResetProduct = _resetFirst && r >= 2 * h;
-                        for (int k = 0; k < h; k++)
+                        for (int k = 0; k < sw; k++)
                         {
-                            dWhh[r * h + k] += ghr * (ofResetProduct ? tape.Ghn[step][n * h + k] : hPrev[n * h + k]);
-                            if (!ofResetProduct) dhPrev[n * h + k] += ghr * whh[r * h + k];
+                            dWhh[r * sw + k] += ghr * (ofResetProduct ? tape.Ghn[step][n * h + k] : hPrev[n * sw + k]);
+                            if (!ofResetProduct) dhPrev[n * sw + k] += ghr * whh[r * sw + k];
                         }
                     }
 

@@ -4,6 +4,7 @@ using FsCheck.Fluent;
 using Google.Protobuf;
 using SimdRnn.Onnx.Protobuf;
 using SimdRnn.Onnx.Tests.Support;
+using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Onnx.Tests;
 
@@ -52,7 +53,7 @@ public class CorruptFileTests
     {
         var random = new Random(draw.Seed);
         byte[] file = Mutate(Original(random), draw.Mutation, random);
-        Stream stream = draw.Seekable ? new MemoryStream(file) : new TrickleStream(file);
+        Stream stream = draw.Seekable ? new MemoryStream(file) : new TrickleStream(file, maxRead: 7);
         long before = GC.GetAllocatedBytesForCurrentThread();
         string outcome;
         try

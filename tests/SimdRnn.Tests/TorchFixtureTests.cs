@@ -29,7 +29,7 @@ public sealed class TorchFixtureTests
         Assert.All(lengths, n => Assert.InRange(n, 1, fx.T));
         Assert.Contains(fx.T, lengths);
         Assert.False(lengths.SequenceEqual(lengths.OrderDescending()), "lengths are sorted: enforce_sorted=False is not exercised");
-        foreach ((string name, int width) in new[] { ("y", fx.Directions * fx.H), ("grad.x", fx.I) })
+        foreach ((string name, int width) in new[] { ("y", fx.Directions * fx.S), ("grad.x", fx.I) })
         {
             double[] values = fx.Double(name);
             for (int i = 0; i < values.Length; i++)
@@ -54,15 +54,16 @@ public sealed class TorchFixtureTests
         var fx = TorchFixture.Load(caseName);
         Assert.True(fx.T >= 1 && fx.N >= 1 && fx.I >= 1 && fx.H >= 1 && fx.Layers >= 1);
         Assert.False(string.IsNullOrWhiteSpace(fx.TorchVersion));
-        int d = fx.Directions, g = fx.Gates, h = fx.H;
+        int d = fx.Directions, g = fx.Gates, h = fx.H, s = fx.S;
         bool lstm = fx.Cell == "lstm";
+        Assert.True(fx.ProjectionSize == 0 || (lstm && fx.ProjectionSize < h), "a projection is for an LSTM, P < H");
 
-        int[] state = [fx.Layers * d, fx.N, h];
+        int[] state = [fx.Layers * d, fx.N, s], cellState = [fx.Layers * d, fx.N, h];
         var expected = new Dictionary<string, int[]>
         {
             ["x"] = fx.SequenceShape(fx.I),
-            ["y"] = fx.SequenceShape(d * h),
-            ["dy"] = fx.SequenceShape(d * h),
+            ["y"] = fx.SequenceShape(d * s),
+            ["dy"] = fx.SequenceShape(d * s),
             ["h0"] = state,
             ["hT"] = state,
             ["dhT"] = state,
@@ -72,7 +73,7 @@ public sealed class TorchFixtureTests
         if (lstm)
         {
             foreach (string name in new[] { "c0", "cT", "dcT", "grad.c0" })
-                expected[name] = state;
+                expected[name] = cellState;
         }
         var parameters = new List<string>();
         for (int layer = 0; layer < fx.Layers; layer++)
@@ -80,10 +81,15 @@ public sealed class TorchFixtureTests
             for (int dir = 0; dir < d; dir++)
             {
                 string suffix = $"_l{layer}" + (dir == 1 ? "_reverse" : "");
-                int inputs = layer == 0 ? fx.I : d * h;
+                int inputs = layer == 0 ? fx.I : d * s;
                 expected["weight_ih" + suffix] = [g * h, inputs];
-                expected["weight_hh" + suffix] = [g * h, h];
+                expected["weight_hh" + suffix] = [g * h, s];
                 parameters.AddRange(["weight_ih" + suffix, "weight_hh" + suffix]);
+                if (fx.ProjectionSize > 0)
+                {
+                    expected["weight_hr" + suffix] = [fx.ProjectionSize, h];
+                    parameters.Add("weight_hr" + suffix);
+                }
                 if (!fx.Bias) continue;
                 expected["bias_ih" + suffix] = [g * h];
                 expected["bias_hh" + suffix] = [g * h];

@@ -34,7 +34,9 @@ internal interface IDirectionLayer
 /// Sequence forward and BPTT backward of one direction of one layer, generic over the cell: the input projection of
 /// all steps as one GEMM, then the recurrence run by one team for all steps (<see cref="ForwardSteps{TCell}"/>,
 /// <see cref="BackwardSteps{TCell}"/>: per step, each member's share of the merged gate product and the fused cell on
-/// it), and the weight gradients as large GEMMs over all T*N rows that add into the caller's gradients.
+/// it), and the weight gradients as large GEMMs over all T*N rows that add into the caller's gradients. An LSTM with a
+/// projection adds, per step, h_t = (o * tanh c) W_hr^T (one more packed product on the member's rows) and, in backward,
+/// dm = dh_t W_hr before the cell; dW_hr = dH^T M is one GEMM over all rows after the steps.
 /// </summary>
 internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell : struct, ICell
 {
@@ -50,19 +52,24 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         int gw = s.GateWidth, h = s.Hidden, rows = RowCount(s, stepOffsets);
         Span<float> gates = s.Gates(workspace), cells = s.Cells(workspace), recurrentGates = s.RecurrentGates(workspace);
         DirectionTensors tensors = weights.Tensors;
-        ReadOnlySpan<float> whhT = weights.RecurrentTransposed(context, h, s.MergedWidth);
+        ReadOnlySpan<float> whhT = weights.RecurrentTransposed(context, s.StateWidth, s.MergedWidth);
         ReadOnlySpan<float> whnT = TCell.ResetsBeforeRecurrentProduct ? weights.CandidateTransposed(context, h, s.MergedWidth) : default;
+        ReadOnlySpan<float> whrT = weights.ProjectionTransposed(context, h, s.Projection);
 
         // All steps' input projections at once: gates = X W_ih^T. Split by hidden units with prepared weights, each member
         // computes its own gate columns inside the team instead (the columns its cells read): one fork per call, not two.
         StepSplit split = StepSplit.Choose(plan, plan.Split);
         bool projectInTeam = !split.ByRows && !weights.PackedInputTransposed.IsEmpty;
-        if (!projectInTeam && weights.PackedInputTransposed.IsEmpty)
-            GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
-                0f, gates, gw);
-        else if (!projectInTeam)
-            GemmKernel.MultiplyPacked(context, MatrixOp.None, rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
-                weights.PackedFormat);
+        if (!projectInTeam)
+        {
+            if (weights.PackedInputTransposed.IsEmpty)
+                GemmKernel.Multiply(context, MatrixOp.None, MatrixOp.Transpose, rows, gw, s.Input, 1f, x, s.Input, tensors.InputWeights, s.Input,
+                    0f, gates, gw);
+            else
+                GemmKernel.MultiplyPacked(context, MatrixOp.None, rows, gw, s.Input, 1f, x, s.Input, weights.PackedInputTransposed, 0f, gates, gw,
+                    weights.PackedFormat);
+        }
+
         // Without biases the cells add zeros (one scratch row serves both of a GRU's bias operands): the same fused
         // pass, and adding +0 changes no value that a bias-free formula gives.
         bool hasBias = !tensors.InputBias.IsEmpty;
@@ -75,7 +82,8 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
 
         fixed (int* pOffsets = stepOffsets)
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGates, pBias = bias,
-               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT, pWhnT = whnT, pX = x, pWihT = weights.PackedInputTransposed)
+               pRecurrentBias = recurrentBias, pY = y, pH0 = h0, pWhhT = whhT, pWhnT = whnT, pX = x, pWihT = weights.PackedInputTransposed,
+               pUnprojected = s.Unprojected(workspace), pWhrT = whrT)
         {
             Team.Run(split.Size, new ForwardSteps<TCell>
             {
@@ -83,10 +91,13 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
                 H0 = pH0, PackedRecurrentTransposed = pWhhT, PackedCandidateTransposed = pWhnT, PackedFormat = weights.RecurrentTransposedFormat,
                 Input = projectInTeam ? pX : null, InputRows = rows, PackedInputTransposed = projectInTeam ? pWihT : null,
                 InputFormat = weights.PackedFormat,
+                Unprojected = s.Projection > 0 ? pUnprojected : null, PackedProjectionTransposed = pWhrT,
+                ProjectionFormat = weights.ProjectionTransposedFormat,
                 Template = new ForwardStep
                 {
                     Bias = pBias, RecurrentBias = pRecurrentBias, RecurrentGates = pRecurrent, LdRecurrentGates = gw, Ldg = s.RowStride(gw),
-                    Ldh = s.RowStride(ldy), Hidden = h, Save = s.Training, LdExtra = s.Training ? s.RowStride(h) : h,
+                    // With a projection the cell writes o * tanh(c) to its own buffer (H wide); the product writes y.
+                    Ldh = s.Projection > 0 ? h : s.RowStride(ldy), Hidden = h, Save = s.Training, LdExtra = s.Training ? s.RowStride(h) : h,
                 },
             });
         }
@@ -103,14 +114,14 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         Span<float> hT, Span<float> cT)
     {
         DirectionShape s = plan.Shape;
-        int h = s.Hidden;
+        int h = s.Hidden, width = s.StateWidth;
         for (int processed = 0; processed < s.Steps; processed++)
         {
             int t = plan.TimeOf(processed), count = rows.Count(t);
             int ending = processed == s.Steps - 1 ? 0 : Math.Min(count, rows.Count(plan.TimeOf(processed + 1)));
             if (ending == count) continue;
             for (int row = ending; row < count; row++)
-                y.Slice((int)rows.Start(t, ldy) + row * s.RowStride(ldy), h).CopyTo(hT.Slice(row * h, h));
+                y.Slice((int)rows.Start(t, ldy) + row * s.RowStride(ldy), width).CopyTo(hT.Slice(row * width, width));
             if (TCell.HasCellState)
                 cells.Slice(plan.CellSlot(t) * s.State + ending * h, (count - ending) * h).CopyTo(cT[(ending * h)..]);
         }
@@ -130,24 +141,31 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         Span<float> gates = s.Gates(workspace), cells = s.Cells(workspace), dh = s.Dh(workspace), dc = s.Dc(workspace);
         // LSTM and RNN share one gradient for both GEMM sides; a cell that keeps the recurrent product apart has its own.
         Span<float> recurrentGradients = TCell.KeepsRecurrentProductApart ? s.RecurrentGates(workspace) : gates;
-        ReadOnlySpan<float> packedWhh = weights.Recurrent(context, h, s.MergedWidth);
+        ReadOnlySpan<float> packedWhh = weights.Recurrent(context, s.StateWidth, s.MergedWidth);
         ReadOnlySpan<float> packedWhn = TCell.ResetsBeforeRecurrentProduct ? weights.Candidate(context, h, s.MergedWidth) : default;
+        ReadOnlySpan<float> packedWhr = weights.Projection(context, h, s.Projection);
+        Span<float> projectedGradients = s.ProjectedGradients(workspace), zeros = s.Zeros(workspace);
         dhT.CopyTo(dh);
         if (TCell.HasCellState) dcT.CopyTo(dc);
+        zeros.Clear();
 
         fixed (int* pOffsets = stepOffsets)
         fixed (float* pGates = gates, pCells = cells, pExtra = s.Extra(workspace), pRecurrent = recurrentGradients, pDh = dh, pDc = dc,
-               pY = y, pDy = dy, pH0 = h0, pWhh = packedWhh, pWhn = packedWhn, pResetProductGradient = s.ResetProductGradient(workspace))
+               pY = y, pDy = dy, pH0 = h0, pWhh = packedWhh, pWhn = packedWhn, pResetProductGradient = s.ResetProductGradient(workspace),
+               pWhr = packedWhr, pDH = projectedGradients, pDm = s.UnprojectedGradient(workspace), pZeros = zeros)
         {
             StepSplit split = StepSplit.Choose(plan, plan.Split);
+            bool projection = s.Projection > 0;
             Team.Run(split.Size, new BackwardSteps<TCell>
             {
                 Plan = plan, Split = split, Rows = new StepRows(s, pOffsets), Gates = pGates, RecurrentGradients = pRecurrent,
                 Cells = pCells, Extra = pExtra, Y = pY, Ldy = ldy, Dy = pDy, Lddy = lddy, H0 = pH0, PackedRecurrent = pWhh, PackedCandidate = pWhn,
+                Dh = pDh, ProjectedGradients = projection ? pDH : null, PackedProjection = pWhr, UnprojectedGradient = pDm,
                 Template = new BackwardStep
                 {
-                    Ldg = s.RowStride(gw), Ldh = s.RowStride(ldy), Lddy = s.RowStride(lddy), DhRecurrent = pDh, Dc = pDc, Hidden = h,
-                    ResetProductGradient = pResetProductGradient,
+                    // With a projection the cell reads dm = dh_t W_hr (all of its dh) as its dy, and zeros as its recurrent part.
+                    Ldg = s.RowStride(gw), Ldh = s.RowStride(ldy), Lddy = projection ? h : s.RowStride(lddy), DhRecurrent = projection ? pZeros : pDh,
+                    Dc = pDc, Hidden = h, ResetProductGradient = pResetProductGradient,
                 },
             });
         }
@@ -169,6 +187,10 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         if (TCell.ResetsBeforeRecurrentProduct)
             GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, h, h, rows, 1f, gates[s.MergedWidth..], gw, s.Extra(workspace), h, 1f,
                 gradients.RecurrentWeights[(s.MergedWidth * h)..], h);
+        // dW_hr += dH^T M: every step's total dh (P wide) and o * tanh(c) (H wide), time-major (or packed) rows both.
+        if (s.Projection > 0)
+            GemmKernel.Multiply(context, MatrixOp.Transpose, MatrixOp.None, s.Projection, h, rows, 1f, projectedGradients, s.Projection,
+                s.Unprojected(workspace), h, 1f, gradients.ProjectionWeights, h);
         if (gradients.InputBias.IsEmpty) return; // no biases, no bias gradients
         ColumnSums.AddTo(context, gates, rows, gw, gradients.InputBias);
         ColumnSums.AddTo(context, recurrentGradients, rows, gw, gradients.RecurrentBias);
@@ -182,7 +204,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         ReadOnlySpan<float> h0, ReadOnlySpan<float> y, int ldy, Span<float> previousOutputs, Span<float> dWhh)
     {
         DirectionShape s = plan.Shape;
-        int gw = s.GateWidth, mergedWidth = s.MergedWidth, h = s.Hidden, rows = stepOffsets[^1];
+        int gw = s.GateWidth, mergedWidth = s.MergedWidth, h = s.StateWidth, rows = stepOffsets[^1];
         fixed (int* pOffsets = stepOffsets)
         {
             var steps = new StepRows(s, pOffsets);
@@ -210,7 +232,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
         ReadOnlySpan<float> y, int ldy, Span<float> dWhh)
     {
         DirectionShape s = plan.Shape;
-        int gw = s.GateWidth, m = s.MergedWidth, n = s.Batch, h = s.Hidden, ldg = s.RowStride(gw), ldPrevious = s.RowStride(ldy);
+        int gw = s.GateWidth, m = s.MergedWidth, n = s.Batch, h = s.StateWidth, ldg = s.RowStride(gw), ldPrevious = s.RowStride(ldy);
         int firstT = plan.TimeOf(0);
         GemmKernel.Multiply(plan.Context, MatrixOp.Transpose, MatrixOp.None, m, h, n, 1f, dGh[(int)s.StepStart(firstT, gw)..], ldg, h0, h, 1f, dWhh, h);
         if (s.Steps == 1) return;

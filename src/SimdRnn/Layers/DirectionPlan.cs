@@ -24,15 +24,23 @@ internal readonly record struct CellTraits(int GateCount, bool HasCellState, boo
 /// batch-major with <paramref name="BatchFirst"/> (row n*T + t, PyTorch's batch_first): the whole-sequence GEMMs run over
 /// the rows in whichever order they are stored, and a step reads its N rows at <see cref="StepStart"/> with a stride of
 /// <see cref="RowStride"/> (the microkernel and the cells take leading dimensions), so nothing is copied.
+/// With a <paramref name="Projection"/> (an LSTM's P), the cell's output o * tanh(c) (H wide) goes to its own buffer and
+/// h_t = that W_hr^T (P wide) is the output and the recurrent state: y, h0, hT, dh are <see cref="StateWidth"/> wide.
 /// </remarks>
-internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int Batch, int Input, int Hidden, bool Training, bool BatchFirst = false)
+internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int Batch, int Input, int Hidden, bool Training, bool BatchFirst = false,
+    int Projection = 0)
 {
     public int GateWidth => Cell.GateCount * Hidden;
 
     /// <summary>The columns of the merged recurrent product (the first rows of W_hh): <see cref="GateWidth"/>, or less by the gate taken of r * h.</summary>
     public int MergedWidth => Cell.MergedGateCount * Hidden;
     public int Rows => Steps * Batch;
+
+    /// <summary>N x H: the cell state of a step (and, without a projection, the hidden state).</summary>
     public int State => Batch * Hidden;
+
+    /// <summary>S, the width of the hidden state and the output: P with a projection, else H.</summary>
+    public int StateWidth => Projection > 0 ? Projection : Hidden;
 
     /// <summary>Where time <paramref name="time"/>'s first row starts in a sequence tensor of rows <paramref name="width"/> floats apart.</summary>
     public nint StepStart(int time, int width) => BatchFirst ? (nint)time * width : (nint)time * Batch * width;
@@ -56,17 +64,33 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
     public long RecurrentGatesOffset => BiasOffset + GateWidth;
     public long RecurrentGatesLength => !Cell.KeepsRecurrentProductApart ? 0 : Training ? (long)Rows * GateWidth : (long)State * Cell.GateCount;
     public long DhOffset => RecurrentGatesOffset + RecurrentGatesLength;
-    public long DhLength => Training ? State : 0;
+    public long DhLength => Training ? (long)Batch * StateWidth : 0;
     public long DcOffset => DhOffset + DhLength;
     public long DcLength => Training && Cell.HasCellState ? State : 0;
     public long ResetProductGradientOffset => DcOffset + DcLength;
     public long ResetProductGradientLength => Training && Cell.ResetsBeforeRecurrentProduct ? State : 0;
-    public long WorkspaceLength => ResetProductGradientOffset + ResetProductGradientLength;
 
-    /// <summary>Floats that packing the merged rows of W_hh (and, for training, their transpose as well) into a caller's buffer needs.</summary>
+    // A projection's buffers: the cell's output m = o * tanh(c) before W_hr (every step in training: dW_hr needs it; one
+    // step in inference), and for backward the total dh of every step (dW_hr = dH^T M after the steps), dm = dh W_hr of a
+    // step, and N x H zeros: the cell's backward reads dm as its dy and the zeros as its recurrent part (dm holds all of it).
+    public long UnprojectedOffset => ResetProductGradientOffset + ResetProductGradientLength;
+    public long UnprojectedLength => Projection == 0 ? 0 : Training ? (long)Rows * Hidden : State;
+    public long ProjectedGradientsOffset => UnprojectedOffset + UnprojectedLength;
+    public long ProjectedGradientsLength => Projection > 0 && Training ? (long)Rows * Projection : 0;
+    public long UnprojectedGradientOffset => ProjectedGradientsOffset + ProjectedGradientsLength;
+    public long UnprojectedGradientLength => Projection > 0 && Training ? State : 0;
+    public long ZerosOffset => UnprojectedGradientOffset + UnprojectedGradientLength;
+    public long WorkspaceLength => ZerosOffset + UnprojectedGradientLength;
+
+    /// <summary>Floats that packing the merged rows of W_hh (S wide; and, for training, their transpose as well) into a caller's buffer needs.</summary>
     public long PackedRecurrentLength => Training
-        ? Math.Max(PackedMatrix.BufferLength(Hidden, MergedWidth), PackedMatrix.BufferLength(MergedWidth, Hidden))
-        : PackedMatrix.BufferLength(Hidden, MergedWidth);
+        ? Math.Max(PackedMatrix.BufferLength(StateWidth, MergedWidth), PackedMatrix.BufferLength(MergedWidth, StateWidth))
+        : PackedMatrix.BufferLength(StateWidth, MergedWidth);
+
+    /// <summary>Floats that packing W_hr^T (and, for training, W_hr as well) needs; 0 without a projection.</summary>
+    public long PackedProjectionLength => Projection == 0 ? 0 : Training
+        ? Math.Max(PackedMatrix.BufferLength(Hidden, Projection), PackedMatrix.BufferLength(Projection, Hidden))
+        : PackedMatrix.BufferLength(Hidden, Projection);
 
     /// <summary>Floats that packing the last gate's rows of W_hh (H x H, either way) needs when they are not merged.</summary>
     public long PackedCandidateLength => Cell.ResetsBeforeRecurrentProduct ? PackedMatrix.BufferLength(Hidden, Hidden) : 0;
@@ -79,6 +103,10 @@ internal readonly record struct DirectionShape(CellTraits Cell, int Steps, int B
     public Span<float> Dh(Span<float> workspace) => workspace.Slice((int)DhOffset, (int)DhLength);
     public Span<float> Dc(Span<float> workspace) => workspace.Slice((int)DcOffset, (int)DcLength);
     public Span<float> ResetProductGradient(Span<float> workspace) => workspace.Slice((int)ResetProductGradientOffset, (int)ResetProductGradientLength);
+    public Span<float> Unprojected(Span<float> workspace) => workspace.Slice((int)UnprojectedOffset, (int)UnprojectedLength);
+    public Span<float> ProjectedGradients(Span<float> workspace) => workspace.Slice((int)ProjectedGradientsOffset, (int)ProjectedGradientsLength);
+    public Span<float> UnprojectedGradient(Span<float> workspace) => workspace.Slice((int)UnprojectedGradientOffset, (int)UnprojectedGradientLength);
+    public Span<float> Zeros(Span<float> workspace) => workspace.Slice((int)ZerosOffset, (int)UnprojectedGradientLength);
 }
 
 /// <summary>

@@ -39,18 +39,40 @@ internal readonly ref struct DirectionWeights(DirectionTensors tensors)
     /// <summary>Where W_hn (or W_hn^T) is packed when it was not prepared.</summary>
     public Span<float> CandidatePackScratch { get; init; }
 
+    /// <summary>W_hr^T packed (H x P) for the forward steps, or empty (no projection, or not prepared).</summary>
+    public ReadOnlySpan<float> PackedProjectionTransposed { get; init; }
+
+    /// <summary>W_hr packed (P x H) for the backward steps, or empty.</summary>
+    public ReadOnlySpan<float> PackedProjection { get; init; }
+
+    /// <summary>Where W_hr (or W_hr^T) is packed when it was not prepared.</summary>
+    public Span<float> ProjectionPackScratch { get; init; }
+
+    /// <summary>The format of <see cref="ProjectionTransposed"/>'s panels.</summary>
+    public PanelFormat ProjectionTransposedFormat => PackedProjectionTransposed.IsEmpty ? PanelFormat.Float32 : PackedFormat;
+
+    /// <summary>W_hr^T packed (H x P) for the forward steps: the prepared panels, or packed now into the scratch; empty without a projection.</summary>
+    public ReadOnlySpan<float> ProjectionTransposed(in KernelContext context, int hidden, int projection) =>
+        projection == 0 ? default : !PackedProjectionTransposed.IsEmpty ? PackedProjectionTransposed
+            : PackedMatrix.PackInto(context, MatrixOp.Transpose, hidden, projection, Tensors.ProjectionWeights, hidden, ProjectionPackScratch);
+
+    /// <summary>W_hr packed (P x H) for the backward steps: the prepared panels, or packed now into the scratch; empty without a projection.</summary>
+    public ReadOnlySpan<float> Projection(in KernelContext context, int hidden, int projection) =>
+        projection == 0 ? default : !PackedProjection.IsEmpty ? PackedProjection
+            : PackedMatrix.PackInto(context, MatrixOp.None, projection, hidden, Tensors.ProjectionWeights, hidden, ProjectionPackScratch);
+
     /// <summary>
-    /// The first <paramref name="mergedWidth"/> rows of W_hh, transposed and packed, for the forward steps: the prepared
+    /// The first <paramref name="mergedWidth"/> rows of W_hh (<paramref name="state"/> = S wide), transposed and packed, for the forward steps: the prepared
     /// panels, or packed now into the scratch.
     /// </summary>
-    public ReadOnlySpan<float> RecurrentTransposed(in KernelContext context, int hidden, int mergedWidth) =>
+    public ReadOnlySpan<float> RecurrentTransposed(in KernelContext context, int state, int mergedWidth) =>
         !PackedRecurrentTransposed.IsEmpty ? PackedRecurrentTransposed
-            : PackedMatrix.PackInto(context, MatrixOp.Transpose, hidden, mergedWidth, Tensors.RecurrentWeights, hidden, PackScratch);
+            : PackedMatrix.PackInto(context, MatrixOp.Transpose, state, mergedWidth, Tensors.RecurrentWeights, state, PackScratch);
 
     /// <summary>The first <paramref name="mergedWidth"/> rows of W_hh packed for the backward steps: the prepared panels, or packed now.</summary>
-    public ReadOnlySpan<float> Recurrent(in KernelContext context, int hidden, int mergedWidth) =>
+    public ReadOnlySpan<float> Recurrent(in KernelContext context, int state, int mergedWidth) =>
         !PackedRecurrent.IsEmpty ? PackedRecurrent
-            : PackedMatrix.PackInto(context, MatrixOp.None, mergedWidth, hidden, Tensors.RecurrentWeights, hidden, PackScratch);
+            : PackedMatrix.PackInto(context, MatrixOp.None, mergedWidth, state, Tensors.RecurrentWeights, state, PackScratch);
 
     /// <summary>W_hn^T (the H rows of W_hh after the merged ones) packed for the forward steps: prepared, or packed now.</summary>
     public ReadOnlySpan<float> CandidateTransposed(in KernelContext context, int hidden, int mergedWidth) =>
@@ -79,4 +101,7 @@ internal readonly ref struct DirectionTensors(Span<float> inputWeights, Span<flo
 
     /// <summary>b_hh, G*H; empty when the layers have no biases.</summary>
     public Span<float> RecurrentBias { get; } = recurrentBias;
+
+    /// <summary>W_hr, P x H (an LSTM's projection); empty without one.</summary>
+    public Span<float> ProjectionWeights { get; init; }
 }

@@ -8,7 +8,8 @@ namespace SimdRnn;
 
 /// <summary>
 /// A <see cref="RecurrentStack"/>'s weights packed once into the kernels' panel layout, so that calls with them pack
-/// nothing: W_ih^T and W_hh^T of every layer and direction, and W_hh as well when prepared for training. Made by
+/// nothing: W_ih^T and W_hh^T of every layer and direction, and W_hh as well when prepared for training; with an LSTM
+/// projection also W_hr^T (and W_hr for training). Made by
 /// <see cref="RecurrentStack.Prepare"/>; pass it to <see cref="RecurrentStack.Forward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, Span{float}, Span{float}, Span{float}, Span{float}, bool, ReadOnlySpan{int}, ulong)"/>
 /// and <see cref="RecurrentStack.Backward(int, int, ReadOnlySpan{float}, ReadOnlySpan{float}, PreparedWeights, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, RecurrentParameters, Span{float}, ReadOnlySpan{int})"/>.
 /// </summary>
@@ -24,11 +25,12 @@ public sealed class PreparedWeights
     // Per (layer, direction): W_ih^T (I x G*H), W_hh^T (H x G*H) and, for training, W_hh (G*H x H), each packed into a
     // pinned array (the packed panels start at a cache line, at an offset fixed by the array's address). A GRU that
     // resets before the recurrent product packs W_hh as two matrices, its first 2H rows and W_hn: W_ih^T, W_hrz^T,
-    // W_hn^T, then for training W_hrz and W_hn.
+    // W_hn^T, then for training W_hrz and W_hn. An LSTM with a projection has W_hh^T S x G*H (S = P) and W_hr^T (H x P)
+    // and W_hr (P x H, training) in the slots W_hn^T and W_hn take (a cell has one or the other, never both).
     private readonly PackedBuffer[] _buffers;
     private readonly int _perDirection;
     private readonly int _gateWidth, _mergedWidth;
-    private readonly bool _candidateApart;
+    private readonly bool _candidateApart, _projection;
     private readonly int _threads;
 
     internal PreparedWeights(RecurrentStack stack, RecurrentParameters parameters, bool training, WeightFormat format)
@@ -43,24 +45,27 @@ public sealed class PreparedWeights
         _gateWidth = stack.CellTraits.GateCount * parameters.HiddenSize;
         _mergedWidth = stack.CellTraits.MergedGateCount * parameters.HiddenSize;
         _candidateApart = stack.CellTraits.ResetsBeforeRecurrentProduct;
-        _perDirection = (training ? 3 : 2) + (_candidateApart ? training ? 2 : 1 : 0);
+        _projection = parameters.ProjectionSize > 0;
+        _perDirection = (training ? 3 : 2) + (_candidateApart || _projection ? training ? 2 : 1 : 0);
         _buffers = new PackedBuffer[parameters.Layers * parameters.Directions * _perDirection];
         for (int layer = 0; layer < parameters.Layers; layer++)
             for (int direction = 0; direction < parameters.Directions; direction++)
             {
                 int index = (layer * parameters.Directions + direction) * _perDirection;
-                int input = parameters.LayerInputSize(layer), hidden = parameters.HiddenSize;
+                int input = parameters.LayerInputSize(layer), hidden = parameters.HiddenSize, state = parameters.StateSize, p = parameters.ProjectionSize;
                 _buffers[index] = new PackedBuffer(input, _gateWidth, panels);
-                _buffers[index + 1] = new PackedBuffer(hidden, _mergedWidth, panels);
-                if (training) _buffers[index + 2] = new PackedBuffer(_mergedWidth, hidden, panels);
+                _buffers[index + 1] = new PackedBuffer(state, _mergedWidth, panels);
+                if (training) _buffers[index + 2] = new PackedBuffer(_mergedWidth, state, panels);
                 if (_candidateApart) _buffers[CandidateTransposedSlot(index)] = new PackedBuffer(hidden, hidden, panels);
                 if (_candidateApart && training) _buffers[CandidateSlot(index)] = new PackedBuffer(hidden, hidden, panels);
+                if (_projection) _buffers[CandidateTransposedSlot(index)] = new PackedBuffer(hidden, p, panels);
+                if (_projection && training) _buffers[CandidateSlot(index)] = new PackedBuffer(p, hidden, panels);
             }
 
         Refresh();
     }
 
-    // W_hn^T after the slots the other cells have; W_hn after it.
+    // W_hn^T (or W_hr^T) after the slots the other cells have; W_hn (or W_hr) after it.
     private int CandidateTransposedSlot(int index) => index + (Training ? 3 : 2);
 
     private int CandidateSlot(int index) => index + 4;
@@ -92,10 +97,17 @@ public sealed class PreparedWeights
             {
                 int index = (layer * Parameters.Directions + direction) * _perDirection;
                 DirectionTensors tensors = Parameters.Direction(layer, direction);
-                int input = Parameters.LayerInputSize(layer), hidden = Parameters.HiddenSize;
+                int input = Parameters.LayerInputSize(layer), hidden = Parameters.HiddenSize, state = Parameters.StateSize;
                 _buffers[index].Pack(context, MatrixOp.Transpose, input, _gateWidth, tensors.InputWeights, input);
-                _buffers[index + 1].Pack(context, MatrixOp.Transpose, hidden, _mergedWidth, tensors.RecurrentWeights, hidden);
-                if (Training) _buffers[index + 2].Pack(context, MatrixOp.None, _mergedWidth, hidden, tensors.RecurrentWeights, hidden);
+                _buffers[index + 1].Pack(context, MatrixOp.Transpose, state, _mergedWidth, tensors.RecurrentWeights, state);
+                if (Training) _buffers[index + 2].Pack(context, MatrixOp.None, _mergedWidth, state, tensors.RecurrentWeights, state);
+                if (_projection)
+                {
+                    int p = Parameters.ProjectionSize;
+                    _buffers[CandidateTransposedSlot(index)].Pack(context, MatrixOp.Transpose, hidden, p, tensors.ProjectionWeights, hidden);
+                    if (Training) _buffers[CandidateSlot(index)].Pack(context, MatrixOp.None, p, hidden, tensors.ProjectionWeights, hidden);
+                }
+
                 if (!_candidateApart) continue;
                 ReadOnlySpan<float> candidate = tensors.RecurrentWeights[(_mergedWidth * hidden)..];
                 _buffers[CandidateTransposedSlot(index)].Pack(context, MatrixOp.Transpose, hidden, hidden, candidate, hidden);
@@ -115,6 +127,8 @@ public sealed class PreparedWeights
             PackedRecurrent = Training ? _buffers[index + 2].Panels : default,
             PackedCandidateTransposed = _candidateApart ? _buffers[CandidateTransposedSlot(index)].Panels : default,
             PackedCandidate = _candidateApart && Training ? _buffers[CandidateSlot(index)].Panels : default,
+            PackedProjectionTransposed = _projection ? _buffers[CandidateTransposedSlot(index)].Panels : default,
+            PackedProjection = _projection && Training ? _buffers[CandidateSlot(index)].Panels : default,
         };
     }
 

@@ -33,7 +33,7 @@ public sealed class RecurrentSession
         long workspace = stack.WorkspaceLength(maxSteps, batch, training: false, preparedWeights: true); // validates batch and the sizes
         (_stack, _weights, Batch, MaxSteps) = (stack, weights, batch, maxSteps);
         _workspace = new float[workspace];
-        int state = checked(stack.Layers * batch * stack.HiddenSize), cells = stack.Cell == CellKind.Lstm ? state : 0;
+        int state = checked(stack.Layers * batch * stack.StateSize), cells = stack.Cell == CellKind.Lstm ? checked(stack.Layers * batch * stack.HiddenSize) : 0;
         (_h, _hNext, _c, _cNext) = (new float[state], new float[state], new float[cells], new float[cells]);
     }
 
@@ -43,7 +43,7 @@ public sealed class RecurrentSession
     /// <summary>The most steps one <see cref="Run"/> takes.</summary>
     public int MaxSteps { get; }
 
-    /// <summary>The hidden state after the last call, layers x N x H; write it to start from another state.</summary>
+    /// <summary>The hidden state after the last call, layers x N x H (x P with a projection); write it to start from another state.</summary>
     public Span<float> HiddenState => _h;
 
     /// <summary>LSTM: the cell state after the last call, layers x N x H (empty for other cells); write it to start from another state.</summary>
@@ -61,15 +61,15 @@ public sealed class RecurrentSession
     public void ResetRow(int row)
     {
         if ((uint)row >= (uint)Batch) ThrowHelper.ThrowOutOfRange(nameof(row), row, $"The row must be in [0, {Batch}).");
-        int h = _stack.HiddenSize;
+        int h = _stack.HiddenSize, width = _stack.StateSize;
         for (int layer = 0; layer < _stack.Layers; layer++)
         {
-            _h.AsSpan((layer * Batch + row) * h, h).Clear();
+            _h.AsSpan((layer * Batch + row) * width, width).Clear();
             if (_c.Length > 0) _c.AsSpan((layer * Batch + row) * h, h).Clear();
         }
     }
 
-    /// <summary>One step: <paramref name="x"/> is N x I, <paramref name="y"/> receives N x H; the state moves on.</summary>
+    /// <summary>One step: <paramref name="x"/> is N x I, <paramref name="y"/> receives N x H (N x P with a projection); the state moves on.</summary>
     /// <exception cref="ArgumentException">A span has the wrong length or <paramref name="y"/> overlaps <paramref name="x"/>.</exception>
     public void Step(ReadOnlySpan<float> x, Span<float> y) => Run(1, x, y);
 

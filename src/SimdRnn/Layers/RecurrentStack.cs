@@ -12,7 +12,9 @@ namespace SimdRnn;
 /// <para>Layout is time-major: x is T x N x I; y is T x N x (D*H) with the directions concatenated (forward, then
 /// reverse) as PyTorch does (batch-first with <see cref="RecurrentStackOptions.BatchFirst"/>: N x T x I and N x T x (D*H));
 /// h0, hT, c0, cT are (layers*D) x N x H, ordered layer-major (l0, l0 reverse, l1, ...).
-/// c0 / cT / dcT / dc0 are used by LSTM only (pass empty spans otherwise).</para>
+/// c0 / cT / dcT / dc0 are used by LSTM only (pass empty spans otherwise). An LSTM with a projection
+/// (<see cref="RecurrentStackOptions.ProjectionSize"/> = P) has P in place of H in y, h0 and hT (and their gradients);
+/// c0 and cT stay H wide.</para>
 /// <para>Variable-length batches, as PyTorch's <c>pack_padded_sequence</c> / <c>pad_packed_sequence</c>: pass a length
 /// per batch row (any order, each in [1, T]) to <c>Forward</c> and the same to its <c>Backward</c>. Row n then has
 /// steps 0 .. length[n]-1; y is 0 at the padded positions, hT / cT are each row's state after its own last step, the
@@ -35,13 +37,16 @@ public sealed class RecurrentStack
     /// <param name="hiddenSize">H.</param>
     /// <param name="layers">The number of stacked layers.</param>
     /// <param name="bidirectional">Whether every layer also runs a reverse direction.</param>
-    /// <param name="options">Biases or none, batch-first or time-major, dropout between layers, the GRU's form (see <see cref="RecurrentStackOptions"/>);
-    /// null for PyTorch's defaults.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, or <paramref name="cell"/> is not a defined <see cref="CellKind"/>.</exception>
-    /// <exception cref="ArgumentException"><see cref="RecurrentStackOptions.LinearBeforeReset"/> is false for a cell other than <see cref="CellKind.Gru"/>.</exception>
+    /// <param name="options">Biases or none, batch-first or time-major, dropout between layers, the GRU's form, an LSTM projection or none
+    /// (see <see cref="RecurrentStackOptions"/>); null for PyTorch's defaults.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size or the layer count is below 1, <paramref name="cell"/> is not a defined <see cref="CellKind"/>,
+    /// or the options' projection size is not in [0, H).</exception>
+    /// <exception cref="ArgumentException"><see cref="RecurrentStackOptions.LinearBeforeReset"/> is false for a cell other than <see cref="CellKind.Gru"/>,
+    /// or the options set a projection for a cell other than LSTM.</exception>
     public RecurrentStack(CellKind cell, int inputSize, int hiddenSize, int layers = 1, bool bidirectional = false, RecurrentStackOptions? options = null)
     {
         ValidateShape(cell, inputSize, hiddenSize, layers);
+        ValidateProjection(cell, hiddenSize, options?.ProjectionSize ?? 0, nameof(options));
         LinearBeforeReset = options?.LinearBeforeReset ?? true;
         if (!LinearBeforeReset && cell != CellKind.Gru)
             ThrowHelper.ThrowArgument(nameof(options),
@@ -54,6 +59,7 @@ public sealed class RecurrentStack
         Directions = bidirectional ? 2 : 1;
         Bias = options?.Bias ?? true;
         BatchFirst = options?.BatchFirst ?? false;
+        ProjectionSize = options?.ProjectionSize ?? 0;
         Dropout = options?.Dropout ?? 0f;
     }
 
@@ -81,6 +87,12 @@ public sealed class RecurrentStack
     /// <summary>Whether x, y, dy and dx are N x T x ... (<see cref="RecurrentStackOptions.BatchFirst"/>) rather than T x N x ....</summary>
     public bool BatchFirst { get; }
 
+    /// <summary>P, an LSTM's projected hidden size (<see cref="RecurrentStackOptions.ProjectionSize"/>), or 0 for none; the parameters must agree.</summary>
+    public int ProjectionSize { get; }
+
+    /// <summary>The width of the hidden state and of a direction's output: P with a projection, else H.</summary>
+    internal int StateSize => ProjectionSize > 0 ? ProjectionSize : HiddenSize;
+
     /// <summary>The dropout probability between layers in training (<see cref="RecurrentStackOptions.Dropout"/>; 0: none).</summary>
     public float Dropout { get; }
 
@@ -94,8 +106,7 @@ public sealed class RecurrentStack
         get => _maxDegreeOfParallelism;
         init
         {
-            if (value == 0 || value < -1)
-                ThrowHelper.ThrowOutOfRange(nameof(MaxDegreeOfParallelism), value, "Use -1 (all processors) or a positive thread count.");
+            Parallelism.ThrowIfInvalidBudget(value, nameof(MaxDegreeOfParallelism));
             _maxDegreeOfParallelism = value;
         }
     }
@@ -113,7 +124,7 @@ public sealed class RecurrentStack
     internal StepSplitRule StepSplit { get; init; }
 
     /// <summary>Zero-filled parameters (or gradients) of this stack's shape.</summary>
-    public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2, Bias);
+    public RecurrentParameters CreateParameters() => new(Cell, InputSize, HiddenSize, Layers, Directions == 2, Bias, ProjectionSize);
 
     /// <summary>
     /// Packs <paramref name="parameters"/> once for this stack's kernels: calls with the result pack nothing (an
@@ -155,7 +166,7 @@ public sealed class RecurrentStack
     {
         ValidateSequence(steps, batch);
         // Every per-step and per-layer size below is an int: refuse sequences whose pieces would not fit one (no span could hold them).
-        long width = Math.Max(Math.Max(InputSize, (long)Directions * HiddenSize), (long)Cell.GateCount() * HiddenSize);
+        long width = Math.Max(Math.Max(InputSize, (long)Directions * StateSize), (long)Cell.GateCount() * HiddenSize);
         if ((double)steps * batch * width > int.MaxValue)
             ThrowHelper.ThrowOutOfRange(steps >= batch ? nameof(steps) : nameof(batch), steps >= batch ? steps : batch,
                 $"T={steps} x N={batch} rows of {width} floats are more than one span can hold.");
@@ -221,12 +232,12 @@ public sealed class RecurrentStack
         ThrowIfWorkspaceTooSmall(steps, batch, workspace, training, prepared is not null, packed);
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
         ExpectStates(h0, c0, batch, nameof(h0), nameof(c0));
-        ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
+        ExpectLength(y, (long)steps * batch * Directions * StateSize, nameof(y));
         ExpectStates(hT, cT, batch, nameof(hT), nameof(cT));
         bool lstm = _layer.Cell.HasCellState;
         RecurrentArguments.ThrowIfForwardOverlaps(x, h0, lstm ? c0 : default, parameters.All, y, hT, lstm ? cT : default, workspace);
 
-        int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
+        int state = batch * StateSize, cellState = batch * HiddenSize, outputWidth = Directions * StateSize;
         var layout = new StackLayout(this, steps, batch, training, prepared is not null, packed);
         // Variable lengths: the layers run on the packed sequence, whose edges are moved here (x in, y and the states out).
         PackedBatch packing = packed ? new PackedBatch(lengths, steps, layout.Packing(workspace), BatchFirst) : default;
@@ -241,23 +252,23 @@ public sealed class RecurrentStack
             for (int direction = 0; direction < Directions; direction++)
             {
                 int s = layer * Directions + direction;
-                ReadOnlySpan<float> h0s = h0.Slice(s * state, state), c0s = lstm ? c0.Slice(s * state, state) : default;
-                Span<float> hTs = hT.Slice(s * state, state), cTs = lstm ? cT.Slice(s * state, state) : default;
+                ReadOnlySpan<float> h0s = h0.Slice(s * state, state), c0s = lstm ? c0.Slice(s * cellState, cellState) : default;
+                Span<float> hTs = hT.Slice(s * state, state), cTs = lstm ? cT.Slice(s * cellState, cellState) : default;
                 if (packed)
                 {
-                    h0s = packing.SortStates(h0s, HiddenSize, layout.SortedState(workspace, 0));
+                    h0s = packing.SortStates(h0s, StateSize, layout.SortedState(workspace, 0))[..state];
                     c0s = lstm ? packing.SortStates(c0s, HiddenSize, layout.SortedState(workspace, 1)) : default;
-                    hTs = layout.SortedState(workspace, 2);
+                    hTs = layout.SortedState(workspace, 2)[..state];
                     cTs = lstm ? layout.SortedState(workspace, 3) : default;
                 }
 
                 _layer.Forward(layout.Plan(Context, layer, direction), Weights(parameters, prepared, layer, direction, layout, workspace), input,
-                    h0s, c0s, output[(direction * HiddenSize)..], outputWidth, hTs, cTs, layout.DirectionWorkspace(workspace, layer, direction),
+                    h0s, c0s, output[(direction * StateSize)..], outputWidth, hTs, cTs, layout.DirectionWorkspace(workspace, layer, direction),
                     packing.StepOffsets);
                 if (packed)
                 {
-                    packing.UnsortStates(hTs, HiddenSize, hT.Slice(s * state, state));
-                    if (lstm) packing.UnsortStates(cTs, HiddenSize, cT.Slice(s * state, state));
+                    packing.UnsortStates(hTs, StateSize, hT.Slice(s * state, state));
+                    if (lstm) packing.UnsortStates(cTs, HiddenSize, cT.Slice(s * cellState, cellState));
                 }
             }
 
@@ -331,11 +342,11 @@ public sealed class RecurrentStack
         ThrowIfWorkspaceTooSmall(steps, batch, workspace, training: true, prepared is not null, packed);
         ArgumentNullException.ThrowIfNull(gradients);
         if (!gradients.HasSameShape(parameters))
-            ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers, directions and biases).");
+            ThrowHelper.ThrowArgument(nameof(gradients), "gradients must have the shape of the parameters (same cell, sizes, layers, directions, biases and projection).");
         ExpectLength(x, (long)steps * batch * InputSize, nameof(x));
         if (!dx.IsEmpty) ExpectLength(dx, (long)steps * batch * InputSize, nameof(dx));
-        ExpectLength(y, (long)steps * batch * Directions * HiddenSize, nameof(y));
-        ExpectLength(dy, (long)steps * batch * Directions * HiddenSize, nameof(dy));
+        ExpectLength(y, (long)steps * batch * Directions * StateSize, nameof(y));
+        ExpectLength(dy, (long)steps * batch * Directions * StateSize, nameof(dy));
         ExpectStates(h0, default, batch, nameof(h0), "");
         ExpectStates(dhT, dcT, batch, nameof(dhT), nameof(dcT));
         ExpectStates(dh0, dc0, batch, nameof(dh0), nameof(dc0));
@@ -343,7 +354,7 @@ public sealed class RecurrentStack
         RecurrentArguments.ThrowIfBackwardOverlaps(x, h0, y, dy, dhT, lstm ? dcT : default, parameters.All, dx, dh0, lstm ? dc0 : default,
             gradients.All, workspace);
 
-        int state = batch * HiddenSize, outputWidth = Directions * HiddenSize;
+        int state = batch * StateSize, cellState = batch * HiddenSize, outputWidth = Directions * StateSize;
         var layout = new StackLayout(this, steps, batch, training: true, prepared is not null, packed);
         // Variable lengths: x and y are the packed copies the forward kept; dy is packed here, dx unpacked at the end.
         PackedBatch packing = packed ? new PackedBatch(lengths, steps, layout.Packing(workspace), BatchFirst) : default;
@@ -363,25 +374,25 @@ public sealed class RecurrentStack
             {
                 int s = layer * Directions + direction;
                 ReadOnlySpan<float> h0s = h0.Slice(s * state, state), dhTs = dhT.Slice(s * state, state);
-                ReadOnlySpan<float> dcTs = lstm ? dcT.Slice(s * state, state) : default;
-                Span<float> dh0s = dh0.Slice(s * state, state), dc0s = lstm ? dc0.Slice(s * state, state) : default;
+                ReadOnlySpan<float> dcTs = lstm ? dcT.Slice(s * cellState, cellState) : default;
+                Span<float> dh0s = dh0.Slice(s * state, state), dc0s = lstm ? dc0.Slice(s * cellState, cellState) : default;
                 if (packed)
                 {
-                    h0s = packing.SortStates(h0s, HiddenSize, layout.SortedState(workspace, 0));
-                    dhTs = packing.SortStates(dhTs, HiddenSize, layout.SortedState(workspace, 1));
+                    h0s = packing.SortStates(h0s, StateSize, layout.SortedState(workspace, 0))[..state];
+                    dhTs = packing.SortStates(dhTs, StateSize, layout.SortedState(workspace, 1))[..state];
                     dcTs = lstm ? packing.SortStates(dcTs, HiddenSize, layout.SortedState(workspace, 2)) : default;
-                    dh0s = layout.SortedState(workspace, 3);
+                    dh0s = layout.SortedState(workspace, 3)[..state];
                     dc0s = lstm ? layout.SortedState(workspace, 4) : default;
                 }
 
                 _layer.Backward(layout.Plan(Context, layer, direction), Weights(parameters, prepared, layer, direction, layout, workspace), input,
-                    h0s, output[(direction * HiddenSize)..], outputWidth, dOutput[(direction * HiddenSize)..], outputWidth, dhTs, dcTs, dInput,
+                    h0s, output[(direction * StateSize)..], outputWidth, dOutput[(direction * StateSize)..], outputWidth, dhTs, dcTs, dInput,
                     accumulateDx: direction == 1, dh0s, dc0s, gradients.Direction(layer, direction), layout.DirectionWorkspace(workspace, layer, direction),
                     packing.StepOffsets, previousOutputs);
                 if (packed)
                 {
-                    packing.UnsortStates(dh0s, HiddenSize, dh0.Slice(s * state, state));
-                    if (lstm) packing.UnsortStates(dc0s, HiddenSize, dc0.Slice(s * state, state));
+                    packing.UnsortStates(dh0s, StateSize, dh0.Slice(s * state, state));
+                    if (lstm) packing.UnsortStates(dc0s, HiddenSize, dc0.Slice(s * cellState, cellState));
                 }
             }
 
@@ -402,6 +413,7 @@ public sealed class RecurrentStack
             : new DirectionWeights(parameters.Direction(layer, direction))
             {
                 PackScratch = layout.PackScratch(workspace), CandidatePackScratch = layout.CandidatePackScratch(workspace),
+                ProjectionPackScratch = layout.ProjectionPackScratch(workspace),
             };
 
     internal static void ValidateShape(CellKind cell, int inputSize, int hiddenSize, int layers)
@@ -411,6 +423,17 @@ public sealed class RecurrentStack
         if (inputSize < 1) ThrowHelper.ThrowOutOfRange(nameof(inputSize), inputSize, "The input size must be at least 1.");
         if (hiddenSize < 1) ThrowHelper.ThrowOutOfRange(nameof(hiddenSize), hiddenSize, "The hidden size must be at least 1.");
         if (layers < 1) ThrowHelper.ThrowOutOfRange(nameof(layers), layers, "There must be at least one layer.");
+    }
+
+    /// <summary>A projection is for an LSTM only and must be in [0, H); <paramref name="name"/> is the argument that carries it.</summary>
+    internal static void ValidateProjection(CellKind cell, int hiddenSize, int projectionSize, string name)
+    {
+        if (projectionSize == 0) return;
+        if (projectionSize < 0 || projectionSize >= hiddenSize)
+            ThrowHelper.ThrowOutOfRange(name, projectionSize,
+                $"The projection size P={projectionSize} must be 0 (none) or in [1, H-1] for the hidden size H={hiddenSize}.");
+        if (cell != CellKind.Lstm)
+            ThrowHelper.ThrowArgument(name, $"A projection (P={projectionSize}) is for an LSTM only; a {cell} has none (use 0).");
     }
 
     private static void ValidateSequence(int steps, int batch)
@@ -423,11 +446,11 @@ public sealed class RecurrentStack
     {
         ArgumentNullException.ThrowIfNull(parameters, name);
         if (parameters.Cell != Cell || parameters.InputSize != InputSize || parameters.HiddenSize != HiddenSize ||
-            parameters.Layers != Layers || parameters.Directions != Directions || parameters.Bias != Bias)
+            parameters.Layers != Layers || parameters.Directions != Directions || parameters.Bias != Bias || parameters.ProjectionSize != ProjectionSize)
             ThrowHelper.ThrowArgument(name,
                 $"{name} are for {parameters.Cell} I={parameters.InputSize} H={parameters.HiddenSize} layers={parameters.Layers} " +
-                $"directions={parameters.Directions} bias={parameters.Bias}, but the stack is {Cell} I={InputSize} H={HiddenSize} layers={Layers} " +
-                $"directions={Directions} bias={Bias}.");
+                $"directions={parameters.Directions} bias={parameters.Bias} projection P={parameters.ProjectionSize}, but the stack is {Cell} " +
+                $"I={InputSize} H={HiddenSize} layers={Layers} directions={Directions} bias={Bias} projection P={ProjectionSize}.");
     }
 
     internal void ThrowIfNotUsable(PreparedWeights weights, string name, bool forBackward)
@@ -468,9 +491,9 @@ public sealed class RecurrentStack
 
     private void ExpectStates(ReadOnlySpan<float> h, ReadOnlySpan<float> c, int batch, string hName, string cName)
     {
-        long length = (long)Layers * Directions * batch * HiddenSize;
-        ExpectLength(h, length, hName);
-        if (_layer.Cell.HasCellState && cName.Length > 0) ExpectLength(c, length, cName);
+        long states = (long)Layers * Directions * batch;
+        ExpectLength(h, states * StateSize, hName);
+        if (_layer.Cell.HasCellState && cName.Length > 0) ExpectLength(c, states * HiddenSize, cName);
     }
 
     private KernelContext Context => KernelContext.Create(MaxDegreeOfParallelism, Path);

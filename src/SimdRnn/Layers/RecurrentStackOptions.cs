@@ -21,6 +21,14 @@ public sealed class RecurrentStackOptions
     public bool BatchFirst { get; init; }
 
     /// <summary>
+    /// LSTM only: P, the size of the projected hidden state (PyTorch's <c>proj_size</c>; 0, the default, for none). With
+    /// 0 &lt; P &lt; H, each step's output is h_t = W_hr (o_t * tanh(c_t)) with <c>weight_hr_l{k}</c> (P x H): the outputs,
+    /// h0, hT and the recurrent input are P wide (2P for a bidirectional layer's output), W_hh is 4H x P and the layers above
+    /// the first take D*P inputs; c0 and cT stay H wide. The parameters must be made with the same size.
+    /// </summary>
+    public int ProjectionSize { get; init; }
+
+    /// <summary>
     /// The probability p in [0, 1) that a training forward zeroes an element of each layer's output except the last
     /// (PyTorch's <c>dropout</c>, default 0; with one layer it has no effect); kept elements are scaled by 1/(1-p)
     /// (inverted dropout), and backward applies the same mask. Inference (<c>training: false</c>) ignores it.
@@ -28,7 +36,7 @@ public sealed class RecurrentStackOptions
     /// <remarks>
     /// <para>The mask is a function of (<c>dropoutSeed</c>, layer, time step t, batch row n, unit u) and of nothing else:
     /// n is the row's index in the caller's batch (also with variable lengths, where the layers run on rows sorted by
-    /// length), u the element's index in the layer's D*H output (forward units first, then reverse). So the same seed
+    /// length), u the element's index in the layer's D*H output (D*P with a projection; forward units first, then reverse). So the same seed
     /// gives the same mask on any thread count, SIMD path and layout (batch-first or not, prepared weights or not), and
     /// a batch row's results (outputs, states, gradients) depend only on its own inputs, its length, its index n and the
     /// seed: other rows, their lengths and the batch size beyond n change none of its bits. A row is therefore bitwise

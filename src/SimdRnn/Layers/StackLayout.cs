@@ -19,7 +19,7 @@ namespace SimdRnn.Layers;
 internal readonly struct StackLayout
 {
     private readonly CellTraits _cell;
-    private readonly int _input, _hidden, _layers, _directions, _steps, _batch;
+    private readonly int _input, _hidden, _projection, _layers, _directions, _steps, _batch;
     private readonly bool _training, _preparedWeights, _packed, _batchFirst, _dropout;
     private readonly StepSplitRule _split;
 
@@ -27,6 +27,7 @@ internal readonly struct StackLayout
     {
         _cell = stack.CellTraits;
         (_input, _hidden, _layers, _directions) = (stack.InputSize, stack.HiddenSize, stack.Layers, stack.Directions);
+        _projection = stack.ProjectionSize;
         (_steps, _batch, _training, _preparedWeights, _packed) = (steps, batch, training, preparedWeights, packed);
         _split = stack.StepSplit;
         _batchFirst = stack.BatchFirst;
@@ -34,7 +35,10 @@ internal readonly struct StackLayout
     }
 
     /// <summary>One layer's output, T x N x D*H (also the size of a layer's input gradient above layer 0).</summary>
-    private int OutputLength => _steps * _batch * _directions * _hidden;
+    private int OutputLength => _steps * _batch * _directions * StateWidth;
+
+    /// <summary>S: the width of a direction's output (H, or an LSTM's projection P).</summary>
+    private int StateWidth => _projection > 0 ? _projection : _hidden;
 
     private int LayerOutputCount => _training ? _layers - 1 : Math.Min(_layers - 1, 2);
 
@@ -64,12 +68,13 @@ internal readonly struct StackLayout
 
     // Every layer packs the same W_hh shape (H x G*H), whatever its input size: the merged rows, then the last gate's
     // when a cell takes its product of r * h (both are in use during the steps).
-    private long PackScratchLength => _preparedWeights ? 0 : Shape(0).PackedRecurrentLength + Shape(0).PackedCandidateLength;
+    private long PackScratchLength =>
+        _preparedWeights ? 0 : Shape(0).PackedRecurrentLength + Shape(0).PackedCandidateLength + Shape(0).PackedProjectionLength;
 
     // The packed region: [x][y] and for training [dy][dx][previous outputs]; then [sorted states][packing ints].
     private long PackedOffset => PackScratchOffset + PackScratchLength;
     private int InputLength => _steps * _batch * _input;
-    private long PackedTensorsLength => !_packed ? 0 : _training ? 2L * InputLength + 2L * OutputLength + (long)_steps * _batch * _hidden
+    private long PackedTensorsLength => !_packed ? 0 : _training ? 2L * InputLength + 2L * OutputLength + (long)_steps * _batch * StateWidth
         : (long)InputLength + OutputLength;
 
     /// <summary>A direction's states in sorted order: forward h0, c0, hT, cT; backward h0, dhT, dcT, dh0, dc0.</summary>
@@ -97,7 +102,7 @@ internal readonly struct StackLayout
 
     /// <summary>Backward's gather of each packed row's previous output (training; any layer's direction, one at a time).</summary>
     public Span<float> PreviousOutputs(Span<float> workspace) =>
-        workspace.Slice((int)(PackedOffset + 2L * InputLength + 2L * OutputLength), _steps * _batch * _hidden);
+        workspace.Slice((int)(PackedOffset + 2L * InputLength + 2L * OutputLength), _steps * _batch * StateWidth);
 
     /// <summary>Sorted state <paramref name="index"/> of the direction running (N x H).</summary>
     public Span<float> SortedState(Span<float> workspace, int index) =>
@@ -114,6 +119,11 @@ internal readonly struct StackLayout
     /// <summary>Where the last gate's rows of W_hh are packed per call, for cells that reset before the product (else empty).</summary>
     public Span<float> CandidatePackScratch(Span<float> workspace) =>
         _preparedWeights ? default : workspace.Slice((int)(PackScratchOffset + Shape(0).PackedRecurrentLength), (int)Shape(0).PackedCandidateLength);
+
+    /// <summary>Where W_hr is packed per call, for an LSTM with a projection (else empty).</summary>
+    public Span<float> ProjectionPackScratch(Span<float> workspace) =>
+        _preparedWeights ? default
+            : workspace.Slice((int)(PackScratchOffset + Shape(0).PackedRecurrentLength + Shape(0).PackedCandidateLength), (int)Shape(0).PackedProjectionLength);
 
     public DirectionPlan Plan(in KernelContext context, int layer, int direction) =>
         new(context, Shape(layer), Reverse: direction == 1) { Split = _split };
@@ -143,9 +153,9 @@ internal readonly struct StackLayout
     }
 
     public DirectionShape Shape(int layer) =>
-        new(_cell, _steps, _batch, layer == 0 ? _input : _directions * _hidden, _hidden, _training,
+        new(_cell, _steps, _batch, layer == 0 ? _input : _directions * StateWidth, _hidden, _training,
             // A packed sequence is time-major whatever the caller's layout: the stack packs and unpacks batch-first tensors.
-            _batchFirst && !_packed);
+            _batchFirst && !_packed, _projection);
 
     private long DirectionLength(int layer) => Shape(layer).WorkspaceLength;
 }

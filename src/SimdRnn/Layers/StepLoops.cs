@@ -54,6 +54,17 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
 
     public PanelFormat InputFormat { get; init; }
 
+    /// <summary>
+    /// An LSTM's projection: where the cell writes o * tanh(c) (rows x H, every step's rows in training, one step's in
+    /// inference), which the member then multiplies by <see cref="PackedProjectionTransposed"/> into y; null without one.
+    /// </summary>
+    public float* Unprojected { get; init; }
+
+    /// <summary>W_hr^T packed (H x P), with <see cref="Unprojected"/>.</summary>
+    public float* PackedProjectionTransposed { get; init; }
+
+    public PanelFormat ProjectionFormat { get; init; }
+
     // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invoke(in TeamMember member)
@@ -70,14 +81,15 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         for (int processed = 0; processed < s.Steps; processed++)
         {
             int t = Plan.TimeOf(processed), count = Rows.Count(t);
+            float* output = Y + Rows.Start(t, Ldy);
             step.Gates = Gates + Rows.Start(t, gw);
-            step.H = Y + Rows.Start(t, Ldy);
+            step.H = Unprojected == null ? output : Unprojected + (s.Training ? Rows.TimeMajorStart(t, h) : 0);
             step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
             // A cell that resets first keeps r * h_{t-1} laid out as the gates in training (dW_hn multiplies both over
             // all rows at once), one step of it in inference.
             step.Extra = !TCell.ResetsBeforeRecurrentProduct ? Extra + Rows.TimeMajorStart(t, h) : s.Training ? Extra + Rows.Start(t, h) : Extra;
             step.Phase = 0;
-            RunParts(ref step, processed, t, count, r0, r1, j0, j1);
+            RunParts(ref step, output, processed, t, count, r0, r1, j0, j1);
             if (TCell.ResetsBeforeRecurrentProduct)
             {
                 // The product of r * h_{t-1} needs all of its columns: the members meet before it.
@@ -86,7 +98,7 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
                 GemmKernel.MultiplyPackedTile(Plan.Context.Path, Math.Max(r0, 0), Math.Min(r1, count), j0, j1, h, h, step.Extra, (int)step.LdExtra,
                     PackedCandidateTransposed, 1f, step.Gates + mergedWidth, (int)step.Ldg, PackedFormat);
                 step.Phase = 1;
-                RunParts(ref step, processed, t, count, r0, r1, j0, j1);
+                RunParts(ref step, output, processed, t, count, r0, r1, j0, j1);
             }
 
             if (!Split.ByRows && !member.Meet()) return;
@@ -95,48 +107,54 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
 
     /// <summary>The rows of a step that continue the previous step's state, then those that start from h0 / c0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void RunParts(ref ForwardStep step, int processed, int t, int count, int r0, int r1, int j0, int j1)
+    private void RunParts(ref ForwardStep step, float* output, int processed, int t, int count, int r0, int r1, int j0, int j1)
     {
         int carried = Rows.Carried(Plan, processed);
         if (carried > 0)
         {
             step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
-            step.LdhPrevious = step.Ldh;
+            step.LdhPrevious = Plan.Shape.RowStride(Ldy);
             step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * Plan.Shape.State;
-            Run(step, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
+            Run(step, output, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
         }
 
         if (count > carried)
         {
             step.HPrevious = H0;
-            step.LdhPrevious = Plan.Shape.Hidden;
+            step.LdhPrevious = Plan.Shape.StateWidth;
             step.CPrevious = Cells + (nint)Plan.InitialCellSlot * Plan.Shape.State;
-            Run(step, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
+            Run(step, output, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
         }
     }
 
     /// <summary>
     /// Rows [r0, r1) of a step: their share of h_{t-1} W_hh^T (the merged gates'), then the fused cell on that tile
-    /// (phase 1 of a cell that resets first: the cell alone, its product was taken before).
+    /// (phase 1 of a cell that resets first: the cell alone, its product was taken before); with a projection (split by
+    /// rows, so the member has its rows' whole o * tanh(c)), then their rows of the step's output y = (o * tanh c) W_hr^T.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Run(in ForwardStep step, int r0, int r1, int j0, int j1)
+    private void Run(in ForwardStep step, float* output, int r0, int r1, int j0, int j1)
     {
         if (r0 >= r1) return;
         SimdPath path = Plan.Context.Path;
-        int h = Plan.Shape.Hidden, mergedWidth = Plan.Shape.MergedWidth;
+        // h_{t-1} is S wide (the product's k); the gate columns are H apart.
+        int h = Plan.Shape.Hidden, k = Plan.Shape.StateWidth, mergedWidth = Plan.Shape.MergedWidth;
         // Cells that keep the recurrent product apart get it alone; the others get it added onto x W_ih^T.
         float beta = TCell.KeepsRecurrentProductApart ? 0f : 1f;
         float* product = TCell.KeepsRecurrentProductApart ? step.RecurrentGates : step.Gates;
         int ldProduct = (int)(TCell.KeepsRecurrentProductApart ? step.LdRecurrentGates : step.Ldg), ldh = (int)step.LdhPrevious;
         if (step.Phase == 0 && Split.ByRows)
-            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, mergedWidth, mergedWidth, h, step.HPrevious, ldh, PackedRecurrentTransposed, beta, product,
+            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, mergedWidth, mergedWidth, k, step.HPrevious, ldh, PackedRecurrentTransposed, beta, product,
                 ldProduct, PackedFormat);
         else if (step.Phase == 0)
             for (int gate = 0; gate < Plan.Shape.Cell.MergedGateCount; gate++)
-                GemmKernel.MultiplyPackedTile(path, r0, r1, gate * h + j0, gate * h + j1, mergedWidth, h, step.HPrevious, ldh,
+                GemmKernel.MultiplyPackedTile(path, r0, r1, gate * h + j0, gate * h + j1, mergedWidth, k, step.HPrevious, ldh,
                     PackedRecurrentTransposed, beta, product, ldProduct, PackedFormat);
         CellPass.ForwardTile<TCell>(path, step, r0, r1, j0, j1);
+        int projection = Plan.Shape.Projection;
+        if (projection > 0)
+            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, projection, projection, h, step.H, (int)step.Ldh,
+                PackedProjectionTransposed, 0f, output, Plan.Shape.RowStride(Ldy), ProjectionFormat);
     }
 }
 
@@ -179,6 +197,21 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
     /// <summary>W_hn packed (H x H) when the cell resets before the product; null otherwise.</summary>
     public float* PackedCandidate { get; init; }
 
+    /// <summary>dL/dh_t through the later steps, N x S: the merged product dG_h W_hh writes it (or adds onto the cell's direct part).</summary>
+    public required float* Dh { get; init; }
+
+    /// <summary>
+    /// An LSTM's projection: receives every step's total dh_t = dy_t + dh (rows x P, time-major or packed rows, for
+    /// dW_hr after the steps); null without one. The cell then reads dm = dh_t W_hr from <see cref="UnprojectedGradient"/>.
+    /// </summary>
+    public float* ProjectedGradients { get; init; }
+
+    /// <summary>W_hr packed (P x H), with <see cref="ProjectedGradients"/>.</summary>
+    public float* PackedProjection { get; init; }
+
+    /// <summary>dm of a step (N x H), with <see cref="ProjectedGradients"/>: the step's Dy points at it.</summary>
+    public float* UnprojectedGradient { get; init; }
+
     // Runs once per call with the whole sequence inside: without this it would run tier-0 code for dozens of calls.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invoke(in TeamMember member)
@@ -187,6 +220,8 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
         SimdPath path = Plan.Context.Path;
         int n = s.Batch, h = s.Hidden, gw = s.GateWidth;
         (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
+        // The merged product's columns: the member's hidden units, or all of dh's S (H, or P with a projection) by rows.
+        int width = s.StateWidth, p0 = Split.ByRows ? 0 : j0, p1 = Split.ByRows ? width : j1;
         // The product is added onto the cell's direct part of dh_{t-1} where it has one.
         float beta = TCell.KeepsRecurrentProductApart || TCell.ResetsBeforeRecurrentProduct ? 1f : 0f;
         int mergedWidth = s.MergedWidth;
@@ -200,6 +235,12 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
             step.H = Y + Rows.Start(t, Ldy);
             step.C = Cells + (nint)Plan.CellSlot(t) * s.State;
             step.Dy = Dy + Rows.Start(t, Lddy);
+            if (ProjectedGradients != null)
+            {
+                Project(path, ProjectedGradients + Rows.TimeMajorStart(t, width), step.Dy, Math.Max(r0, 0), Math.Min(r1, count));
+                step.Dy = UnprojectedGradient;
+            }
+
             step.Phase = 0;
             RunParts(ref step, processed, t, count, r0, r1, j0, j1);
             if (!Split.ByRows && !member.Meet()) return;
@@ -214,9 +255,23 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
                 if (!Split.ByRows && !member.Meet()) return;
             }
 
-            GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), j0, j1, h, mergedWidth, step.RecurrentGradients, (int)step.Ldg,
-                PackedRecurrent, beta, step.DhRecurrent, h);
+            GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), p0, p1, width, mergedWidth, step.RecurrentGradients, (int)step.Ldg,
+                PackedRecurrent, beta, Dh, width);
         }
+    }
+
+    /// <summary>
+    /// Rows [r0, r1) of a step with a projection: dH = dy_t + dh (saved for dW_hr), then dm = dH W_hr (N x H) for the cell.
+    /// The rows' dh is this member's own (split by rows), so nothing is shared.
+    /// </summary>
+    private void Project(SimdPath path, float* dH, float* dy, int r0, int r1)
+    {
+        int width = Plan.Shape.StateWidth, h = Plan.Shape.Hidden, lddy = Plan.Shape.RowStride(Lddy);
+        for (int row = r0; row < r1; row++)
+            for (int p = 0; p < width; p++)
+                dH[row * width + p] = dy[(nint)row * lddy + p] + Dh[row * width + p];
+        if (r0 < r1)
+            GemmKernel.MultiplyPackedTile(path, r0, r1, 0, h, h, width, dH, width, PackedProjection, 0f, UnprojectedGradient, h, PanelFormat.Float32);
     }
 
     /// <summary>The fused backward cell over the rows of a step that continue the previous step's state, then those that start from h0 / c0.</summary>
@@ -236,7 +291,7 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
         if (count > carried)
         {
             step.HPrevious = H0;
-            step.LdhPrevious = Plan.Shape.Hidden;
+            step.LdhPrevious = Plan.Shape.StateWidth;
             step.CPrevious = Cells + (nint)Plan.InitialCellSlot * Plan.Shape.State;
             CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
         }

@@ -21,7 +21,9 @@ internal enum StepSplitRule
 /// recurrence needs only that row); by hidden units, each member reads only its share of W_hh at every step (what a
 /// small batch is bound by: the weights' bandwidth), and members meet once per step, because every unit of step t+1
 /// needs all of h_t. Hidden ranges start at multiples of the GEMM's NR, so each member's product columns are whole
-/// packed panels and every element takes the same operations as in an unsplit product.
+/// packed panels and every element takes the same operations as in an unsplit product. An LSTM with a projection is
+/// split by batch rows only: its step needs a row's whole o * tanh(c) before W_hr, which by hidden units would cost a
+/// second meeting per step (not built; a batch of fewer rows than threads then leaves threads idle during the steps).
 /// </summary>
 internal readonly record struct StepSplit(bool ByRows, int Units, int Size, int ColumnUnit)
 {
@@ -33,14 +35,15 @@ internal readonly record struct StepSplit(bool ByRows, int Units, int Size, int 
         DirectionShape s = plan.Shape;
         int columnUnit = GemmKernel.ColumnUnit(plan.Context.Path);
         bool unitsAlign = s.Hidden % columnUnit == 0;
-        bool byRows = rule switch
+        bool byRows = s.Projection > 0 || rule switch
         {
             StepSplitRule.BatchRows => true,
             StepSplitRule.HiddenUnits => !unitsAlign,
             _ => !unitsAlign || s.Batch >= MinRowsPerMember * plan.Context.Threads,
         };
         int units = byRows ? s.Batch : s.Hidden / columnUnit;
-        long work = 2L * s.Steps * s.Batch * s.GateWidth * s.Hidden + Parallelism.CellElementCost * s.Steps * s.Batch * s.Hidden;
+        long work = 2L * s.Steps * s.Batch * (s.GateWidth * (long)s.StateWidth + (long)s.Projection * s.Hidden) +
+            Parallelism.CellElementCost * s.Steps * s.Batch * s.Hidden;
         return new StepSplit(byRows, units, Parallelism.Parts(plan.Context, units, work), columnUnit);
     }
 

@@ -13,7 +13,8 @@ public sealed partial class RecurrentParameters
     /// The shape is read from the file rather than asked for, because a state_dict carries it: the layer count and the
     /// directions are in the names (<c>weight_ih_l1_reverse</c>), H and the gate count in <c>weight_hh_l0</c> (G*H x H;
     /// 4 gates LSTM, 3 GRU, 1 RNN), I in <c>weight_ih_l0</c>, and biases or none (<c>bias=False</c>) from whether any
-    /// <c>bias_</c> tensor is there. Only a vanilla RNN's nonlinearity is not: pass
+    /// <c>bias_</c> tensor is there; an LSTM's projection (PyTorch's <c>proj_size</c>) from <c>weight_hr_l0</c> (P x H, and then
+    /// <c>weight_hh_l0</c> is 4H x P). Only a vanilla RNN's nonlinearity is not: pass
     /// <paramref name="cell"/>, or load a file from <see cref="WriteSafetensors"/>, which records it in the metadata
     /// <c>&lt;prefix&gt;cell</c>. To load into a stack of a shape you know (and have any other shape refused as such), use
     /// <see cref="ReadSafetensors"/> on <see cref="RecurrentStack.CreateParameters"/>. The tensors under the prefix must be
@@ -120,7 +121,7 @@ public sealed partial class RecurrentParameters
         if (cell is { } kind && !CellKinds.IsDefined(kind)) ThrowHelper.ThrowOutOfRange(nameof(cell), kind, "The cell must be a defined CellKind.");
     }
 
-    private string Description => RecurrentShapeInference.Describe(Cell, InputSize, HiddenSize, Layers, Directions, Bias);
+    private string Description => RecurrentShapeInference.Describe(Cell, InputSize, HiddenSize, Layers, Directions, Bias, ProjectionSize);
 
     /// <summary>The tensors over <see cref="All"/>, named with the prefix, in <see cref="Names"/> order.</summary>
     private SafetensorsTensor[] Tensors(string prefix) => [.. _names.Select(name => new SafetensorsTensor(prefix + name, Find(name).Shape, this[name]))];

@@ -9,7 +9,9 @@ namespace SimdRnn.Serialization;
 /// The stack a PyTorch state_dict describes, from its names and shapes alone: the layers and directions from the names
 /// (<c>weight_ih_l1_reverse</c>), H and the gate count G from <c>weight_hh_l0</c> (G*H x H; G = 4 LSTM, 3 GRU, 1 RNN)
 /// and I from <c>weight_ih_l0</c> (G*H x I), biases or none from whether any <c>bias_</c> tensor is there (PyTorch's
-/// <c>bias=False</c> saves none; a file with some but not all is reported as missing the others). A vanilla RNN's nonlinearity is not in the weights: the caller says it, or
+/// <c>bias=False</c> saves none; a file with some but not all is reported as missing the others), and an LSTM's projection
+/// from <c>weight_hr_l0</c> (P x H, PyTorch's <c>proj_size</c>): with it, H and P come from its shape and <c>weight_hh_l0</c>
+/// must be 4H x P. A vanilla RNN's nonlinearity is not in the weights: the caller says it, or
 /// the metadata <c>&lt;prefix&gt;cell</c> that <see cref="RecurrentParameters.WriteSafetensors"/> writes.
 /// </summary>
 internal static partial class RecurrentShapeInference
@@ -39,16 +41,16 @@ internal static partial class RecurrentShapeInference
         if (!any)
             throw new InvalidDataException(header.Tensors.Count == 0 ? "The file has no tensors."
                 : $"No tensor's name starts with {Quote(prefix)}; the file has {List([.. header.Tensors.Select(t => t.Name)])}.");
-        (int gates, int hidden, int input) = Sizes(header, prefix);
+        (int gates, int hidden, int input, int projection) = Sizes(header, prefix);
         CellKind kind = ResolveCell(gates, cell, header.Metadata, prefix);
         // Layers counts the distinct indices: l0, l1, l3 expect l0..l2, so l2 is reported missing and l3 extra.
         int directions = bidirectional ? 2 : 1;
-        string what = Describe(kind, input, hidden, layers.Count, directions, bias);
+        string what = Describe(kind, input, hidden, layers.Count, directions, bias, projection);
         TensorMatch.ThrowIfNotExactly(header, prefix,
-            RecurrentLayout.Tensors(gates, input, hidden, layers.Count, directions, bias).Select(t => (prefix + t.Name, t.Shape)), what);
+            RecurrentLayout.Tensors(gates, input, hidden, layers.Count, directions, bias, projection).Select(t => (prefix + t.Name, t.Shape)), what);
         try
         {
-            return new RecurrentParameters(kind, input, hidden, layers.Count, bidirectional, bias);
+            return new RecurrentParameters(kind, input, hidden, layers.Count, bidirectional, bias, projection);
         }
         catch (ArgumentOutOfRangeException error)
         {
@@ -56,20 +58,35 @@ internal static partial class RecurrentShapeInference
         }
     }
 
-    public static string Describe(CellKind cell, long inputSize, long hiddenSize, int layers, int directions, bool bias) =>
-        $"a {layers}-layer {(directions == 2 ? "bidirectional " : "")}{cell} with I={inputSize}, H={hiddenSize}{(bias ? "" : ", without biases")}";
+    public static string Describe(CellKind cell, long inputSize, long hiddenSize, int layers, int directions, bool bias, long projectionSize = 0) =>
+        $"a {layers}-layer {(directions == 2 ? "bidirectional " : "")}{cell} with I={inputSize}, H={hiddenSize}" +
+        $"{(projectionSize > 0 ? $", projection P={projectionSize}" : "")}{(bias ? "" : ", without biases")}";
 
-    private static (int Gates, int Hidden, int Input) Sizes(SafetensorsHeader header, string prefix)
+    private static (int Gates, int Hidden, int Input, int Projection) Sizes(SafetensorsHeader header, string prefix)
     {
-        string hhName = prefix + "weight_hh_l0", ihName = prefix + "weight_ih_l0";
-        TensorEntry? hh = header.Find(hhName), ih = header.Find(ihName);
-        if (hh is not { Shape: [long rows, long hidden] } || hidden is < 1 or > int.MaxValue || rows % hidden != 0 || rows / hidden is not (1 or 3 or 4))
+        string hhName = prefix + "weight_hh_l0", ihName = prefix + "weight_ih_l0", hrName = prefix + "weight_hr_l0";
+        TensorEntry? hh = header.Find(hhName), ih = header.Find(ihName), hr = header.Find(hrName);
+        long projection = 0, hidden;
+        if (hr is not null)
+        {
+            // An LSTM projection: weight_hr is P x H with 0 < P < H, and weight_hh 4H x P.
+            if (hr is not { Shape: [long p, long h] } || h is < 2 or > int.MaxValue || p < 1 || p >= h)
+                throw new InvalidDataException($"Cannot tell the projection from {Quote(hrName)}: its shape is {Shape(hr.Shape)}; " +
+                    "PyTorch's is [P, H] with 0 < P < H.");
+            if (hh is not { Shape: [long rows, long width] } || rows != 4 * h || width != p)
+                throw new InvalidDataException($"{Quote(hrName)} is {Shape(hr.Shape)}, an LSTM projection of H={h} to P={p}, so {Quote(hhName)} " +
+                    $"must be [{4 * h}, {p}], but {(hh is null ? "the file has no such tensor" : $"its shape is {Shape(hh.Shape)}")}.");
+            (projection, hidden) = (p, h);
+        }
+        else if (hh is not { Shape: [long gateRows, long columns] } || columns is < 1 or > int.MaxValue || gateRows % columns != 0 ||
+                 gateRows / columns is not (1 or 3 or 4))
             throw new InvalidDataException($"Cannot tell the hidden size and the cell from {Quote(hhName)}: " +
                 $"{(hh is null ? "the file has no such tensor" : $"its shape is {Shape(hh.Shape)}")}; PyTorch's is [G*H, H] with G = 4 (LSTM), 3 (GRU) or 1 (RNN).");
+        else hidden = columns;
         if (ih is not { Shape: [_, long input] } || input is < 1 or > int.MaxValue)
             throw new InvalidDataException($"Cannot tell the input size from {Quote(ihName)}: " +
                 $"{(ih is null ? "the file has no such tensor" : $"its shape is {Shape(ih.Shape)}")}; PyTorch's is [G*H, I].");
-        return ((int)(rows / hidden), (int)hidden, (int)input);
+        return ((int)(hh!.Shape[0] / hidden), (int)hidden, (int)input, (int)projection);
     }
 
     /// <summary>The caller's cell if given (it must have the file's gate count), else the file's metadata, else the gate count.</summary>
@@ -97,6 +114,6 @@ internal static partial class RecurrentShapeInference
         };
     }
 
-    [GeneratedRegex("^(?:weight|bias)_(?:ih|hh)_l(0|[1-9][0-9]{0,8})(_reverse)?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("^(?:(?:weight|bias)_(?:ih|hh)|weight_hr)_l(0|[1-9][0-9]{0,8})(_reverse)?$", RegexOptions.CultureInvariant)]
     private static partial Regex StateDictName();
 }

@@ -55,6 +55,30 @@ internal static unsafe class CellSteps
             }, rows);
     }
 
+    /// <summary>Phase <paramref name="phase"/> of the reset-first GRU's forward (0: r, z and r * hPrev; 1: n and h).</summary>
+    public static void GruResetFirstForward(int phase, Span<float> gates, ReadOnlySpan<float> bias, ReadOnlySpan<float> hPrev, int ldhPrev,
+        Span<float> resetProduct, int ldResetProduct, Span<float> h, int ldh, int rows, int hidden, bool save, SimdPath path, int tiles = 1)
+    {
+        fixed (float* pGates = gates, pBias = bias, pHPrev = hPrev, pResetProduct = resetProduct, pH = h)
+            Forward<GruResetFirstCell>(path, tiles, new ForwardStep
+            {
+                Gates = pGates, Ldg = 3 * hidden, Bias = pBias, HPrevious = pHPrev, LdhPrevious = ldhPrev, Extra = pResetProduct,
+                LdExtra = ldResetProduct, H = pH, Ldh = ldh, Hidden = hidden, Save = save, Phase = phase,
+            }, rows);
+    }
+
+    /// <summary>Phase <paramref name="phase"/> of the reset-first GRU's backward (0: dG_z, dG_n and dh z; 1: dG_r and + da r).</summary>
+    public static void GruResetFirstBackward(int phase, Span<float> gates, ReadOnlySpan<float> hPrev, int ldhPrev, ReadOnlySpan<float> dy, int ldy,
+        Span<float> dhRecurrent, ReadOnlySpan<float> resetProductGradient, int rows, int hidden, SimdPath path, int tiles = 1)
+    {
+        fixed (float* pGates = gates, pHPrev = hPrev, pDy = dy, pDh = dhRecurrent, pDa = resetProductGradient)
+            Backward<GruResetFirstCell>(path, tiles, new BackwardStep
+            {
+                Gates = pGates, Ldg = 3 * hidden, HPrevious = pHPrev, LdhPrevious = ldhPrev, Dy = pDy, Lddy = ldy, DhRecurrent = pDh,
+                ResetProductGradient = pDa, Hidden = hidden, Phase = phase,
+            }, rows);
+    }
+
     public static void RnnForward(ReadOnlySpan<float> gates, ReadOnlySpan<float> bias, Span<float> h, int ldh, int rows, int hidden, bool relu,
         SimdPath path, int tiles = 1)
     {

@@ -12,28 +12,39 @@ namespace SimdRnn.Tests.Hardening;
 /// enum values and out-of-range scalars. Each call must throw ArgumentException (or ArgumentOutOfRangeException /
 /// ArgumentNullException) whose ParamName is one of the arguments at fault, within a time limit, and write nothing
 /// at all (the arena holding every span, with gaps between them, is bitwise unchanged). The counts per kind and per
-/// entry point are written to the test output.
+/// entry point are written to the test output. What must not be missed is enumerated: every (entry point, kind) pair
+/// and, within a pair, every variant a maker declares (each pair of overlapping spans, each function of a family),
+/// each tried the same number of times (drawn at random, a given pair of overlapping spans was missed in up to a
+/// fifth of the runs); FsCheck draws the rest of each try (sizes, shifts, the other choices, contents) and shrinks
+/// a failure within its variant.
 /// </summary>
 public class InvalidArgumentTests
 {
-    private const int Tries = 4000;
+    private const int TriesPerPair = 40;
 
-    /// <summary>What FsCheck draws: which invalid call, the sizes around it and how it is made invalid.</summary>
-    public sealed record Draw(int Case, int M, int N, int K, int Short, int Shift, int Negative, int Big, int Choice, int Seed)
+    /// <summary>
+    /// One try: which invalid call and which of its variants (enumerated), the sizes around it and the other choices
+    /// of how it is made invalid (drawn by FsCheck).
+    /// </summary>
+    public sealed record Draw(int Case, int Variant, int M, int N, int K, int Short, int Shift, int Negative, int Big, int Choice, int Seed)
     {
         public override string ToString() =>
-            $"{Cases[Case % Cases.Length].Entry} / {Cases[Case % Cases.Length].Kind}: m {M}, n {N}, k {K}, short {Short}, shift {Shift}, " +
+            $"{Cases[Case % Cases.Length].Entry} / {Cases[Case % Cases.Length].Kind} variant {Variant}: m {M}, n {N}, k {K}, short {Short}, shift {Shift}, " +
             $"negative {Negative}, big {Big}, choice {Choice}, seed {Seed}";
     }
 
     private sealed record Invalid(string[] Names, Action Call);
 
-    private sealed record Maker(string Entry, string Kind, Func<Draw, Arena, Invalid> Make);
+    /// <summary>An invalid call of one kind to one entry point; <paramref name="Variants"/> (enumerated) are told apart by <see cref="Draw.Variant"/>.</summary>
+    private sealed record Maker(string Entry, string Kind, Func<Draw, Arena, Invalid> Make, int Variants = 1)
+    {
+        /// <summary>At least <see cref="TriesPerPair"/> tries, the same number for every variant.</summary>
+        public int TriesPerVariant => (TriesPerPair + Variants - 1) / Variants;
+    }
 
     private static readonly ConcurrentDictionary<string, int> CountByKind = new(), CountByEntry = new();
 
-    private static Gen<Draw> Draws =>
-        from c in Gen.Choose(0, Cases.Length - 1)
+    private static Gen<Draw> Draws(int pair, int variant) =>
         from m in Gen.Choose(1, 24)
         from n in Gen.Choose(1, 24)
         from k in Gen.Choose(1, 24)
@@ -43,17 +54,24 @@ public class InvalidArgumentTests
         from big in Gen.OneOf(Gen.Choose(46_341, 1 << 20), Gen.Choose(1 << 20, int.MaxValue))
         from choice in Gen.Choose(0, 999)
         from seed in Gen.Choose(0, int.MaxValue)
-        select new Draw(c, m, n, k, shortBy, shift, negative, big, choice, seed);
+        select new Draw(pair, variant, m, n, k, shortBy, shift, negative, big, choice, seed);
 
     [Fact]
     public void Every_public_entry_point_rejects_invalid_input_naming_the_argument_and_writing_nothing()
     {
         CountByKind.Clear();
         CountByEntry.Clear();
-        Prop.ForAll(Draws.ToArbitrary(), Check).Check(Config.QuickThrowOnFailure.WithMaxTest(Tries).WithQuietOnSuccess(true));
+        for (int pair = 0; pair < Cases.Length; pair++)
+            for (int variant = 0; variant < Cases[pair].Variants; variant++)
+                Prop.ForAll(Draws(pair, variant).ToArbitrary(), Check)
+                    .Check(Config.QuickThrowOnFailure.WithMaxTest(Cases[pair].TriesPerVariant).WithQuietOnSuccess(true));
 
-        // Every (entry point, kind) pair was tried at least once.
-        foreach (Maker maker in Cases) Assert.True(CountByEntry.ContainsKey(maker.Entry + " / " + maker.Kind), $"never tried: {maker.Entry} / {maker.Kind}");
+        // Every variant of every pair was tried (and no two makers share a name, which would hide one in the counts).
+        foreach (Maker maker in Cases)
+        {
+            int tries = CountByEntry.GetValueOrDefault(maker.Entry + " / " + maker.Kind), expected = maker.Variants * maker.TriesPerVariant;
+            Assert.True(tries == expected, $"{maker.Entry} / {maker.Kind}: tried {tries} times, expected {expected}");
+        }
         var output = TestContext.Current.TestOutputHelper;
         output?.WriteLine($"invalid inputs tried: {CountByKind.Values.Sum()} ({Cases.Length} (entry point, kind) pairs)");
         foreach (var (kind, count) in CountByKind.OrderBy(p => p.Key, StringComparer.Ordinal)) output?.WriteLine($"  kind {kind}: {count}");
@@ -102,6 +120,20 @@ public class InvalidArgumentTests
 
     private static int Pick(Draw d, int count) => d.Choice % count;
 
+    /// <summary>
+    /// Variant <paramref name="variant"/> of the pairs (later, earlier) with earlier &lt; later, later from
+    /// <paramref name="firstLater"/> to <paramref name="lastLater"/>: a span overlapping one before it. There are
+    /// <see cref="PairCount"/> of them.
+    /// </summary>
+    private static (int Later, int Earlier) PairOf(int variant, int firstLater, int lastLater)
+    {
+        for (int later = firstLater; later <= lastLater; variant -= later, later++)
+            if (variant < later) return (later, variant);
+        throw new ArgumentOutOfRangeException(nameof(variant));
+    }
+
+    private static int PairCount(int firstLater, int lastLater) => (firstLater + lastLater) * (lastLater - firstLater + 1) / 2;
+
     /// <summary>A shift in [1, length): an overlap that is not exact aliasing (length at least 2).</summary>
     private static int PartialShift(Draw d, int length) => 1 + d.Shift % (length - 1);
 
@@ -143,11 +175,11 @@ public class InvalidArgumentTests
         });
         yield return new(span, Overlap, (d, arena) =>
         {
-            bool overB = d.Choice % 2 == 1;
+            bool overB = d.Variant == 1;
             int inputLength = overB ? d.K * d.N : d.M * d.K, shift = d.Shift % inputLength;
             return Product(d, arena, d.M, d.N, d.K, d.K, d.N, d.N, d.M * d.K, d.K * d.N, d.M * d.N, names: ["c", overB ? "b" : "a"],
                 cFrom: input => arena.Overlapping(input, shift, d.M * d.N), cOverB: overB);
-        });
+        }, Variants: 2);
         yield return new(span, Overflow, (d, arena) => Pick(d, 3) switch
         {
             // m * n, m * k and the leading-dimension products all past int32; the spans are small.
@@ -254,29 +286,31 @@ public class InvalidArgumentTests
         yield return new(unary, Length, (d, arena) =>
         {
             Memory<float> x = arena.Take(length(d)), y = arena.Take(length(d) + (d.Choice % 2 == 0 ? d.Short : -d.Short));
-            UnaryRun run = ActivationKernels.PublicUnaries[d.Choice % 3].Run;
+            UnaryRun run = ActivationKernels.PublicUnaries[d.Variant].Run;
             return Names(() => run(x.Span, y.Span, Cpu.Path), "y");
-        });
+        }, Variants: ActivationKernels.PublicUnaries.Length);
         yield return new(unary, Overlap, (d, arena) =>
         {
             Memory<float> x = arena.Take(length(d) + 1), y = arena.Overlapping(x, 1 + d.Shift % length(d), length(d) + 1);
-            UnaryRun run = ActivationKernels.PublicUnaries[d.Choice % 3].Run;
+            UnaryRun run = ActivationKernels.PublicUnaries[d.Variant].Run;
             return Names(() => run(x.Span, y.Span, Cpu.Path), "y");
-        });
+        }, Variants: ActivationKernels.PublicUnaries.Length);
         yield return new(binary, Length, (d, arena) =>
         {
-            bool dyWrong = d.Choice % 2 == 0;
+            int functions = ActivationKernels.PublicBinaries.Length;
+            bool dyWrong = d.Variant / functions == 0;
             Memory<float> y = arena.Take(length(d)), dy = arena.Take(length(d) + (dyWrong ? d.Short : 0)), dx = arena.Take(length(d) + (dyWrong ? 0 : -d.Short));
-            BinaryRun run = ActivationKernels.PublicBinaries[d.Choice % 3].Run;
+            BinaryRun run = ActivationKernels.PublicBinaries[d.Variant % functions].Run;
             return Names(() => run(y.Span, dy.Span, dx.Span, Cpu.Path), dyWrong ? "dy" : "dx");
-        });
+        }, Variants: 2 * ActivationKernels.PublicBinaries.Length);
         yield return new(binary, Overlap, (d, arena) =>
         {
             Memory<float> y = arena.Take(length(d) + 1), dy = arena.Take(length(d) + 1);
-            Memory<float> dx = arena.Overlapping(d.Choice % 2 == 0 ? y : dy, 1 + d.Shift % length(d), length(d) + 1);
-            BinaryRun run = ActivationKernels.PublicBinaries[d.Choice % 3].Run;
+            int functions = ActivationKernels.PublicBinaries.Length;
+            Memory<float> dx = arena.Overlapping(d.Variant / functions == 0 ? y : dy, 1 + d.Shift % length(d), length(d) + 1);
+            BinaryRun run = ActivationKernels.PublicBinaries[d.Variant % functions].Run;
             return Names(() => run(y.Span, dy.Span, dx.Span, Cpu.Path), "dx");
-        });
+        }, Variants: 2 * ActivationKernels.PublicBinaries.Length);
     }
 
     private static IEnumerable<Maker> TrainingCases()
@@ -317,7 +351,7 @@ public class InvalidArgumentTests
             Memory<float> x = arena.Take(64), w = arena.Take(64), b = arena.Take(d.N), y = arena.Take(64);
             return Names(() => Linear.Forward(d.Big, d.Big, d.N, x.Span, w.Span, b.Span, y.Span), "x", "weight", "y");
         });
-        yield return new(forward, Overlap, (d, arena) => LinearForward(d, arena, -1, 0, overlapWith: d.Choice % 3));
+        yield return new(forward, Overlap, (d, arena) => LinearForward(d, arena, -1, 0, overlapWith: d.Variant), Variants: 3);
         yield return new(forward, Scalar, (d, arena) =>
         {
             Memory<float> x = arena.Take(d.M * d.K), w = arena.Take(d.N * d.K), b = arena.Take(d.N), y = arena.Take(d.M * d.N);
@@ -353,11 +387,7 @@ public class InvalidArgumentTests
             return Names(() => Linear.Backward(d.M, d.K, d.N, x.Span, w.Span, dy.Span, dx.Span, dw.Span, db.Span, threads), "maxDegreeOfParallelism");
         });
         // Every output against every span before it (inputs and earlier outputs).
-        yield return new(backward, Overlap, (d, arena) =>
-        {
-            int output = 3 + d.Choice % 3;
-            return LinearBackward(d, arena, -1, 0, overlap: (output, d.Choice / 3 % output));
-        });
+        yield return new(backward, Overlap, (d, arena) => LinearBackward(d, arena, -1, 0, overlap: PairOf(d.Variant, 3, 5)), Variants: PairCount(3, 5));
 
         yield return new(softmax, Zero, (d, arena) =>
         {
@@ -418,11 +448,7 @@ public class InvalidArgumentTests
         yield return new(adam, Length, (d, arena) => Adam(d, arena, 1 + d.Choice % 3, d.Choice % 6 < 3 ? d.Short : -d.Short));
         yield return new(adam, Scalar, (d, arena) => Adam(d, arena, -1, 0, step: d.Choice % 2 == 0 ? 0 : d.Negative));
         // Every pair except an exact alias of the read-only gradient (allowed, like an in-place activation): shift >= 1.
-        yield return new(adam, Overlap, (d, arena) =>
-        {
-            int later = 1 + d.Choice % 3;
-            return Adam(d, arena, -1, 0, overlap: (later, d.Choice / 3 % later));
-        });
+        yield return new(adam, Overlap, (d, arena) => Adam(d, arena, -1, 0, overlap: PairOf(d.Variant, 1, 3)), Variants: PairCount(1, 3));
 
         yield return new(clipValue, Scalar, (d, arena) =>
         {
@@ -495,6 +521,23 @@ public class InvalidArgumentTests
             _ => Names(() => new RecurrentParameters(CellKind.RnnTanh, d.M, d.N, 0), "layers"),
         });
         yield return new(parametersNew, Enum, (d, _) => Names(() => new RecurrentParameters((CellKind)(-1 - d.Choice), d.M, d.N), "cell"));
+        // A projection outside [0, H), or on a cell other than LSTM (PyTorch's proj_size): the argument that carries it is named.
+        yield return new(stackNew, Scalar, (d, _) => Pick(d, 3) switch
+        {
+            0 => Names(() => new RecurrentStack(CellKind.Lstm, d.M, d.N, options: new RecurrentStackOptions { ProjectionSize = d.N + d.Choice % 3 }), "options"),
+            1 => Names(() => new RecurrentStack(CellKind.Lstm, d.M, d.N, options: new RecurrentStackOptions { ProjectionSize = d.Negative }), "options"),
+            _ => Names(() => new RecurrentStack((CellKind)(1 + d.Choice % 3), d.M, d.N + 1, options: new RecurrentStackOptions { ProjectionSize = 1 + d.M % d.N }),
+                "options"),
+        });
+        yield return new("RecurrentStack.MaxDegreeOfParallelism", Scalar, (d, _) =>
+            Names(() => GC.KeepAlive(new RecurrentStack(CellKind.Gru, d.M, d.N) { MaxDegreeOfParallelism = d.Choice % 2 == 0 ? 0 : Math.Min(-2, d.Negative) }),
+                "MaxDegreeOfParallelism"));
+        yield return new(parametersNew, Scalar, (d, _) => Pick(d, 3) switch
+        {
+            0 => Names(() => new RecurrentParameters(CellKind.Lstm, d.M, d.N, projectionSize: d.N + d.Choice % 3), "projectionSize"),
+            1 => Names(() => new RecurrentParameters(CellKind.Lstm, d.M, d.N, projectionSize: d.Negative), "projectionSize"),
+            _ => Names(() => new RecurrentParameters((CellKind)(1 + d.Choice % 3), d.M, d.N + 1, projectionSize: 1 + d.M % d.N), "projectionSize"),
+        });
         yield return new(parametersNew, Overflow, (d, _) => Pick(d, 3) switch
         {
             0 => Names(() => new RecurrentParameters(CellKind.Lstm, d.M, d.Big), "inputSize", "hiddenSize", "layers"),
@@ -764,9 +807,10 @@ public class InvalidArgumentTests
         public readonly int Steps, Batch;
         private readonly int[] _forwardLengths, _backwardLengths;
 
-        public StackCall(Draw d, Arena arena)
+        /// <summary>A stack of a drawn cell (an LSTM when <paramref name="lstm"/>: its c spans are not empty) and sizes.</summary>
+        public StackCall(Draw d, Arena arena, bool lstm = false)
         {
-            var cell = (CellKind)(d.Choice % 4);
+            var cell = lstm ? CellKind.Lstm : (CellKind)(d.Choice % 4);
             Stack = new RecurrentStack(cell, 1 + d.M % 5, 1 + d.N % 5, 1 + d.Choice / 4 % 2, d.Choice / 8 % 2 == 1, Options(d));
             Parameters = Stack.CreateParameters();
             Gradients = Stack.CreateParameters();
@@ -911,23 +955,24 @@ public class InvalidArgumentTests
             };
         });
 
-        // An output (y, hT, cT, workspace) overlapping an input or another output, or an output overlapping the weights.
+        // Every output (y, hT, cT, workspace) overlapping each input or output before it (a pair with c0 or cT on an
+        // LSTM: other cells take those spans empty), and (the last variant) y overlapping the weights.
         yield return new(forward, Overlap, (d, arena) =>
         {
-            var call = new StackCall(d, arena);
-            int output = 3 + d.Seed % 4, other = d.Choice / 16 % output;
-            if (!call.Lstm && (output == 5 || other is 2 or 5)) (output, other) = (6, 0);
-            if (d.Choice % 16 == 15)
+            if (d.Variant == PairCount(3, 6))
             {
+                var call = new StackCall(d, arena);
                 Memory<float>[] spans = call.Spans(arena, false, -1, 0, -1, 0);
                 Memory<float> onWeights = call.Parameters.All.AsMemory(0, Math.Min(call.Parameters.All.Length, spans[3].Length));
                 spans[3] = onWeights.Length == spans[3].Length ? onWeights : spans[3];
                 return onWeights.Length == spans[3].Length ? Names(() => call.Forward(spans), "y", "parameters") : Names(() => call.Forward(spans, steps: 0), "steps");
             }
 
-            Memory<float>[] s = call.Spans(arena, false, output, 0, other, d.Shift);
-            return Names(() => call.Forward(s), StackCall.ForwardNames[output], StackCall.ForwardNames[other]);
-        });
+            (int output, int other) = PairOf(d.Variant, 3, 6);
+            var pairCall = new StackCall(d, arena, lstm: output == 5 || other is 2 or 5);
+            Memory<float>[] s = pairCall.Spans(arena, false, output, 0, other, d.Shift);
+            return Names(() => pairCall.Forward(s), StackCall.ForwardNames[output], StackCall.ForwardNames[other]);
+        }, Variants: PairCount(3, 6) + 1);
 
         yield return new(forward, BadLengths, (d, arena) =>
         {
@@ -960,13 +1005,13 @@ public class InvalidArgumentTests
                     : Names(() => call.BackwardWithInferenceWeights(s), "weights"),
             };
         });
+        // Every output (dx, dh0, dc0, workspace) overlapping each span before it (a pair with dcT or dc0 on an LSTM).
         yield return new(backward, Overlap, (d, arena) =>
         {
-            var call = new StackCall(d, arena);
-            int output = 6 + d.Seed % 4, other = d.Choice / 16 % output;
-            if (!call.Lstm && (output == 8 || other is 5 or 8)) (output, other) = (9, 2);
+            (int output, int other) = PairOf(d.Variant, 6, 9);
+            var call = new StackCall(d, arena, lstm: output == 8 || other is 5 or 8);
             Memory<float>[] s = call.Spans(arena, true, output, 0, other, d.Shift);
             return Names(() => call.Backward(s), StackCall.BackwardNames[output], StackCall.BackwardNames[other]);
-        });
+        }, Variants: PairCount(6, 9));
     }
 }

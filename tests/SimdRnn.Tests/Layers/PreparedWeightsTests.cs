@@ -79,9 +79,7 @@ public class PreparedWeightsTests
         run.Parameters.All.AsSpan().Reverse();
         int[] changed = run.Forward(null, training: false);
         Assert.NotEqual(before, changed);
-        long allocated = GC.GetAllocatedBytesForCurrentThread();
-        prepared.Refresh();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - allocated);
+        Allocations.AssertNothingOnceWarm(prepared.Refresh, "PreparedWeights.Refresh", warmUp: false);
         Assert.Equal(changed, run.Forward(prepared, training: false));
         Assert.Equal(run.ForwardBackward(null, null), run.ForwardBackward(prepared, prepared));
     }
@@ -100,14 +98,15 @@ public class PreparedWeightsTests
             float[] Random(int count) => Enumerable.Range(0, count).Select(_ => random.NextSingle() - 0.5f).ToArray();
             Parameters = stack.CreateParameters();
             Random(Parameters.All.Length).CopyTo(Parameters.All, 0);
-            _states = stack.Layers * stack.Directions * batch * stack.HiddenSize;
+            _states = stack.Layers * stack.Directions * batch * stack.StateSize;
+            int cells = stack.Layers * stack.Directions * batch * stack.HiddenSize;
             bool lstm = stack.Cell == CellKind.Lstm;
             _x = Random(steps * batch * stack.InputSize);
             _h0 = Random(_states);
-            _c0 = lstm ? Random(_states) : [];
-            _dy = Random(steps * batch * stack.Directions * stack.HiddenSize);
+            _c0 = lstm ? Random(cells) : [];
+            _dy = Random(steps * batch * stack.Directions * stack.StateSize);
             _dhT = Random(_states);
-            _dcT = lstm ? Random(_states) : [];
+            _dcT = lstm ? Random(cells) : [];
         }
 
         public RecurrentParameters Parameters { get; }

@@ -7,16 +7,20 @@ using SimdRnn.Tests.Support;
 namespace SimdRnn.Tests.Layers;
 
 public sealed record StackCase(CellKind Cell, int Layers, bool Bidirectional, int T, int N, int I, int H, int Seed, SimdPath Path, bool Bias = true,
-    bool BatchFirst = false, float Dropout = 0, ulong DropoutSeed = 0, bool LinearBeforeReset = true)
+    bool BatchFirst = false, float Dropout = 0, ulong DropoutSeed = 0, bool LinearBeforeReset = true, int Projection = 0)
 {
     public override string ToString() =>
         $"{Cell} {Path} layers={Layers} bidirectional={Bidirectional} T={T} N={N} I={I} H={H} bias={Bias} batchFirst={BatchFirst} " +
-        $"dropout={Dropout} seed={DropoutSeed}" + (LinearBeforeReset ? "" : " linearBeforeReset=false");
+        $"dropout={Dropout} seed={DropoutSeed}" + (LinearBeforeReset ? "" : " linearBeforeReset=false") + $" projection={Projection}";
 
-    public RecurrentStackOptions Options => new() { Bias = Bias, BatchFirst = BatchFirst, Dropout = Dropout, LinearBeforeReset = LinearBeforeReset };
+    public RecurrentStackOptions Options =>
+        new() { Bias = Bias, BatchFirst = BatchFirst, Dropout = Dropout, LinearBeforeReset = LinearBeforeReset, ProjectionSize = Projection };
+
+    /// <summary>The width of h0, hT and a direction's output: the projection's P, else H.</summary>
+    public int S => Projection > 0 ? Projection : H;
 
     public ReferenceRnn Reference(bool withDropout = true) =>
-        new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst, withDropout ? Dropout : 0, LinearBeforeReset);
+        new((ReferenceCellKind)(int)Cell, I, H, Layers, Bidirectional, Bias, BatchFirst, withDropout ? Dropout : 0, LinearBeforeReset, Projection);
 }
 
 public static class StackArbitraries
@@ -39,8 +43,10 @@ public static class StackArbitraries
          from batchFirst in Gen.Elements(false, true)
          from dropout in Gen.Elements(0f, 0f, 0.25f, 0.6f)
          from dropoutSeed in Gen.Choose(0, int.MaxValue)
+         // An LSTM projection (P in [1, H-1]) in about half the LSTM cases.
+         from projection in form.Cell == CellKind.Lstm && h >= 2 ? Gen.OneOf(Gen.Constant(0), Gen.Choose(1, h - 1)) : Gen.Constant(0)
          select new StackCase(form.Cell, layers, bidirectional, t, n, i, h, seed, path, bias, batchFirst, dropout,
-             (ulong)dropoutSeed * 0x9E3779B97F4A7C15UL, form.LinearBeforeReset)).ToArbitrary();
+             (ulong)dropoutSeed * 0x9E3779B97F4A7C15UL, form.LinearBeforeReset, projection)).ToArbitrary();
 }
 
 /// <summary>
@@ -63,14 +69,14 @@ public class RecurrentStackPropertyTests
         foreach (string name in parameters.Names) ToFloat(weights[name]).CopyTo(parameters[name]);
 
         bool lstm = c.Cell == CellKind.Lstm;
-        int states = c.Layers * stack.Directions * c.N * c.H, outputs = c.T * c.N * stack.Directions * c.H;
+        int states = c.Layers * stack.Directions * c.N * c.S, cells = c.Layers * stack.Directions * c.N * c.H, outputs = c.T * c.N * stack.Directions * c.S;
         double[] x = ReferenceRnn.RandomFloats(random, c.T * c.N * c.I, 1), h0 = ReferenceRnn.RandomFloats(random, states, 1);
-        double[] c0 = ReferenceRnn.RandomFloats(random, states, 1), dy = ReferenceRnn.RandomFloats(random, outputs, 1);
-        double[] dhT = ReferenceRnn.RandomFloats(random, states, 1), dcT = ReferenceRnn.RandomFloats(random, states, 1);
+        double[] c0 = ReferenceRnn.RandomFloats(random, cells, 1), dy = ReferenceRnn.RandomFloats(random, outputs, 1);
+        double[] dhT = ReferenceRnn.RandomFloats(random, states, 1), dcT = ReferenceRnn.RandomFloats(random, cells, 1);
 
         var y = new Guarded(outputs);
         var hT = new Guarded(states);
-        var cT = new Guarded(lstm ? states : 0);
+        var cT = new Guarded(lstm ? cells : 0);
         var workspace = new float[stack.WorkspaceLength(c.T, c.N)];
         stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, y.Span, hT.Span, cT.Span, workspace, training: true,
             dropoutSeed: c.DropoutSeed);
@@ -84,7 +90,7 @@ public class RecurrentStackPropertyTests
         long inferenceLength = stack.WorkspaceLength(c.T, c.N, training: false);
         Assert.True(inferenceLength < workspace.Length, $"inference workspace {inferenceLength} vs training {workspace.Length}");
         var inferenceWorkspace = new Guarded((int)inferenceLength);
-        var (yInference, hInference, cInference) = (new float[outputs], new float[states], new float[lstm ? states : 0]);
+        var (yInference, hInference, cInference) = (new float[outputs], new float[states], new float[lstm ? cells : 0]);
         stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, yInference, hInference, cInference,
             inferenceWorkspace.Span, training: false);
         inferenceWorkspace.AssertGuardsIntact();
@@ -104,7 +110,7 @@ public class RecurrentStackPropertyTests
         RecurrentParameters gradients = stack.CreateParameters();
         var dx = new Guarded(c.T * c.N * c.I);
         var dh0 = new Guarded(states);
-        var dc0 = new Guarded(lstm ? states : 0);
+        var dc0 = new Guarded(lstm ? cells : 0);
         stack.Backward(c.T, c.N, ToFloat(x), ToFloat(h0), parameters, y.ToArray(), ToFloat(dy), ToFloat(dhT), lstm ? ToFloat(dcT) : [],
             dx.Span, dh0.Span, dc0.Span, gradients, workspace);
         foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0 }) output.AssertGuardsIntact();

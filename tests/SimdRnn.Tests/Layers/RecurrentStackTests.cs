@@ -29,11 +29,11 @@ public class RecurrentStackTests
             .Order(StringComparer.Ordinal), parameters.Names.Order(StringComparer.Ordinal));
         foreach (string name in parameters.Names) f.Float(name).CopyTo(parameters[name]);
         bool lstm = stack.Cell == CellKind.Lstm;
-        int states = f.Layers * f.Directions * f.N * f.H;
+        int states = f.Layers * f.Directions * f.N * f.S, cells = f.Layers * f.Directions * f.N * f.H;
         float[] x = f.Float("x"), h0 = f.Float("h0"), c0 = lstm ? f.Float("c0") : [];
-        var y = new float[f.T * f.N * f.Directions * f.H];
+        var y = new float[f.T * f.N * f.Directions * f.S];
         var hT = new float[states];
-        var cT = new float[lstm ? states : 0];
+        var cT = new float[lstm ? cells : 0];
         int[] lengths = f.Lengths ?? [];
         var workspace = new float[stack.WorkspaceLength(f.T, f.N, training: true, variableLengths: f.Lengths is not null)];
         stack.Forward(f.T, f.N, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths, f.DropoutSeed);
@@ -44,7 +44,7 @@ public class RecurrentStackTests
         RecurrentParameters gradients = stack.CreateParameters();
         var dx = new float[x.Length];
         var dh0 = new float[states];
-        var dc0 = new float[lstm ? states : 0];
+        var dc0 = new float[lstm ? cells : 0];
         stack.Backward(f.T, f.N, x, h0, parameters, y, f.Float("dy"), f.Float("dhT"), lstm ? f.Float("dcT") : [], dx, dh0, dc0, gradients, workspace,
             lengths);
         AssertClose(f.Double("grad.x"), dx, "grad.x");
@@ -78,7 +78,8 @@ public class RecurrentStackTests
         Assert.Equal(once, preparedGradients.All);
     }
 
-    private static RecurrentStackOptions OptionsOf(TorchFixture f) => new() { Bias = f.Bias, BatchFirst = f.BatchFirst, Dropout = (float)f.Dropout };
+    private static RecurrentStackOptions OptionsOf(TorchFixture f) =>
+        new() { Bias = f.Bias, BatchFirst = f.BatchFirst, Dropout = (float)f.Dropout, ProjectionSize = f.ProjectionSize };
 
     [Theory]
     [InlineData(CellKind.Lstm, 0f, true)]

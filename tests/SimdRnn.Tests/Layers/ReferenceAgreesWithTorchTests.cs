@@ -22,13 +22,14 @@ public class ReferenceAgreesWithTorchTests
             "rnn_tanh" => ReferenceCellKind.RnnTanh,
             _ => ReferenceCellKind.RnnRelu,
         };
-        var rnn = new ReferenceRnn(kind, f.I, f.H, f.Layers, f.Bidirectional, f.Bias, f.BatchFirst, f.Dropout);
+        var rnn = new ReferenceRnn(kind, f.I, f.H, f.Layers, f.Bidirectional, f.Bias, f.BatchFirst, f.Dropout, projectionSize: f.ProjectionSize);
         var parameters = new Dictionary<string, double[]>();
         for (int l = 0; l < f.Layers; l++)
             for (int d = 0; d < f.Directions; d++)
             {
                 var (wih, whh, bih, bhh) = ReferenceRnn.Names(l, d);
                 foreach (string name in f.Bias ? new[] { wih, whh, bih, bhh } : [wih, whh]) parameters[name] = f.Double(name);
+                if (f.ProjectionSize > 0) parameters[ReferenceRnn.ProjectionName(l, d)] = f.Double(ReferenceRnn.ProjectionName(l, d));
             }
 
         bool lstm = kind == ReferenceCellKind.Lstm;

@@ -50,16 +50,17 @@ public class VariableLengthTests
         PreparedWeights? prepared = v.Prepared ? stack.Prepare(parameters, training: true) : null;
 
         bool lstm = c.Cell == CellKind.Lstm;
-        int states = c.Layers * stack.Directions * c.N * c.H, width = stack.Directions * c.H, outputs = c.T * c.N * width;
+        int states = c.Layers * stack.Directions * c.N * c.S, cells = c.Layers * stack.Directions * c.N * c.H;
+        int width = stack.Directions * c.S, outputs = c.T * c.N * width;
         double[] x = ReferenceRnn.RandomFloats(random, c.T * c.N * c.I, 1), h0 = ReferenceRnn.RandomFloats(random, states, 1);
-        double[] c0 = ReferenceRnn.RandomFloats(random, states, 1), dy = ReferenceRnn.RandomFloats(random, outputs, 1);
-        double[] dhT = ReferenceRnn.RandomFloats(random, states, 1), dcT = ReferenceRnn.RandomFloats(random, states, 1);
+        double[] c0 = ReferenceRnn.RandomFloats(random, cells, 1), dy = ReferenceRnn.RandomFloats(random, outputs, 1);
+        double[] dhT = ReferenceRnn.RandomFloats(random, states, 1), dcT = ReferenceRnn.RandomFloats(random, cells, 1);
         // The stack gets NaN where the reference's padded values are never read either.
         float[] xPadded = Padded(ToFloat(x), v, c.I, float.NaN), dyPadded = Padded(ToFloat(dy), v, width, float.NaN);
 
         var y = new Guarded(outputs);
         var hT = new Guarded(states);
-        var cT = new Guarded(lstm ? states : 0);
+        var cT = new Guarded(lstm ? cells : 0);
         var workspace = new Guarded((int)stack.WorkspaceLength(c.T, c.N, training: true, v.Prepared, variableLengths: true));
         Forward(stack, parameters, prepared, v, xPadded, ToFloat(h0), lstm ? ToFloat(c0) : [], y.Span, hT.Span, cT.Span, workspace.Span, training: true);
         ReferenceRnn.ForwardResult expected = reference.Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights, c.DropoutSeed, v.Lengths);
@@ -71,7 +72,7 @@ public class VariableLengthTests
         // Inference, in its own NaN-filled workspace, gives bitwise the training forward's results; with dropout (which
         // inference ignores), the reference's without it.
         var inferenceWorkspace = new Guarded((int)stack.WorkspaceLength(c.T, c.N, training: false, v.Prepared, variableLengths: true));
-        var (yInference, hInference, cInference) = (new float[outputs], new float[states], new float[lstm ? states : 0]);
+        var (yInference, hInference, cInference) = (new float[outputs], new float[states], new float[lstm ? cells : 0]);
         Forward(stack, parameters, prepared, v, xPadded, ToFloat(h0), lstm ? ToFloat(c0) : [], yInference, hInference, cInference,
             inferenceWorkspace.Span, training: false);
         inferenceWorkspace.AssertGuardsIntact();
@@ -93,7 +94,7 @@ public class VariableLengthTests
         RecurrentParameters gradients = stack.CreateParameters();
         var dx = new Guarded(c.T * c.N * c.I);
         var dh0 = new Guarded(states);
-        var dc0 = new Guarded(lstm ? states : 0);
+        var dc0 = new Guarded(lstm ? cells : 0);
         Backward(stack, parameters, prepared, v, xPadded, ToFloat(h0), y.ToArray(), dyPadded, ToFloat(dhT), lstm ? ToFloat(dcT) : [],
             dx.Span, dh0.Span, dc0.Span, gradients, workspace.Span);
         foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0, workspace }) output.AssertGuardsIntact();
@@ -114,7 +115,7 @@ public class VariableLengthTests
     {
         StackCase c = v.Stack;
         var random = new Random(c.Seed);
-        int width = (c.Bidirectional ? 2 : 1) * c.H;
+        int width = (c.Bidirectional ? 2 : 1) * c.S;
         float[] x = Values(random, c.T * c.N * c.I), dy = Values(random, c.T * c.N * width);
         float[] special = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, 3e38f, -0f];
         float[] Noise(float[] values, int rowWidth)
@@ -317,7 +318,7 @@ public class VariableLengthTests
         var random = new Random(c.Seed + 1);
         for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = (random.NextSingle() - 0.5f) * 0.8f;
         PreparedWeights? prepared = v.Prepared ? stack.Prepare(parameters, training: true) : null;
-        int states = c.Layers * stack.Directions * c.N * c.H, cells = c.Cell == CellKind.Lstm ? states : 0;
+        int states = c.Layers * stack.Directions * c.N * c.S, cells = c.Cell == CellKind.Lstm ? c.Layers * stack.Directions * c.N * c.H : 0;
         float[] h0 = Values(random, states), c0 = Values(random, cells), dhT = Values(random, states), dcT = Values(random, cells);
         float[] y = new float[dy.Length], hT = new float[states], cT = new float[cells], dx = new float[x.Length], dh0 = new float[states];
         float[] dc0 = new float[cells];
@@ -327,7 +328,7 @@ public class VariableLengthTests
         var workspace = new float[stack.WorkspaceLength(c.T, c.N, training: true, v.Prepared, variableLengths: true)];
         Forward(stack, parameters, prepared, v, x, h0, c0, y, hT, cT, workspace, training: true);
         Backward(stack, parameters, prepared, v, x, h0, y, dy, dhT, dcT, dx, dh0, dc0, gradients, workspace);
-        AssertPaddingIsZero(y, v, stack.Directions * c.H, "y");
+        AssertPaddingIsZero(y, v, stack.Directions * c.S, "y");
         AssertPaddingIsZero(dx, v, c.I, "dx");
         return Bits([.. y, .. hT, .. cT, .. dx, .. dh0, .. dc0, .. gradients.All]);
     }

@@ -1,3 +1,5 @@
+using SimdRnn.Tests.Support;
+
 namespace SimdRnn.Tests.Serialization;
 
 /// <summary>F16 and BF16 files, written by hand, against conversions written here from the formats' definitions.</summary>

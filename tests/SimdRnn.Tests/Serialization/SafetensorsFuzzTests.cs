@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using FsCheck;
 using FsCheck.Fluent;
+using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Tests.Serialization;
 

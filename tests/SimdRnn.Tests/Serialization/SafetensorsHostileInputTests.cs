@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Tests.Serialization;
 

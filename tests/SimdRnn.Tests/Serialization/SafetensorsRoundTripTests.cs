@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Tests.Serialization;
 
@@ -118,20 +119,20 @@ public class SafetensorsRoundTripTests
         List<HandWrittenTensor> tensors = [.. HandWrittenSafetensors.Tensors(source, "rnn.").Where(t => t.Name != "rnn.bias_hh_l1")];
         int wrong = tensors.FindIndex(t => t.Name == "rnn.weight_ih_l0");
         tensors[wrong] = HandWrittenTensor.F32("rnn.weight_ih_l0", [8, 4], new float[32]);
-        tensors.Add(HandWrittenTensor.F32("rnn.weight_hr_l0", [2, 2], new float[4]));
+        tensors.Add(HandWrittenTensor.F32("rnn.weight_ho_l0", [2, 2], new float[4])); // not a state_dict name (weight_hr_l0 would be a projection)
         tensors.Add(HandWrittenTensor.F32("fc.weight", [2, 2], new float[4])); // outside the prefix: ignored
         byte[] file = HandWrittenSafetensors.File(tensors);
 
         var parameters = new RecurrentParameters(CellKind.Lstm, 3, 2, 2);
         Array.Fill(parameters.All, 42f);
         string message = Assert.Throws<InvalidDataException>(() => parameters.ReadSafetensors(new MemoryStream(file), "rnn.")).Message;
-        Assert.Equal("The file's tensors under 'rnn.' do not match a 2-layer Lstm with I=3, H=2: missing 'rnn.bias_hh_l1'; extra 'rnn.weight_hr_l0'; " +
+        Assert.Equal("The file's tensors under 'rnn.' do not match a 2-layer Lstm with I=3, H=2: missing 'rnn.bias_hh_l1'; extra 'rnn.weight_ho_l0'; " +
                      "wrong shape: 'rnn.weight_ih_l0' is [8, 4], not [8, 3].", message);
         Assert.All(parameters.All, value => Assert.Equal(42f, value));
 
         // Inferred from the file, the same differences are reported against the stack its weight_hh_l0 and weight_ih_l0 describe.
         string inferred = Assert.Throws<InvalidDataException>(() => RecurrentParameters.LoadSafetensors(new MemoryStream(file), "rnn.")).Message;
-        Assert.Contains("a 2-layer Lstm with I=4, H=2: missing 'rnn.bias_hh_l1'; extra 'rnn.weight_hr_l0'", inferred);
+        Assert.Contains("a 2-layer Lstm with I=4, H=2: missing 'rnn.bias_hh_l1'; extra 'rnn.weight_ho_l0'", inferred);
     }
 
     [Fact]

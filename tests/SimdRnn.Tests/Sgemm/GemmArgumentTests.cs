@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance;
 
 namespace SimdRnn.Tests.Sgemm;
@@ -53,6 +54,41 @@ public class GemmArgumentTests
         AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(MatrixOp.None, MatrixOp.None, 4, 4, 4, 1f, buffer.AsSpan(0, 16), 4, buffer.AsSpan(16, 16), 4, 0f, buffer.AsSpan(31, 16), 4));
         // Adjacent, not overlapping: fine.
         SimdRnn.Gemm.Multiply(MatrixOp.None, MatrixOp.None, 4, 4, 4, 1f, buffer.AsSpan(0, 16), 4, buffer.AsSpan(16, 16), 4, 0f, buffer.AsSpan(32, 16), 4);
+    }
+
+    [Fact]
+    public void Output_over_the_packed_matrix_names_c()
+    {
+        // Only internal code can place C in a packed matrix's storage (PackInto, the layers' prepared weights); the check
+        // still holds on the public entry point.
+        PackedMatrix packed = PackedMatrix.Pack(MatrixOp.None, 4, 4, Enumerable.Range(1, 16).Select(i => (float)i).ToArray(), 4);
+        float[] before = packed.Span.ToArray();
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(MatrixOp.None, 2, 1f, new float[8], 4, packed, 0f,
+            MemoryMarshal.CreateSpan(ref MemoryMarshal.GetReference(packed.Span), 8), 4), "c overlaps packedB");
+        Assert.Equal(before, packed.Span.ToArray());
+    }
+
+    [Fact]
+    public void Views_in_one_array_cover_exactly_their_elements()
+    {
+        // A 2 x 3 view with pitch 2 covers storage[0 .. 8) (its last element is at 1 * 5 + 2); C starts right after it
+        // and B right after C: adjacent, not overlapping, with or without a packed B.
+        var storage = new float[8 + 2 * 4 + 3 * 4];
+        for (int i = 0; i < storage.Length; i++) storage[i] = i % 5 - 2;
+        var a = new ReadOnlySpan2D<float>(storage, 0, 2, 3, 2);
+        var c = new Span2D<float>(storage, 8, 2, 4, 0);
+        var b = new ReadOnlySpan2D<float>(storage, 16, 3, 4, 0);
+        float[] expected = new float[8];
+        SimdRnn.Gemm.Multiply(MatrixOp.None, MatrixOp.None, 2, 4, 3, 1f, storage, 5, storage.AsSpan(16), 4, 0f, expected, 4);
+        SimdRnn.Gemm.Multiply(a, b, c);
+        Assert.Equal(expected, storage[8..16]);
+        storage.AsSpan(8, 8).Clear();
+        SimdRnn.Gemm.Multiply(a, PackedMatrix.Pack(b), c);
+        Assert.Equal(expected, storage[8..16]);
+
+        // One element more of C (starting at 7) is A's last element.
+        AssertNames<ArgumentException>("c", () => SimdRnn.Gemm.Multiply(new ReadOnlySpan2D<float>(storage, 0, 2, 3, 2), new ReadOnlySpan2D<float>(storage, 16, 3, 4, 0),
+            new Span2D<float>(storage, 7, 2, 4, 0)), "c overlaps a");
     }
 
     [Fact]

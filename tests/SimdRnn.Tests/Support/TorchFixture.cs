@@ -94,6 +94,7 @@ public sealed class TorchFixture
             Dropout = root.TryGetProperty("dropout", out JsonElement dropout) ? dropout.GetDouble() : 0,
             DropoutSeed = root.TryGetProperty("dropout_seed", out JsonElement seed) ? seed.GetUInt64() : 0,
             Lengths = root.TryGetProperty("lengths", out JsonElement lengths) ? [.. lengths.EnumerateArray().Select(e => e.GetInt32())] : null,
+            ProjectionSize = root.TryGetProperty("proj_size", out JsonElement projection) ? projection.GetInt32() : 0,
         };
     }
 
@@ -108,8 +109,14 @@ public sealed class TorchFixture
 
     public ulong DropoutSeed { get; private init; }
 
+    /// <summary>An LSTM's projection P (PyTorch's proj_size), or 0 for none.</summary>
+    public int ProjectionSize { get; private init; }
+
+    /// <summary>The width of h0, hT and a direction's output: P with a projection, else H.</summary>
+    public int S => ProjectionSize > 0 ? ProjectionSize : H;
+
     /// <summary>Whether the case sets any option beyond PyTorch's defaults.</summary>
-    public bool HasOptions => !Bias || BatchFirst || Dropout > 0 || Lengths is not null;
+    public bool HasOptions => !Bias || BatchFirst || Dropout > 0 || Lengths is not null || ProjectionSize > 0;
 
     /// <summary>The shape of x (width I) or y (width D*H): T x N x width, or N x T x width batch-first.</summary>
     public int[] SequenceShape(int width) => BatchFirst ? [N, T, width] : [T, N, width];
