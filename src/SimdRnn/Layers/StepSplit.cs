@@ -42,8 +42,11 @@ internal readonly record struct StepSplit(bool ByRows, int Units, int Size, int 
             _ => !unitsAlign || s.Batch >= MinRowsPerMember * plan.Context.Threads,
         };
         int units = byRows ? s.Batch : s.Hidden / columnUnit;
-        long work = 2L * s.Steps * s.Batch * (s.GateWidth * (long)s.StateWidth + (long)s.Projection * s.Hidden) +
-            Parallelism.CellElementCost * s.Steps * s.Batch * s.Hidden;
+        long weights = s.GateWidth * (long)s.StateWidth + (long)s.Projection * s.Hidden;
+        // A few rows per step are bound by reading the weights, not by the flops, and a hidden-unit split divides the
+        // reads among the members (a row split does not: every member reads all of W_hh).
+        long products = Math.Max(2L * s.Batch, byRows ? 0 : Parallelism.StreamedElementCost) * s.Steps * weights;
+        long work = products + Parallelism.CellElementCost * s.Steps * s.Batch * s.Hidden;
         return new StepSplit(byRows, units, Parallelism.Parts(plan.Context, units, work), columnUnit);
     }
 
