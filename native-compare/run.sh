@@ -623,6 +623,12 @@ run_suite_rnn() {
             echo
             "$python" "$here/table.py" --baseline onednn-bwd --baseline-label onednn \
                 --baseline torch-bwd --baseline-label torch --ours simdrnn-bwd "${raws[@]}"
+            echo
+            echo "SimdRnn's training step on a variable-length batch (lengths spread evenly over [T/2, T]) against the dense one;"
+            echo "the varlen GFLOP/s counts the valid steps only, so the two rates compare (dense ms / varlen ms >= 1.25: at most 0.8x the time):"
+            echo
+            "$python" "$here/table.py" --baseline simdrnn-train --baseline-label simdrnn-dense \
+                --ours simdrnn-train-varlen --ours-label simdrnn-varlen "${raws[@]}"
         fi
         if [ -n "$infer_ids" ]; then
             echo
