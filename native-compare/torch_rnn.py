@@ -247,8 +247,10 @@ def run_problem(problem, pid, threads, iters, warmup):
         layer = torch.nn.LSTM(i, h, num_layers=1, proj_size=p)
     elif cell == "gru":
         layer = torch.nn.GRU(i, h, num_layers=1)
-    else:
+    elif cell == "rnn-tanh":
         layer = torch.nn.RNN(i, h, num_layers=1, nonlinearity="tanh")
+    else:  # gru-reset-first, refused by --problem
+        raise ValueError(f"{pid}: PyTorch has no {cell} layer")
     layer = layer.float()
     lstm = cell == "lstm"
     f = fwd_flops(problem)
