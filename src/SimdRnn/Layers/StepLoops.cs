@@ -71,7 +71,7 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
     {
         DirectionShape s = Plan.Shape;
         int n = s.Batch, h = s.Hidden, gw = s.GateWidth;
-        (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
+        (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h, Rows);
         ForwardStep step = Template;
         if (Input != null)
             for (int gate = 0; gate < TCell.GateCount; gate++)
@@ -219,7 +219,7 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
         DirectionShape s = Plan.Shape;
         SimdPath path = Plan.Context.Path;
         int n = s.Batch, h = s.Hidden, gw = s.GateWidth;
-        (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h);
+        (int r0, int r1, int j0, int j1) = Split.Share(member.Rank, member.Size, n, h, Rows);
         // The merged product's columns: the member's hidden units, or all of dh's S (H, or P with a projection) by rows.
         int width = s.StateWidth, p0 = Split.ByRows ? 0 : j0, p1 = Split.ByRows ? width : j1;
         // The product is added onto the cell's direct part of dh_{t-1} where it has one.
@@ -315,6 +315,20 @@ internal readonly unsafe struct StepRows(in DirectionShape shape, int* offsets)
     public nint TimeMajorStart(int time, int width) => offsets == null ? (nint)time * _shape.Batch * width : (nint)offsets[time] * width;
 
     public int Count(int time) => offsets == null ? _shape.Batch : offsets[time + 1] - offsets[time];
+
+    /// <summary>Whether the rows are packed (variable lengths, sorted longest first).</summary>
+    public bool IsPacked => offsets != null;
+
+    /// <summary>The rows of all steps together.</summary>
+    public int ValidRows => offsets == null ? _shape.Batch * _shape.Steps : offsets[_shape.Steps];
+
+    /// <summary>The steps sorted row <paramref name="row"/> runs: the steps whose count of rows exceeds it.</summary>
+    public int Length(int row)
+    {
+        int length = 0;
+        while (length < _shape.Steps && Count(length) > row) length++;
+        return length;
+    }
 
     /// <summary>
     /// How many rows of processing step <paramref name="processed"/> continue the state of the step processed before it:

@@ -42,16 +42,34 @@ internal readonly record struct StepSplit(bool ByRows, int Units, int Size, int 
             _ => !unitsAlign || s.Batch >= MinRowsPerMember * plan.Context.Threads,
         };
         int units = byRows ? s.Batch : s.Hidden / columnUnit;
-        long work = 2L * s.Steps * s.Batch * (s.GateWidth * (long)s.StateWidth + (long)s.Projection * s.Hidden) +
-            Parallelism.CellElementCost * s.Steps * s.Batch * s.Hidden;
+        long weights = s.GateWidth * (long)s.StateWidth + (long)s.Projection * s.Hidden;
+        // A few rows per step are bound by reading the weights, not by the flops, and a hidden-unit split divides the
+        // reads among the members (a row split does not: every member reads all of W_hh).
+        long products = Math.Max(2L * s.Batch, byRows ? 0 : Parallelism.StreamedElementCost) * s.Steps * weights;
+        long work = products + Parallelism.CellElementCost * s.Steps * s.Batch * s.Hidden;
         return new StepSplit(byRows, units, Parallelism.Parts(plan.Context, units, work), columnUnit);
     }
 
     /// <summary>The rows and hidden columns member <paramref name="rank"/> of a team of <paramref name="size"/> owns.</summary>
-    public (int FirstRow, int EndRow, int FirstColumn, int EndColumn) Share(int rank, int size, int batch, int hidden)
+    public (int FirstRow, int EndRow, int FirstColumn, int EndColumn) Share(int rank, int size, int batch, int hidden, in StepRows rows)
     {
+        if (ByRows) return (FirstRowOf(rank, size, rows), FirstRowOf(rank + 1, size, rows), 0, hidden);
         int first = (int)((long)rank * Units / size), end = (int)((long)(rank + 1) * Units / size);
-        if (ByRows) return (first, end, 0, hidden);
         return (0, batch, first * ColumnUnit, rank == size - 1 ? hidden : end * ColumnUnit);
+    }
+
+    /// <summary>
+    /// Where member <paramref name="rank"/>'s rows start: an equal share of the valid rows of all steps. Dense, that is an
+    /// equal share of the batch; packed, the rows are sorted longest first, so equal counts of rows would give the first
+    /// member the most steps (lengths over [T/2, T]: 58% of the work of two).
+    /// </summary>
+    private int FirstRowOf(int rank, int size, in StepRows rows)
+    {
+        if (rank == 0 || !rows.IsPacked) return (int)((long)rank * Units / size);
+        if (rank == size) return Units;
+        long target = (long)rank * rows.ValidRows / size, before = 0;
+        int row = 0;
+        while (row < Units && before < target) before += rows.Length(row++);
+        return row;
     }
 }

@@ -5,8 +5,9 @@ namespace SimdRnn.Tests.Layers;
 
 /// <summary>
 /// The step loops run by a team: dividing the steps by batch rows or by hidden units, on any team size, gives bitwise
-/// the single-threaded results (forward in both modes, backward), on every in-process path. The shapes are large
-/// enough for the team to have two members on a 2-core machine (when the helper is free).
+/// the single-threaded results (forward in both modes, backward), dense and with variable lengths (packed rows, whose
+/// row split balances the valid steps rather than the rows), on every in-process path. The shapes are large enough
+/// for the team to have two members on a 2-core machine (when the helper is free).
 /// </summary>
 [Trait("Category", "Kernel")]
 public class StepSplitTests
@@ -18,7 +19,10 @@ public class StepSplitTests
         const int steps = 24, input = 17, hidden = 128;
         foreach ((CellKind cell, bool linearBeforeReset) in StackArbitraries.CellForms)
             foreach (int batch in new[] { 3, 40 })
+            foreach (bool packed in new[] { false, true })
             {
+                // Lengths over [T/2, T] in no particular order: the sorted rows' shares by count and by steps differ.
+                int[] lengths = packed ? Enumerable.Range(0, batch).Select(row => steps / 2 + row * 7 % (steps / 2 + 1)).ToArray() : [];
                 int[]? single = null;
                 foreach ((int threads, StepSplitRule rule) in new[]
                          {
@@ -30,14 +34,14 @@ public class StepSplitTests
                     {
                         Path = path, MaxDegreeOfParallelism = threads, StepSplit = rule,
                     };
-                    int[] bits = Run(stack, steps, batch);
+                    int[] bits = Run(stack, steps, batch, lengths);
                     if (single is null) single = bits;
-                    else Assert.True(single.SequenceEqual(bits), $"{cell} (linearBeforeReset={linearBeforeReset}) {path} N={batch}: {threads} threads split by {rule} differ from 1 thread");
+                    else Assert.True(single.SequenceEqual(bits), $"{cell} (linearBeforeReset={linearBeforeReset}) {path} N={batch} packed={packed}: {threads} threads split by {rule} differ from 1 thread");
                 }
             }
     }
 
-    private static int[] Run(RecurrentStack stack, int steps, int batch)
+    private static int[] Run(RecurrentStack stack, int steps, int batch, int[] lengths)
     {
         RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
         for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(i) * 0.15f;
@@ -48,12 +52,12 @@ public class StepSplitTests
         float[] y = new float[outputs], hT = new float[states], cT = new float[c0.Length];
         float[] yInference = new float[outputs], hInference = new float[states], cInference = new float[c0.Length];
         stack.Forward(steps, batch, x, h0, c0, parameters, yInference, hInference, cInference,
-            new float[stack.WorkspaceLength(steps, batch, training: false)], training: false);
-        var workspace = new float[stack.WorkspaceLength(steps, batch)];
-        stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true);
+            new float[stack.WorkspaceLength(steps, batch, training: false, variableLengths: lengths.Length > 0)], training: false, lengths);
+        var workspace = new float[stack.WorkspaceLength(steps, batch, training: true, variableLengths: lengths.Length > 0)];
+        stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths);
         float[] dy = Enumerable.Range(0, outputs).Select(i => MathF.Sin(3 * i)).ToArray(), dx = new float[x.Length];
         float[] dh0 = new float[states], dc0 = new float[c0.Length];
-        stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace);
+        stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace, lengths);
         return GemmBits([.. yInference, .. hInference, .. cInference, .. y, .. hT, .. cT, .. dx, .. dh0, .. dc0, .. gradients.All]);
     }
 
