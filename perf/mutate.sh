@@ -14,6 +14,11 @@
 # (mutation-report.html / .json); perf/mutation-survivors.py lists what was not killed. Settings shared by every
 # folder: tests/mutation/stryker-config.json (test-runner mtp: the test project is an xunit.v3 / Microsoft.Testing.Platform
 # executable, which Stryker's default VSTest runner cannot drive). Runs at nice 19; it does not take /tmp/bench.lock.
+#
+# MUTATE_TESTS (optional): the tests to run instead, comma-separated parts of their names after "SimdRnn.Tests."
+#   (a namespace or class with its trailing dot, or a method), e.g.
+#   MUTATE_TESTS=Layers.StepSplitTests.Shares_,Hardening.InvalidArgumentTests. perf/mutate.sh Layers StepSplit.cs
+# Fewer tests cost less per mutant and can only kill fewer mutants: the score is then a lower bound (say which set).
 set -euo pipefail
 
 folders="Sgemm Cells Layers Training Activations Execution Vectors Serialization"
@@ -42,7 +47,9 @@ mkdir -p "$work"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard |
     tar --null --ignore-failed-read -cf - -T - 2>/dev/null) | tar -C "$work" -xf -
 
-filter="FullyQualifiedName~SimdRnn.Tests.$folder.|FullyQualifiedName~SimdRnn.Tests.Hardening.InvalidArgumentTests."
+filter=""
+IFS=',' read -ra tests <<< "${MUTATE_TESTS:-$folder.,Hardening.InvalidArgumentTests.}"
+for test in "${tests[@]}"; do filter+="${filter:+|}FullyQualifiedName~SimdRnn.Tests.$test"; done
 cd "$work/tests/SimdRnn.Tests"
 dotnet tool restore >/dev/null
 rm -rf "$reports"

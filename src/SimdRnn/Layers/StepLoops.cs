@@ -283,7 +283,7 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
         if (carried > 0)
         {
             step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
-            step.LdhPrevious = Template.Ldh;
+            step.LdhPrevious = Plan.Shape.RowStride(Ldy);
             step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * Plan.Shape.State;
             CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
         }

@@ -52,7 +52,7 @@ public sealed unsafe class PackedMatrix
     /// <param name="opB">How B is used.</param>
     public static PackedMatrix Pack(ReadOnlySpan2D<float> b, MatrixOp opB = MatrixOp.None)
     {
-        Gemm.ThrowIfUndefined(opB, nameof(opB));
+        // An undefined opB is refused by the span overload (no shape check comes before it).
         (int k, int n) = Gemm.Shape(b.Height, b.Width, opB);
         return Pack(opB, k, n, Gemm.Flatten(b, out int ldb), ldb);
     }
@@ -61,8 +61,7 @@ public sealed unsafe class PackedMatrix
     {
         ThrowIfInvalid(opB, k, n, b, ldb);
         long length = Length(k, n, path);
-        if (length > Array.MaxLength - 64)
-            ThrowHelper.ThrowArgument(nameof(b), $"a packed {k} x {n} matrix needs {length} floats, more than one array holds.");
+        ThrowIfTooLong(length, k, n);
         float* data = PackBuffers.AllocatePinned((int)length, out float[] storage);
         fixed (float* source = b)
         {
@@ -86,8 +85,7 @@ public sealed unsafe class PackedMatrix
 
     /// <summary>Floats that <see cref="PackInto"/> may need for a k x n op(B) on any path, alignment slack included.</summary>
     internal static long BufferLength(int k, int n, PanelFormat format = PanelFormat.Float32) =>
-        (long)k * ((n + GemmBlocking.MaxNr - 1) / GemmBlocking.MaxNr * GemmBlocking.MaxNr) / (format == PanelFormat.BFloat16 ? 2 : 1)
-        + PackBuffers.AlignmentFloats;
+        format.Words((long)k * ((n + GemmBlocking.MaxNr - 1) / GemmBlocking.MaxNr * GemmBlocking.MaxNr)) + PackBuffers.AlignmentFloats;
 
     /// <summary>
     /// Packs op(B) into a caller-owned buffer of at least <see cref="BufferLength"/> floats (e.g. a layer's workspace)
@@ -108,6 +106,13 @@ public sealed unsafe class PackedMatrix
             ForkJoin.Run(parts, new PackWorker(source, ldb, opB == MatrixOp.Transpose, k, n, start + skip, parts, context.Path, format));
             return buffer.Slice(skip, length);
         }
+    }
+
+    /// <summary>Throws unless <paramref name="length"/> packed floats and the alignment slack fit in one array.</summary>
+    internal static void ThrowIfTooLong(long length, int k, int n)
+    {
+        if (length > Array.MaxLength - PackBuffers.AlignmentFloats)
+            ThrowHelper.ThrowArgument("b", $"a packed {k} x {n} matrix needs {length} floats, more than one array holds.");
     }
 
     private static void ThrowIfInvalid(MatrixOp opB, int k, int n, ReadOnlySpan<float> b, int ldb)
@@ -134,7 +139,7 @@ public sealed unsafe class PackedMatrix
         {
             int kc = GemmBlocking.Kc<TVec>(), nr = GemmBlocking.Nr<TVec>();
             nint paddedColumns = Packing.PaddedColumns<TVec>(n);
-            nint line = format == PanelFormat.BFloat16 ? BFloat16Panel.WordsPerLine<TVec>() : Float32Panel.WordsPerLine<TVec>();
+            nint line = (nint)format.Words(nr);
             int panels = (n + nr - 1) / nr;
             int j0 = (int)((long)part * panels / parts) * nr, j1 = Math.Min(n, (int)((long)(part + 1) * panels / parts) * nr);
             if (j0 >= j1) return;

@@ -161,9 +161,9 @@ internal static unsafe class Packing
     /// <summary>op(B)[k, j] of B as stored.</summary>
     private static float At(float* b, nint ldb, bool transposeB, int k, int j) => transposeB ? b[j * ldb + k] : b[k * ldb + j];
 
-    /// <summary>Words of a packed op(B) of k x n: every KC block holds whole NR panels (half as many words in bfloat16).</summary>
+    /// <summary>Words of a packed op(B) of k x n: every KC block holds whole NR panels.</summary>
     public static long PackedLength<TVec>(int k, int n, PanelFormat format = PanelFormat.Float32) where TVec : struct, IVector<TVec> =>
-        (long)k * PaddedColumns<TVec>(n) / (format == PanelFormat.BFloat16 ? 2 : 1);
+        format.Words((long)k * PaddedColumns<TVec>(n));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int PaddedColumns<TVec>(int n) where TVec : struct, IVector<TVec>

@@ -10,6 +10,16 @@ internal enum PanelFormat
     BFloat16,
 }
 
+/// <summary>The storage of a <see cref="PanelFormat"/>, for the code that sizes and lays out packed panels.</summary>
+internal static class PanelFormats
+{
+    /// <summary>
+    /// Storage words (floats) of <paramref name="values"/> packed values, a whole number of NR-wide lines: one value per
+    /// word in float32, two in bfloat16 (<see cref="BFloat16Panel"/>: half the words).
+    /// </summary>
+    public static long Words(this PanelFormat format, long values) => format == PanelFormat.BFloat16 ? values / 2 : values;
+}
+
 /// <summary>
 /// The element format of packed B micro-panels, as the microkernel reads them: one NR-wide line of a panel per k,
 /// loaded as the two vectors of the register tile. Storage is counted in floats (4-byte words) either way.

@@ -15,18 +15,13 @@ public class BatchInvarianceTests
     public void A_row_computed_alone_is_bitwise_the_same_row_in_any_batch(SimdPath path)
     {
         const int steps = 7, input = 9, hidden = 48;
-        foreach ((CellKind cell, bool linearBeforeReset) in StackArbitraries.CellForms)
+        foreach ((CellKind Cell, bool LinearBeforeReset) form in StackArbitraries.CellForms)
             foreach (int threads in new[] { 1, 2 })
             {
-                var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new() { LinearBeforeReset = linearBeforeReset })
-                {
-                    Path = path, MaxDegreeOfParallelism = threads,
-                };
-                RecurrentParameters parameters = stack.CreateParameters();
-                for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(0.37f * i) * 0.3f;
-                PreparedWeights prepared = stack.Prepare(parameters);
+                RecurrentStack stack = StackChecks.BidirectionalStack(form, input, hidden, path, threads);
+                PreparedWeights prepared = stack.Prepare(StackChecks.WavyParameters(stack));
                 // The same sequence (row "ours") alone, and as row 2 of batches of 3 and 37 other random rows.
-                float[] ours = Enumerable.Range(0, steps * input).Select(i => MathF.Cos(0.21f * i)).ToArray();
+                float[] ours = StackChecks.WavyInputs(steps * input);
                 int[] alone = Run(stack, prepared, steps, [ours], row: 0);
                 foreach (int batch in new[] { 3, 37 })
                 {
@@ -34,7 +29,7 @@ public class BatchInvarianceTests
                     float[][] rows = Enumerable.Range(0, batch)
                         .Select(r => r == 2 ? ours : Enumerable.Range(0, steps * input).Select(_ => random.NextSingle() - 0.5f).ToArray()).ToArray();
                     Assert.True(alone.SequenceEqual(Run(stack, prepared, steps, rows, row: 2)),
-                        $"{cell} (linearBeforeReset={linearBeforeReset}) {path} {threads} threads: row 2 of a batch of {batch} differs from the row alone");
+                        $"{StackChecks.Label(stack)}: row 2 of a batch of {batch} differs from the row alone");
                 }
             }
     }

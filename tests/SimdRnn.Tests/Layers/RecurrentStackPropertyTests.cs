@@ -3,6 +3,7 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using SimdRnn.Reference;
 using SimdRnn.Tests.Support;
+using static SimdRnn.Tests.Layers.StackChecks;
 
 namespace SimdRnn.Tests.Layers;
 
@@ -94,18 +95,8 @@ public class RecurrentStackPropertyTests
         stack.Forward(c.T, c.N, ToFloat(x), ToFloat(h0), lstm ? ToFloat(c0) : [], parameters, yInference, hInference, cInference,
             inferenceWorkspace.Span, training: false);
         inferenceWorkspace.AssertGuardsIntact();
-        if (c.Dropout > 0 && c.Layers > 1)
-        {
-            ReferenceRnn.ForwardResult withoutDropout = c.Reference(withDropout: false).Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights);
-            AssertClose(withoutDropout.Y, yInference, "inference y");
-            AssertClose(withoutDropout.HT, hInference, "inference hT");
-        }
-        else
-        {
-            Assert.Equal(Bits(y.ToArray()), Bits(yInference));
-            Assert.Equal(Bits(hT.ToArray()), Bits(hInference));
-            Assert.Equal(Bits(cT.ToArray()), Bits(cInference));
-        }
+        AssertInferenceAgrees(c, () => c.Reference(withDropout: false).Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights),
+            y.ToArray(), hT.ToArray(), cT.ToArray(), yInference, hInference, cInference);
 
         RecurrentParameters gradients = stack.CreateParameters();
         var dx = new Guarded(c.T * c.N * c.I);
@@ -114,11 +105,8 @@ public class RecurrentStackPropertyTests
         stack.Backward(c.T, c.N, ToFloat(x), ToFloat(h0), parameters, y.ToArray(), ToFloat(dy), ToFloat(dhT), lstm ? ToFloat(dcT) : [],
             dx.Span, dh0.Span, dc0.Span, gradients, workspace);
         foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0 }) output.AssertGuardsIntact();
-        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, c.DropoutSeed);
-        AssertClose(g.Dx, dx.ToArray(), "dx");
-        AssertClose(g.Dh0, dh0.ToArray(), "dh0");
-        if (lstm) AssertClose(g.Dc0!, dc0.ToArray(), "dc0");
-        foreach (string name in parameters.Names) AssertClose(g.Parameters[name], gradients[name].ToArray(), "d" + name);
+        AssertGradientsClose(reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, c.DropoutSeed),
+            dx.ToArray(), dh0.ToArray(), dc0.ToArray(), gradients);
     }
 
     /// <summary>
@@ -281,17 +269,5 @@ public class RecurrentStackPropertyTests
         Assert.Equal(Bits(Run(withDx: true)), Bits(Run(withDx: false)));
     }
 
-    private static int[] Bits(float[] values) => SimdRnn.Tests.Sgemm.GemmPropertyTests.Bitwise(values);
-
-    private static float[] ToFloat(double[] values) => values.Select(v => (float)v).ToArray();
-
     private static double[] ToDouble(float[] values) => values.Select(v => (double)v).ToArray();
-
-    private static void AssertClose(double[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double bound = 2e-4 * (1 + expected.Select(Math.Abs).DefaultIfEmpty(0).Max());
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= bound, $"{what}[{i}]: {actual[i]:R} vs reference {expected[i]:R} (bound {bound:E2})");
-    }
 }

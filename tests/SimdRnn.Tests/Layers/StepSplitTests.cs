@@ -1,4 +1,6 @@
+using SimdRnn.Execution;
 using SimdRnn.Layers;
+using SimdRnn.Sgemm;
 using SimdRnn.Tests.Support;
 
 namespace SimdRnn.Tests.Layers;
@@ -17,7 +19,7 @@ public class StepSplitTests
     {
         // H = 128 is a multiple of every path's NR, so the hidden-unit split applies on every path.
         const int steps = 24, input = 17, hidden = 128;
-        foreach ((CellKind cell, bool linearBeforeReset) in StackArbitraries.CellForms)
+        foreach ((CellKind Cell, bool LinearBeforeReset) form in StackArbitraries.CellForms)
             foreach (int batch in new[] { 3, 40 })
             foreach (bool packed in new[] { false, true })
             {
@@ -30,15 +32,67 @@ public class StepSplitTests
                              (3, StepSplitRule.HiddenUnits), (3, StepSplitRule.BatchRows),
                          })
                 {
-                    var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new() { LinearBeforeReset = linearBeforeReset })
-                    {
-                        Path = path, MaxDegreeOfParallelism = threads, StepSplit = rule,
-                    };
+                    RecurrentStack stack = StackChecks.BidirectionalStack(form, input, hidden, path, threads, rule);
                     int[] bits = Run(stack, steps, batch, lengths);
                     if (single is null) single = bits;
-                    else Assert.True(single.SequenceEqual(bits), $"{cell} (linearBeforeReset={linearBeforeReset}) {path} N={batch} packed={packed}: {threads} threads split by {rule} differ from 1 thread");
+                    else Assert.True(single.SequenceEqual(bits), $"{StackChecks.Label(stack)} N={batch} packed={packed}: split by {rule} differs from 1 thread");
                 }
             }
+    }
+
+    /// <summary>
+    /// The members' shares are contiguous, disjoint, balanced to one unit and cover every row (by rows) or every hidden
+    /// unit (by units, in whole column units from 0 to H), whatever the team size.
+    /// </summary>
+    [Fact]
+    public unsafe void Shares_cover_every_row_or_hidden_unit_once_in_order()
+    {
+        const int columnUnit = 16, batch = 3;
+        foreach (bool byRows in new[] { true, false })
+            foreach (int units in new[] { 1, 2, 5, 16, 37 })
+                for (int size = 1; size <= Math.Min(units, 7); size++)
+                {
+                    int hidden = byRows ? 40 : units * columnUnit, rows = byRows ? units : batch, end = 0;
+                    var split = new StepSplit(byRows, units, size, columnUnit);
+                    var dense = new StepRows(new DirectionShape(default, 1, rows, 1, hidden, false), null);
+                    for (int rank = 0; rank < size; rank++)
+                    {
+                        (int r0, int r1, int j0, int j1) = split.Share(rank, size, rows, hidden, dense);
+                        (int first, int last) = byRows ? (r0, r1) : (j0 / columnUnit, j1 / columnUnit);
+                        string what = $"byRows={byRows} units={units} size={size} rank={rank}: ({r0}, {r1}, {j0}, {j1})";
+                        Assert.True(first == end && last - first >= units / size && last - first <= units / size + 1, what);
+                        Assert.True(byRows ? (j0, j1) == (0, hidden) : (r0, r1) == (0, rows) && j0 % columnUnit == 0 && j1 % columnUnit == 0, what);
+                        end = last;
+                    }
+
+                    Assert.Equal(units, end);
+                }
+    }
+
+    /// <summary>
+    /// What each rule chooses where the choice does not hang on a tuning threshold, and that a long sequence of a large
+    /// batch gets the whole team while a tiny step gets one member.
+    /// </summary>
+    [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
+    public void Each_rule_splits_as_documented(SimdPath path)
+    {
+        var lstm = new CellTraits(GateCount: 4, HasCellState: true, KeepsRecurrentProductApart: false, SavesExtraState: false);
+        // H = 128 is whole column units on every path; 129 on none.
+        int unit = GemmKernel.ColumnUnit(path), aligned = 128;
+        StepSplit Choose(StepSplitRule rule, int batch, int hidden, int projection = 0, int steps = 50) =>
+            StepSplit.Choose(new DirectionPlan(new KernelContext(path, 2), new DirectionShape(lstm, steps, batch, 64, hidden, false, Projection: projection),
+                Reverse: false), rule);
+
+        Assert.Equal(new StepSplit(true, 1, 1, unit), Choose(StepSplitRule.BatchRows, 1, aligned));
+        Assert.Equal(new StepSplit(false, aligned / unit, 2, unit), Choose(StepSplitRule.HiddenUnits, 1000, aligned));
+        Assert.Equal(new StepSplit(true, 1000, 2, unit), Choose(StepSplitRule.HiddenUnits, 1000, aligned + 1));
+        Assert.Equal(new StepSplit(false, aligned / unit, 2, unit), Choose(StepSplitRule.Auto, 1, aligned));
+        Assert.Equal(new StepSplit(true, 1000, 2, unit), Choose(StepSplitRule.Auto, 1000, aligned));
+        Assert.True(Choose(StepSplitRule.Auto, 1, aligned + 1).ByRows, "a hidden size that is not whole column units is split by rows");
+        Assert.True(Choose(StepSplitRule.HiddenUnits, 1000, aligned, projection: 3).ByRows, "a projection is split by rows");
+        Assert.True(Choose(StepSplitRule.Auto, 1, aligned, projection: 3).ByRows, "a projection is split by rows");
+        Assert.Equal(1, Choose(StepSplitRule.Auto, 1, unit, steps: 1).Size);
+        Assert.Equal(1, Choose(StepSplitRule.BatchRows, 2, 1, steps: 1).Size);
     }
 
     private static int[] Run(RecurrentStack stack, int steps, int batch, int[] lengths)
@@ -58,8 +112,6 @@ public class StepSplitTests
         float[] dy = Enumerable.Range(0, outputs).Select(i => MathF.Sin(3 * i)).ToArray(), dx = new float[x.Length];
         float[] dh0 = new float[states], dc0 = new float[c0.Length];
         stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace, lengths);
-        return GemmBits([.. yInference, .. hInference, .. cInference, .. y, .. hT, .. cT, .. dx, .. dh0, .. dc0, .. gradients.All]);
+        return StackChecks.Bits([.. yInference, .. hInference, .. cInference, .. y, .. hT, .. cT, .. dx, .. dh0, .. dc0, .. gradients.All]);
     }
-
-    private static int[] GemmBits(float[] values) => SimdRnn.Tests.Sgemm.GemmPropertyTests.Bitwise(values);
 }

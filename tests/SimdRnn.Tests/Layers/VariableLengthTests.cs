@@ -4,6 +4,7 @@ using FsCheck.Xunit;
 using SimdRnn.Layers;
 using SimdRnn.Reference;
 using SimdRnn.Tests.Support;
+using static SimdRnn.Tests.Layers.StackChecks;
 
 namespace SimdRnn.Tests.Layers;
 
@@ -76,20 +77,8 @@ public class VariableLengthTests
         Forward(stack, parameters, prepared, v, xPadded, ToFloat(h0), lstm ? ToFloat(c0) : [], yInference, hInference, cInference,
             inferenceWorkspace.Span, training: false);
         inferenceWorkspace.AssertGuardsIntact();
-        if (c.Dropout > 0 && c.Layers > 1)
-        {
-            ReferenceRnn.ForwardResult withoutDropout = c.Reference(withDropout: false).Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights,
-                lengths: v.Lengths);
-            AssertClose(withoutDropout.Y, yInference, "inference y");
-            AssertClose(withoutDropout.HT, hInference, "inference hT");
-            if (lstm) AssertClose(withoutDropout.CT!, cInference, "inference cT");
-        }
-        else
-        {
-            Assert.Equal(Bits(y.ToArray()), Bits(yInference));
-            Assert.Equal(Bits(hT.ToArray()), Bits(hInference));
-            Assert.Equal(Bits(cT.ToArray()), Bits(cInference));
-        }
+        AssertInferenceAgrees(c, () => c.Reference(withDropout: false).Forward(c.T, c.N, x, h0, lstm ? c0 : null, weights, lengths: v.Lengths),
+            y.ToArray(), hT.ToArray(), cT.ToArray(), yInference, hInference, cInference);
 
         RecurrentParameters gradients = stack.CreateParameters();
         var dx = new Guarded(c.T * c.N * c.I);
@@ -98,12 +87,9 @@ public class VariableLengthTests
         Backward(stack, parameters, prepared, v, xPadded, ToFloat(h0), y.ToArray(), dyPadded, ToFloat(dhT), lstm ? ToFloat(dcT) : [],
             dx.Span, dh0.Span, dc0.Span, gradients, workspace.Span);
         foreach (Guarded output in new[] { y, hT, cT, dx, dh0, dc0, workspace }) output.AssertGuardsIntact();
-        ReferenceRnn.Gradients g = reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, c.DropoutSeed, v.Lengths);
-        AssertClose(g.Dx, dx.ToArray(), "dx");
+        AssertGradientsClose(reference.Backward(c.T, c.N, x, h0, lstm ? c0 : null, weights, dy, dhT, lstm ? dcT : null, c.DropoutSeed, v.Lengths),
+            dx.ToArray(), dh0.ToArray(), dc0.ToArray(), gradients);
         AssertPaddingIsZero(dx.ToArray(), v, c.I, "dx");
-        AssertClose(g.Dh0, dh0.ToArray(), "dh0");
-        if (lstm) AssertClose(g.Dc0!, dc0.ToArray(), "dc0");
-        foreach (string name in parameters.Names) AssertClose(g.Parameters[name], gradients[name].ToArray(), "d" + name);
     }
 
     /// <summary>
@@ -141,17 +127,13 @@ public class VariableLengthTests
     {
         int[] lengths = [3, 7, 1, 7, 5];
         const int steps = 7, input = 9, hidden = 24;
-        foreach ((CellKind cell, bool linearBeforeReset) in StackArbitraries.CellForms)
+        foreach ((CellKind Cell, bool LinearBeforeReset) form in StackArbitraries.CellForms)
             foreach (int threads in new[] { 1, 2 })
             {
-                var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true, new() { LinearBeforeReset = linearBeforeReset })
-                {
-                    Path = path, MaxDegreeOfParallelism = threads,
-                };
-                RecurrentParameters parameters = stack.CreateParameters();
-                for (int i = 0; i < parameters.All.Length; i++) parameters.All[i] = MathF.Sin(0.37f * i) * 0.3f;
+                RecurrentStack stack = BidirectionalStack(form, input, hidden, path, threads);
+                RecurrentParameters parameters = WavyParameters(stack);
                 int batch = lengths.Length, width = 2 * hidden, states = 4;
-                float[] x = Enumerable.Range(0, steps * batch * input).Select(i => MathF.Cos(0.21f * i)).ToArray();
+                float[] x = WavyInputs(steps * batch * input);
                 float[] dy = Enumerable.Range(0, steps * batch * width).Select(i => MathF.Sin(0.13f * i)).ToArray();
                 float[] h0 = Enumerable.Range(0, states * batch * hidden).Select(i => MathF.Sin(0.7f * i) * 0.5f).ToArray();
                 float[] dhT = Enumerable.Range(0, h0.Length).Select(i => MathF.Cos(0.3f * i)).ToArray();
@@ -163,7 +145,7 @@ public class VariableLengthTests
                         [.. Enumerable.Range(0, rows).SelectMany(t => tensor.AsSpan((t * batch + row) * rowWidth, rowWidth).ToArray())];
                     float[] State(float[] tensor) => Row(tensor, hidden, states);
                     Result alone = Train(stack, parameters, length, 1, Row(x, input, length), State(h0), Row(dy, width, length), State(dhT), []);
-                    string what = $"{cell} (linearBeforeReset={linearBeforeReset}) {path} {threads} threads row {row} (length {length})";
+                    string what = $"{Label(stack)} row {row} (length {length})";
                     Assert.True(Bits(alone.Y).SequenceEqual(Bits(Row(packed.Y, width, length))), what + ": y");
                     Assert.True(Bits(alone.Dx).SequenceEqual(Bits(Row(packed.Dx, input, length))), what + ": dx");
                     for (int k = 0; k < 4; k++)
@@ -398,16 +380,4 @@ public class VariableLengthTests
     }
 
     private static float[] Values(Random random, int count) => Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
-
-    private static int[] Bits(float[] values) => SimdRnn.Tests.Sgemm.GemmPropertyTests.Bitwise(values);
-
-    private static float[] ToFloat(double[] values) => values.Select(v => (float)v).ToArray();
-
-    private static void AssertClose(double[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        double bound = 2e-4 * (1 + expected.Select(Math.Abs).DefaultIfEmpty(0).Max());
-        for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(actual[i] - expected[i]) <= bound, $"{what}[{i}]: {actual[i]:R} vs reference {expected[i]:R} (bound {bound:E2})");
-    }
 }

@@ -47,6 +47,28 @@ public class GemmArgumentTests
     }
 
     [Fact]
+    public void Empty_matrices_need_no_elements_whatever_their_leading_dimension()
+    {
+        // No rows: (rows - 1) * ld + columns would be negative for ld > columns; no columns or no depth: nothing to read.
+        Multiply(0, 2, 3, [], 7, new float[6], 2, [], 5);
+        Multiply(2, 0, 3, new float[6], 3, [], 4, [], 6);
+        var c = new float[4];
+        Multiply(2, 2, 0, [], 5, [], 2, c, 2);
+        Multiply(2, 2, 0, new float[2], 3, [], 4, c, 2, opA: MatrixOp.Transpose, opB: MatrixOp.Transpose);
+        Assert.Equal(new float[4], c);
+    }
+
+    [Fact]
+    public void A_pack_too_long_for_one_array_names_b_and_the_sizes()
+    {
+        // Sizes that need that much memory cannot be allocated by a test: the check itself, at the limit (the packed
+        // floats and the alignment slack in one array).
+        PackedMatrix.ThrowIfTooLong(Array.MaxLength - 16, 3, 4);
+        AssertNames<ArgumentException>("b", () => PackedMatrix.ThrowIfTooLong(Array.MaxLength - 15, 1 << 20, 2049),
+            "a packed 1048576 x 2049 matrix needs 2147483576 floats, more than one array holds.");
+    }
+
+    [Fact]
     public void Output_overlapping_an_input_names_c()
     {
         var buffer = new float[64];
@@ -121,8 +143,10 @@ public class GemmArgumentTests
     {
         // The shapes match under neither reading of the operation: an overload that read the undefined value as a
         // transpose (instead of rejecting it first) would blame b.
-        AssertNames<ArgumentOutOfRangeException>("opA", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opA: (MatrixOp)7), "opA");
-        AssertNames<ArgumentOutOfRangeException>("opB", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opB: (MatrixOp)9), "opB");
+        AssertNames<ArgumentOutOfRangeException>("opA", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opA: (MatrixOp)7),
+            "opA must be MatrixOp.None or MatrixOp.Transpose.");
+        AssertNames<ArgumentOutOfRangeException>("opB", () => SimdRnn.Gemm.Multiply(new float[2, 3], new float[4, 5], new float[2, 5], opB: (MatrixOp)9),
+            "opB must be MatrixOp.None or MatrixOp.Transpose.");
         PackedMatrix packed = PackedMatrix.Pack(new float[3, 5]);
         AssertNames<ArgumentOutOfRangeException>("opA", () => SimdRnn.Gemm.Multiply(new float[2, 4], packed, new float[2, 5], opA: (MatrixOp)7), "opA");
     }
