@@ -1,6 +1,7 @@
 /*
- * onednn_rnn: times oneDNN's RNN primitives (LSTM, linear-before-reset GRU, vanilla tanh RNN)
- * on the rnn problems of native-compare/problems.tsv (conventions in PROBLEMS.md) and prints
+ * onednn_rnn: times oneDNN's RNN primitives (LSTM, with a projection where the table gives one
+ * (LSTMP), linear-before-reset GRU for `gru`, the original GRU for `gru-reset-first`, vanilla tanh
+ * RNN) on the rnn problems of native-compare/problems.tsv (conventions in PROBLEMS.md) and prints
  * `harness,problem,threads,ms_median,gflops` CSV.
  *
  * Usage: onednn_rnn --problem ID [ID...] --threads N [--iters K] [--warmup W] [--csv] [--table PATH]
@@ -19,8 +20,14 @@
  *                   onednn-train  forward_training + backward in one timed call
  *   infer problems  onednn-infer  forward_inference
  *   stream problems are refused (not run yet: one step per call, state carried between calls)
- * GFLOP/s with the PROBLEMS.md convention: fwd = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru,
- * 4 lstm), bwd = 2 x fwd, train = 3 x fwd, infer = fwd.
+ * GFLOP/s with the PROBLEMS.md convention: fwd = 2*T*N*(G*H*(I+S) + P*H) (G = 1 rnn, 3 gru,
+ * 4 lstm; S = P with a projection, else H; P = 0 without), bwd = 2 x fwd, train = 3 x fwd,
+ * infer = fwd.
+ *
+ * LSTM with projection P (oneDNN's LSTMP): h_t = W_hr (o_t * tanh(c_t)), so src_iter, dst_iter
+ * and dst_layer are P wide, weights_iter is {1, 1, P, 4, H}, weights_projection {1, 1, H, P}
+ * (user layout ldio, reordered like the others); c stays H wide. Backward also gives
+ * diff_weights_projection.
  *
  * Inputs: reproducible uniform values in [-1, 1) (x, h0, c0, dy, dhT, dcT), weights and biases
  * scaled by 1/sqrt(H) so that the gates do not saturate. Diff weights accumulate across calls
@@ -58,12 +65,16 @@ namespace {
 const int MIN_ITERS = 10;
 const int MAX_SELECTED = 64;
 
-int gates(cell_kind_t c) { return c == CELL_LSTM ? 4 : c == CELL_GRU ? 3 : 1; }
+int gates(cell_kind_t c) { return c == CELL_LSTM ? 4 : c == CELL_GRU || c == CELL_GRU_RESET_FIRST ? 3 : 1; }
 int bias_gates(cell_kind_t c) { return c == CELL_GRU ? 4 : gates(c); } // LBR GRU: extra b_hn
 
+/* S, the width of the hidden state, of dst_layer and of the recurrent input: P with a projection. */
+int state_size(const problem_t &p) { return p.p > 0 ? p.p : p.h; }
+
+/* G gates of H rows over the input and the recurrent state, and the P x H projection of each step. */
 double fwd_flops(const problem_t &p)
 {
-    return 2.0 * p.t * p.n * gates(p.cell) * (double)p.h * (p.i + p.h);
+    return 2.0 * p.t * p.n * (gates(p.cell) * (double)p.h * (p.i + state_size(p)) + (double)p.p * p.h);
 }
 
 bool runnable(const problem_t &p) { return p.kind == KIND_RNN && p.mode != MODE_STREAM; }
@@ -85,7 +96,7 @@ void usage(FILE *out, const problem_table_t *table)
             "  --warmup W       untimed calls before timing, W >= 1 (default 3)\n"
             "  --csv            print CSV (harness,problem,threads,ms_median,gflops); the default\n"
             "                   output is the same CSV, the flag is accepted for symmetry with simdrnn\n"
-            "  --list           print the rnn problems (id,cell,I,H,N,T,mode) and exit\n"
+            "  --list           print the rnn problems (id,cell,I,H,P,N,T,mode) and exit\n"
             "  --table PATH     the problem table (default: problems.tsv in the directory above this\n"
             "                   executable's, i.e. native-compare/ for build/onednn_rnn)\n",
             table == nullptr ? " (--help lists them)" : "", MIN_ITERS);
@@ -164,9 +175,10 @@ bool check_memory(const problem_t &p, const char *what, const memory &m)
     return true;
 }
 
-/* The descriptors a cell needs; weights and diff weights are given as `any`. */
+/* The descriptors a cell needs; weights and diff weights are given as `any`. wp_any: an LSTM's
+ * projection weights, a zero descriptor without a projection. */
 struct descs_t {
-    memory::desc src_layer, src_iter, src_iter_c, wl_any, wi_any, bias, dst_layer, dst_iter, dst_iter_c;
+    memory::desc src_layer, src_iter, src_iter_c, wl_any, wi_any, wp_any, bias, dst_layer, dst_iter, dst_iter_c;
 };
 
 primitive_desc make_fwd_pd(const problem_t &p, const descs_t &d, prop_kind pk, const engine &eng,
@@ -174,15 +186,20 @@ primitive_desc make_fwd_pd(const problem_t &p, const descs_t &d, prop_kind pk, c
 {
     const auto dir = rnn_direction::unidirectional_left2right;
     switch (p.cell) {
-    case CELL_LSTM:
+    case CELL_LSTM: // no peephole (a zero descriptor); the projection's may be zero too
         return lstm_forward::primitive_desc(
             lstm_forward::desc(pk, dir, d.src_layer, d.src_iter, d.src_iter_c, d.wl_any, d.wi_any,
-                               d.bias, d.dst_layer, d.dst_iter, d.dst_iter_c),
+                               memory::desc(), d.wp_any, d.bias, d.dst_layer, d.dst_iter, d.dst_iter_c),
             attr, eng);
     case CELL_GRU:
         return lbr_gru_forward::primitive_desc(
             lbr_gru_forward::desc(pk, dir, d.src_layer, d.src_iter, d.wl_any, d.wi_any, d.bias,
                                   d.dst_layer, d.dst_iter),
+            attr, eng);
+    case CELL_GRU_RESET_FIRST:
+        return gru_forward::primitive_desc(
+            gru_forward::desc(pk, dir, d.src_layer, d.src_iter, d.wl_any, d.wi_any, d.bias, d.dst_layer,
+                              d.dst_iter),
             attr, eng);
     case CELL_RNN_TANH:
         return vanilla_rnn_forward::primitive_desc(
@@ -200,6 +217,7 @@ primitive make_fwd(const problem_t &p, const primitive_desc &pd)
     switch (p.cell) {
     case CELL_LSTM: return lstm_forward(lstm_forward::primitive_desc(pd.get()));
     case CELL_GRU: return lbr_gru_forward(lbr_gru_forward::primitive_desc(pd.get()));
+    case CELL_GRU_RESET_FIRST: return gru_forward(gru_forward::primitive_desc(pd.get()));
     case CELL_RNN_TANH: return vanilla_rnn_forward(vanilla_rnn_forward::primitive_desc(pd.get()));
     case CELL_NONE: // a gemm row, never selected
         break;
@@ -218,9 +236,9 @@ primitive_desc make_bwd_pd(const problem_t &p, const descs_t &d, const primitive
     case CELL_LSTM:
         return lstm_backward::primitive_desc(
             lstm_backward::desc(bk, dir, d.src_layer, d.src_iter, d.src_iter_c, d.wl_any, d.wi_any,
-                                d.bias, d.dst_layer, d.dst_iter, d.dst_iter_c, d.src_layer,
-                                d.src_iter, d.src_iter_c, d.wl_any, d.wi_any, bias_any,
-                                d.dst_layer, d.dst_iter, d.dst_iter_c),
+                                memory::desc(), d.wp_any, d.bias, d.dst_layer, d.dst_iter, d.dst_iter_c,
+                                d.src_layer, d.src_iter, d.src_iter_c, d.wl_any, d.wi_any, memory::desc(),
+                                d.wp_any, bias_any, d.dst_layer, d.dst_iter, d.dst_iter_c),
             attr, eng, lstm_forward::primitive_desc(fwd_pd.get()));
     case CELL_GRU:
         return lbr_gru_backward::primitive_desc(
@@ -228,6 +246,12 @@ primitive_desc make_bwd_pd(const problem_t &p, const descs_t &d, const primitive
                                    d.dst_layer, d.dst_iter, d.src_layer, d.src_iter, d.wl_any,
                                    d.wi_any, bias_any, d.dst_layer, d.dst_iter),
             attr, eng, lbr_gru_forward::primitive_desc(fwd_pd.get()));
+    case CELL_GRU_RESET_FIRST:
+        return gru_backward::primitive_desc(
+            gru_backward::desc(bk, dir, d.src_layer, d.src_iter, d.wl_any, d.wi_any, d.bias, d.dst_layer,
+                               d.dst_iter, d.src_layer, d.src_iter, d.wl_any, d.wi_any, bias_any,
+                               d.dst_layer, d.dst_iter),
+            attr, eng, gru_forward::primitive_desc(fwd_pd.get()));
     case CELL_RNN_TANH:
         return vanilla_rnn_backward::primitive_desc(
             vanilla_rnn_backward::desc(bk, algorithm::eltwise_tanh, dir, d.src_layer, d.src_iter,
@@ -246,6 +270,7 @@ primitive make_bwd(const problem_t &p, const primitive_desc &pd)
     switch (p.cell) {
     case CELL_LSTM: return lstm_backward(lstm_backward::primitive_desc(pd.get()));
     case CELL_GRU: return lbr_gru_backward(lbr_gru_backward::primitive_desc(pd.get()));
+    case CELL_GRU_RESET_FIRST: return gru_backward(gru_backward::primitive_desc(pd.get()));
     case CELL_RNN_TANH: return vanilla_rnn_backward(vanilla_rnn_backward::primitive_desc(pd.get()));
     case CELL_NONE: // a gemm row, never selected
         break;
@@ -292,31 +317,35 @@ struct row_t {
 /* Runs one problem; returns false if its sanity check failed. */
 bool run_problem(const problem_t &p, int threads, int iters, int warmup, const engine &eng, stream &s)
 {
-    const memory::dim T = p.t, N = p.n, I = p.i, H = p.h, G = gates(p.cell), GB = bias_gates(p.cell);
+    // S: the width of h and y (P with a projection, else H); c stays H wide.
+    const memory::dim T = p.t, N = p.n, I = p.i, H = p.h, S = state_size(p), G = gates(p.cell), GB = bias_gates(p.cell);
     const float wscale = 1.0f / std::sqrt((float)p.h);
     const bool lstm = p.cell == CELL_LSTM;
+    const bool projected = p.p > 0;
     const bool train = p.mode == MODE_TRAIN;
 
     descs_t d;
     d.src_layer = {{T, N, I}, dt::f32, tag::tnc};
-    d.src_iter = {{1, 1, N, H}, dt::f32, tag::ldnc};
-    d.src_iter_c = lstm ? d.src_iter : memory::desc();
+    d.src_iter = {{1, 1, N, S}, dt::f32, tag::ldnc};
+    d.src_iter_c = lstm ? memory::desc({1, 1, N, H}, dt::f32, tag::ldnc) : memory::desc();
     d.wl_any = {{1, 1, I, G, H}, dt::f32, tag::any};
-    d.wi_any = {{1, 1, H, G, H}, dt::f32, tag::any};
+    d.wi_any = {{1, 1, S, G, H}, dt::f32, tag::any};
+    d.wp_any = projected ? memory::desc({1, 1, H, S}, dt::f32, tag::any) : memory::desc();
     d.bias = {{1, 1, GB, H}, dt::f32, tag::ldgo};
-    d.dst_layer = {{T, N, H}, dt::f32, tag::tnc};
+    d.dst_layer = {{T, N, S}, dt::f32, tag::tnc};
     d.dst_iter = d.src_iter;
     d.dst_iter_c = d.src_iter_c;
 
     // User data (plain layouts).
     memory x = filled(eng, {T, N, I}, tag::tnc, 1.0f);
-    memory h0 = filled(eng, {1, 1, N, H}, tag::ldnc, 1.0f);
+    memory h0 = filled(eng, {1, 1, N, S}, tag::ldnc, 1.0f);
     memory c0 = lstm ? filled(eng, {1, 1, N, H}, tag::ldnc, 1.0f) : memory();
     memory wl_user = filled(eng, {1, 1, I, G, H}, tag::ldigo, wscale);
-    memory wi_user = filled(eng, {1, 1, H, G, H}, tag::ldigo, wscale);
+    memory wi_user = filled(eng, {1, 1, S, G, H}, tag::ldigo, wscale);
+    memory wp_user = projected ? filled(eng, {1, 1, H, S}, tag::ldio, wscale) : memory();
     memory bias = filled(eng, {1, 1, GB, H}, tag::ldgo, wscale);
-    memory y({{T, N, H}, dt::f32, tag::tnc}, eng);
-    memory hT({{1, 1, N, H}, dt::f32, tag::ldnc}, eng);
+    memory y({{T, N, S}, dt::f32, tag::tnc}, eng);
+    memory hT({{1, 1, N, S}, dt::f32, tag::ldnc}, eng);
     memory cT = lstm ? memory({{1, 1, N, H}, dt::f32, tag::ldnc}, eng) : memory();
 
     primitive_attr attr;
@@ -327,13 +356,15 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
     primitive fwd = make_fwd(p, fpd);
     memory f_wl = reordered(wl_user, arg_md(fpd, DNNL_ARG_WEIGHTS_LAYER), eng, s);
     memory f_wi = reordered(wi_user, arg_md(fpd, DNNL_ARG_WEIGHTS_ITER), eng, s);
+    memory f_wp = projected ? reordered(wp_user, arg_md(fpd, DNNL_ARG_WEIGHTS_PROJECTION), eng, s) : memory();
     memory f_scratch(fpd.scratchpad_desc(), eng);
     memory ws = train ? memory(fpd.workspace_desc(), eng) : memory();
-    fprintf(stderr, "onednn_rnn: %s (%s I=%d H=%d N=%d T=%d, %s): forward impl %s; weights_layer %s; "
-                    "weights_iter %s; workspace %zu B, scratchpad %zu B\n",
-            p.id, problem_cell_name(p.cell), p.i, p.h, p.n, p.t, problem_mode_name(p.mode), fpd.impl_info_str(),
+    fprintf(stderr, "onednn_rnn: %s (%s I=%d H=%d P=%d N=%d T=%d, %s): forward impl %s; weights_layer %s; "
+                    "weights_iter %s; weights_projection %s; workspace %zu B, scratchpad %zu B\n",
+            p.id, problem_cell_name(p.cell), p.i, p.h, p.p, p.n, p.t, problem_mode_name(p.mode), fpd.impl_info_str(),
             layout_name(arg_md(fpd, DNNL_ARG_WEIGHTS_LAYER)).c_str(),
             layout_name(arg_md(fpd, DNNL_ARG_WEIGHTS_ITER)).c_str(),
+            projected ? layout_name(arg_md(fpd, DNNL_ARG_WEIGHTS_PROJECTION)).c_str() : "none",
             train ? fpd.workspace_desc().get_size() : (size_t)0, fpd.scratchpad_desc().get_size());
 
     std::unordered_map<int, memory> fargs = {
@@ -344,6 +375,8 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
         fargs[DNNL_ARG_SRC_ITER_C] = c0;
         fargs[DNNL_ARG_DST_ITER_C] = cT;
     }
+    if (projected)
+        fargs[DNNL_ARG_WEIGHTS_PROJECTION] = f_wp;
     if (train)
         fargs[DNNL_ARG_WORKSPACE] = ws;
 
@@ -381,19 +414,23 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
         primitive bwd = make_bwd(p, bpd);
         memory b_wl = reordered(wl_user, arg_md(bpd, DNNL_ARG_WEIGHTS_LAYER), eng, s);
         memory b_wi = reordered(wi_user, arg_md(bpd, DNNL_ARG_WEIGHTS_ITER), eng, s);
+        memory b_wp = projected ? reordered(wp_user, arg_md(bpd, DNNL_ARG_WEIGHTS_PROJECTION), eng, s) : memory();
         memory b_scratch(bpd.scratchpad_desc(), eng);
         memory dx(arg_md(bpd, DNNL_ARG_DIFF_SRC_LAYER), eng);
         memory dh0(arg_md(bpd, DNNL_ARG_DIFF_SRC_ITER), eng);
         memory dc0 = lstm ? memory(arg_md(bpd, DNNL_ARG_DIFF_SRC_ITER_C), eng) : memory();
         memory dwl(arg_md(bpd, DNNL_ARG_DIFF_WEIGHTS_LAYER), eng);
         memory dwi(arg_md(bpd, DNNL_ARG_DIFF_WEIGHTS_ITER), eng);
+        memory dwp = projected ? memory(arg_md(bpd, DNNL_ARG_DIFF_WEIGHTS_PROJECTION), eng) : memory();
         memory dbias(arg_md(bpd, DNNL_ARG_DIFF_BIAS), eng);
-        memory dy = filled(eng, {T, N, H}, tag::tnc, 1.0f);
-        memory dhT = filled(eng, {1, 1, N, H}, tag::ldnc, 1.0f);
+        memory dy = filled(eng, {T, N, S}, tag::tnc, 1.0f);
+        memory dhT = filled(eng, {1, 1, N, S}, tag::ldnc, 1.0f);
         memory dcT = lstm ? filled(eng, {1, 1, N, H}, tag::ldnc, 1.0f) : memory();
         zero(dwl);
         zero(dwi);
         zero(dbias);
+        if (projected)
+            zero(dwp);
         fprintf(stderr, "onednn_rnn: %s: backward impl %s; weights_layer %s; weights_iter %s; "
                         "diff_weights_layer %s; scratchpad %zu B\n",
                 p.id, bpd.impl_info_str(), layout_name(arg_md(bpd, DNNL_ARG_WEIGHTS_LAYER)).c_str(),
@@ -415,6 +452,10 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
             bargs[DNNL_ARG_DIFF_SRC_ITER_C] = dc0;
             bargs[DNNL_ARG_DIFF_DST_ITER_C] = dcT;
         }
+        if (projected) {
+            bargs[DNNL_ARG_WEIGHTS_PROJECTION] = b_wp;
+            bargs[DNNL_ARG_DIFF_WEIGHTS_PROJECTION] = dwp;
+        }
         auto run_bwd = [&] {
             bwd.execute(s, bargs);
             s.wait();
@@ -432,7 +473,8 @@ bool run_problem(const problem_t &p, int threads, int iters, int warmup, const e
         run_bwd();
         if (!check_memory(p, "diff_src_layer", dx) || !check_memory(p, "diff_src_iter", dh0) ||
             !check_memory(p, "diff_weights_layer", dwl) || !check_memory(p, "diff_weights_iter", dwi) ||
-            !check_memory(p, "diff_bias", dbias))
+            !check_memory(p, "diff_bias", dbias) ||
+            (projected && !check_memory(p, "diff_weights_projection", dwp)))
             return false;
 
         const double f = fwd_flops(p);
@@ -534,12 +576,12 @@ int main(int argc, char **argv)
         return 0;
     }
     if (list) {
-        printf("id,cell,I,H,N,T,mode\n");
+        printf("id,cell,I,H,P,N,T,mode\n");
         for (int k = 0; k < table.count; k++) {
             const problem_t &p = table.rows[k];
             if (p.kind == KIND_RNN)
-                printf("%s,%s,%d,%d,%d,%d,%s\n", p.id, problem_cell_name(p.cell), p.i, p.h, p.n, p.t,
-                       problem_mode_name(p.mode));
+                printf("%s,%s,%d,%d,%s,%d,%d,%s\n", p.id, problem_cell_name(p.cell), p.i, p.h,
+                       p.p > 0 ? std::to_string(p.p).c_str() : "-", p.n, p.t, problem_mode_name(p.mode));
         }
         return 0;
     }

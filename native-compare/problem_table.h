@@ -3,9 +3,10 @@
  * (conventions in PROBLEMS.md), for openblas_gemm.c and onednn_rnn.cpp. Header-only, valid C11
  * and C++17, so that both harnesses parse the file the same strict way.
  *
- * Strict: the first line must be the exact header; every other line has exactly 12 tab-separated
+ * Strict: the first line must be the exact header; every other line has exactly 13 tab-separated
  * fields, a unique id, kind rnn or gemm, positive sizes, a known cell and mode (rnn) or
- * a_transposed yes|no (gemm), "-" in the columns the kind does not use, and a non-empty origin.
+ * a_transposed yes|no (gemm), "-" in the columns the kind does not use, and a non-empty origin;
+ * the projection P is "-" or, on an lstm row only, a size below H.
  * Any violation is reported as PATH:LINE (ID): message.
  */
 #ifndef PROBLEM_TABLE_H
@@ -18,12 +19,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#define PROBLEM_TABLE_HEADER "id\tkind\tcell\tI\tH\tN\tT\tmode\tM\tK\ta_transposed\torigin"
-#define PROBLEM_TABLE_COLUMNS 12
+#define PROBLEM_TABLE_HEADER "id\tkind\tcell\tI\tH\tP\tN\tT\tmode\tM\tK\ta_transposed\torigin"
+#define PROBLEM_TABLE_COLUMNS 13
 #define PROBLEM_TABLE_MAX_SIZE 1000000
 
+/* The index of each column of the header, named as it is. */
+enum {
+    COL_ID, COL_KIND, COL_CELL, COL_I, COL_H, COL_P, COL_N, COL_T, COL_MODE, COL_M, COL_K, COL_A_TRANSPOSED, COL_ORIGIN
+};
+
 typedef enum { KIND_RNN, KIND_GEMM } problem_kind_t;
-typedef enum { CELL_NONE, CELL_LSTM, CELL_GRU, CELL_RNN_TANH } cell_kind_t;
+/* CELL_GRU: linear before reset (PyTorch's); CELL_GRU_RESET_FIRST: the reset gate before the recurrent
+ * product (ONNX's linear_before_reset = 0). */
+typedef enum { CELL_NONE, CELL_LSTM, CELL_GRU, CELL_RNN_TANH, CELL_GRU_RESET_FIRST } cell_kind_t;
 typedef enum { MODE_NONE, MODE_TRAIN, MODE_INFER, MODE_STREAM } run_mode_t;
 
 typedef struct {
@@ -31,6 +39,7 @@ typedef struct {
     problem_kind_t kind;
     cell_kind_t cell; /* rnn */
     int i, h, t;      /* rnn: input and hidden size, steps (columns I, H, T; complex.h owns I) */
+    int p;            /* rnn: an lstm's projection size (column P), 0 for none ("-") */
     int n;            /* rnn: batch; gemm: columns of C */
     run_mode_t mode;  /* rnn */
     int m, k;         /* gemm */
@@ -46,7 +55,7 @@ typedef struct {
 /* Names by enum value; "-" (CELL_NONE, MODE_NONE) is what a gemm row has. */
 static inline const char *const *problem_cell_names(void)
 {
-    static const char *const names[] = {"-", "lstm", "gru", "rnn-tanh", NULL};
+    static const char *const names[] = {"-", "lstm", "gru", "rnn-tanh", "gru-reset-first", NULL};
     return names;
 }
 
@@ -90,7 +99,7 @@ static inline const char *problem_table_parse_row(char *line, problem_t *p)
     int count = 0;
     for (char *field = line;; field++) {
         if (count == PROBLEM_TABLE_COLUMNS)
-            return "more than 12 tab-separated fields";
+            return "more than 13 tab-separated fields";
         fields[count++] = field;
         field = strchr(field, '\t');
         if (field == NULL)
@@ -98,39 +107,50 @@ static inline const char *problem_table_parse_row(char *line, problem_t *p)
         *field = '\0';
     }
     if (count != PROBLEM_TABLE_COLUMNS)
-        return "fewer than 12 tab-separated fields";
+        return "fewer than 13 tab-separated fields";
     memset(p, 0, sizeof *p);
-    if (fields[0][0] == '\0' || strlen(fields[0]) >= sizeof p->id)
+    if (fields[COL_ID][0] == '\0' || strlen(fields[COL_ID]) >= sizeof p->id)
         return "empty or over-long id";
-    strcpy(p->id, fields[0]);
-    int rnn = strcmp(fields[1], "rnn") == 0;
-    if (!rnn && strcmp(fields[1], "gemm") != 0)
+    strcpy(p->id, fields[COL_ID]);
+    int rnn = strcmp(fields[COL_KIND], "rnn") == 0;
+    if (!rnn && strcmp(fields[COL_KIND], "gemm") != 0)
         return "unknown kind (rnn, gemm)";
     p->kind = rnn ? KIND_RNN : KIND_GEMM;
-    int cell = problem_table_lookup(fields[2], problem_cell_names());
+    int cell = problem_table_lookup(fields[COL_CELL], problem_cell_names());
     if (rnn ? cell < 1 : cell != CELL_NONE)
-        return rnn ? "unknown cell (lstm, gru, rnn-tanh)" : "a gemm problem has no cell ('-')";
+        return rnn ? "unknown cell (lstm, gru, gru-reset-first, rnn-tanh)" : "a gemm problem has no cell ('-')";
     p->cell = (cell_kind_t)cell;
-    int mode = problem_table_lookup(fields[7], problem_mode_names());
+    int mode = problem_table_lookup(fields[COL_MODE], problem_mode_names());
     if (rnn ? mode < 1 : mode != MODE_NONE)
         return rnn ? "unknown mode (train, infer, stream)" : "a gemm problem has no mode ('-')";
     p->mode = (run_mode_t)mode;
-    p->i = problem_table_size(fields[3], rnn);
-    p->h = problem_table_size(fields[4], rnn);
-    p->n = problem_table_size(fields[5], 1);
-    p->t = problem_table_size(fields[6], rnn);
-    p->m = problem_table_size(fields[8], !rnn);
-    p->k = problem_table_size(fields[9], !rnn);
+    p->i = problem_table_size(fields[COL_I], rnn);
+    p->h = problem_table_size(fields[COL_H], rnn);
+    p->n = problem_table_size(fields[COL_N], 1);
+    p->t = problem_table_size(fields[COL_T], rnn);
+    p->m = problem_table_size(fields[COL_M], !rnn);
+    p->k = problem_table_size(fields[COL_K], !rnn);
     if (p->i < 0 || p->h < 0 || p->n < 0 || p->t < 0 || p->m < 0 || p->k < 0)
         return rnn ? "I, H, N, T must be integers in [1, 1000000] and M, K '-'"
-                   : "M, N, K must be integers in [1, 1000000] and I, H, T '-'";
+                   : "M, N, K must be integers in [1, 1000000] and I, H, P, T '-'";
+    if (strcmp(fields[COL_P], "-") != 0) {
+        if (p->cell != CELL_LSTM)
+            return rnn ? "only an lstm problem has a projection P (others '-')"
+                       : "M, N, K must be integers in [1, 1000000] and I, H, P, T '-'";
+        p->p = problem_table_size(fields[COL_P], 1);
+        if (p->p < 0)
+            return "P must be '-' or an integer in [1, 1000000]";
+        if (p->p >= p->h)
+            return "the projection P must be smaller than H";
+    }
     static const char *const no_yes[] = {"no", "yes", NULL};
-    p->a_transposed = rnn ? (strcmp(fields[10], "-") == 0 ? 0 : -1) : problem_table_lookup(fields[10], no_yes);
+    const char *a_transposed = fields[COL_A_TRANSPOSED];
+    p->a_transposed = rnn ? (strcmp(a_transposed, "-") == 0 ? 0 : -1) : problem_table_lookup(a_transposed, no_yes);
     if (p->a_transposed < 0)
         return rnn ? "an rnn problem has no a_transposed ('-')" : "a_transposed must be yes or no";
-    if (fields[11][0] == '\0' || strlen(fields[11]) >= sizeof p->origin)
+    if (fields[COL_ORIGIN][0] == '\0' || strlen(fields[COL_ORIGIN]) >= sizeof p->origin)
         return "empty or over-long origin";
-    strcpy(p->origin, fields[11]);
+    strcpy(p->origin, fields[COL_ORIGIN]);
     return NULL;
 }
 

@@ -11,19 +11,23 @@ root=$(cd "$here/.." && pwd)
 # The problem lists come from the one table every harness reads; the harnesses check its rows
 # strictly, this script only that it is the table it expects (awk: no dependency before installs).
 problem_table=$here/problems.tsv
-table_header=$(printf 'id\tkind\tcell\tI\tH\tN\tT\tmode\tM\tK\ta_transposed\torigin')
+table_header=$(printf 'id\tkind\tcell\tI\tH\tP\tN\tT\tmode\tM\tK\ta_transposed\torigin')
 [ -r "$problem_table" ] || { echo "run.sh: cannot read $problem_table" >&2; exit 2; }
 [ "$(head -1 "$problem_table")" = "$table_header" ] ||
     { echo "run.sh: $problem_table does not start with the header: $table_header" >&2; exit 2; }
-# table_ids AWK-CONDITION: the ids of the rows that satisfy it, in table order ($2 kind, $8 mode, $9 M).
+# table_ids AWK-CONDITION: the ids of the rows that satisfy it, in table order ($2 kind, $3 cell,
+# $6 P, $9 mode, $10 M).
 table_ids() { awk -F'\t' "NR > 1 && ($1) { printf \"%s%s\", sep, \$1; sep = \" \" }" "$problem_table"; }
 GEMM_PROBLEMS=$(table_ids '$2 == "gemm"')
-GEMV_PROBLEMS=$(table_ids '$2 == "gemm" && $9 == 1') # M = 1: also timed with cblas_sgemv (OpenBLAS 0.3.21 sgemm has no GEMV path)
-RNN_TRAIN_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "train"')
-RNN_INFER_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "infer"')
-RNN_STREAM_PROBLEMS=$(table_ids '$2 == "rnn" && $8 == "stream"') # one step per call: SimdRnn and ONNX Runtime only
+GEMV_PROBLEMS=$(table_ids '$2 == "gemm" && $10 == 1') # M = 1: also timed with cblas_sgemv (OpenBLAS 0.3.21 sgemm has no GEMV path)
+RNN_TRAIN_PROBLEMS=$(table_ids '$2 == "rnn" && $9 == "train"')
+RNN_INFER_PROBLEMS=$(table_ids '$2 == "rnn" && $9 == "infer"')
+RNN_STREAM_PROBLEMS=$(table_ids '$2 == "rnn" && $9 == "stream"') # one step per call: SimdRnn and ONNX Runtime only
 RNN_PROBLEMS="$RNN_TRAIN_PROBLEMS $RNN_INFER_PROBLEMS $RNN_STREAM_PROBLEMS"
-ONNX_PROBLEMS=$(table_ids '$2 == "rnn" && ($8 == "infer" || $8 == "stream") && ($3 == "lstm" || $3 == "gru")')
+# ONNX's LSTM has no projection; its default GRU is the reset-first one (export_onnx.py builds it with onnx.helper).
+ONNX_PROBLEMS=$(table_ids '$2 == "rnn" && ($9 == "infer" || $9 == "stream") && ($3 == "lstm" || $3 == "gru" || $3 == "gru-reset-first") && $6 == "-"')
+# PyTorch has no reset-first GRU (and torch_rnn.py runs no stream problem).
+TORCH_PROBLEMS=$(table_ids '$2 == "rnn" && $9 != "stream" && $3 != "gru-reset-first"')
 
 # in_list ID "LIST": whether ID is a word of LIST.
 in_list() { case " $2 " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
@@ -39,7 +43,8 @@ usage: native-compare/run.sh [options]
                            gemm: $GEMM_PROBLEMS
                            rnn:  $RNN_PROBLEMS
                            (of these, mode stream, one step per call, SimdRnn and ONNX Runtime
-                           only: $RNN_STREAM_PROBLEMS)
+                           only: $RNN_STREAM_PROBLEMS; PyTorch does not run the cell
+                           gru-reset-first, ONNX Runtime no projection)
   --iters K              timed calls per problem and harness, K >= 10 (default 20)
   --rounds R             gemm and rnn: run every harness R times, interleaved (round 1: all
                          harnesses on all problems and thread counts, then round 2, ...); the
@@ -516,12 +521,15 @@ build_onnxruntime() {
 
 # rnn_row: the harnesses of one row of the rnn suite (each_row; stream_ids and onnx_ids from
 # run_suite_rnn): oneDNN, PyTorch, ONNX Runtime, SimdRnn. oneDNN and PyTorch do not run the stream
-# problems (one step per call, state carried), ONNX Runtime only the infer and stream LSTM / GRU ones.
+# problems (one step per call, state carried), PyTorch not the reset-first GRU, ONNX Runtime only
+# the infer and stream LSTM / GRU ones without a projection.
 rnn_row() {
     if ! in_list "$id" "$stream_ids"; then
         harness_call onednn 'onednn-(fwd|bwd|train|infer)' 1 env "${omp_env[@]}" OMP_NUM_THREADS="$t" \
             "$here/build/onednn_rnn" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
-        [ "$use_torch" = 0 ] || harness_call torch 'torch-(fwd|bwd|train|infer)' 1 "${torch_env[@]}" OMP_NUM_THREADS="$t" "$python" \
+    fi
+    if [ "$use_torch" = 1 ] && in_list "$id" "$TORCH_PROBLEMS"; then
+        harness_call torch 'torch-(fwd|bwd|train|infer)' 1 "${torch_env[@]}" OMP_NUM_THREADS="$t" "$python" \
             "$here/torch_rnn.py" --table "$problem_table" --problem "$id" --threads "$t" --iters "$iters" --csv
     fi
     if [ -n "$onnxruntime_bin" ] && in_list "$id" "$onnx_ids"; then
@@ -582,16 +590,17 @@ run_suite_rnn() {
         echo
         machine_line
         echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'). GFLOP/s with the native-compare/PROBLEMS.md convention:"
-        echo "forward = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm), backward = 2x, train = 3x forward."
+        echo "forward = 2*T*N*(G*H*(I+S) + P*H) (G = 1 rnn, 3 gru, 4 lstm; S = P with a projection, else H; P = 0 without),"
+        echo "backward = 2x, train = 3x forward; simdrnn-train-varlen counts the valid steps only."
         rounds_line
         echo "${onednn_info:-oneDNN: unknown version} (Debian libdnnl-dev $(dpkg-query -W -f='${Version}' libdnnl-dev 2>/dev/null || echo '?'), OpenMP);"
         echo "weights reordered into oneDNN's preferred layout (format_tag::any) outside the timed region."
         echo "oneDNN implementations (\`ref\` = the ref_rnn driver, its matrix products by oneDNN's jit sgemm; \`brgemm\` = AVX-512 brgemm kernels, forward_inference only in 2.6): ${impls:-unknown}."
-        echo "PyTorch: torch ${torch_version:-unknown} (Debian python3-torch $torch_pkg): nn.LSTM / nn.GRU / nn.RNN(tanh),"
+        echo "PyTorch: torch ${torch_version:-unknown} (Debian python3-torch $torch_pkg): nn.LSTM (proj_size = P) / nn.GRU / nn.RNN(tanh), no reset-first GRU (n/a),"
         echo "ATen element-wise kernels ${aten:-unknown}, matrix products by OpenBLAS core **${core:-unknown}** ($coretype_note);"
         echo "$torch_malloc_note."
         echo "$omp_note. Figures at 2 threads are only worth reading when the load average is well below 1."
-        echo "ONNX Runtime (harness onnxruntime: models from torch.onnx.export, inputs and outputs bound once, intra-op threads = threads): $ort_note."
+        echo "ONNX Runtime (harness onnxruntime: models from torch.onnx.export, the reset-first GRU from onnx.helper; no projection; inputs and outputs bound once, intra-op threads = threads): $ort_note."
         echo "SimdRnn: $note."
         if [ -n "$train_ids" ]; then
             echo
@@ -614,6 +623,12 @@ run_suite_rnn() {
             echo
             "$python" "$here/table.py" --baseline onednn-bwd --baseline-label onednn \
                 --baseline torch-bwd --baseline-label torch --ours simdrnn-bwd "${raws[@]}"
+            echo
+            echo "SimdRnn's training step on a variable-length batch (lengths spread evenly over [T/2, T]) against the dense one;"
+            echo "the varlen GFLOP/s counts the valid steps only, so the two rates compare (dense ms / varlen ms >= 1.25: at most 0.8x the time):"
+            echo
+            "$python" "$here/table.py" --baseline simdrnn-train --baseline-label simdrnn-dense \
+                --ours simdrnn-train-varlen --ours-label simdrnn-varlen "${raws[@]}"
         fi
         if [ -n "$infer_ids" ]; then
             echo

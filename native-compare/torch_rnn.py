@@ -7,9 +7,10 @@ usage: torch_rnn.py --problem ID [ID ...] --threads N [--iters K] [--warmup W] [
        torch_rnn.py --list [--table PATH]
 
 Run with Debian's /usr/bin/python3 and python3-torch (1.13). One layer, unidirectional,
-time-major (T x N x I), fp32: torch.nn.LSTM, torch.nn.GRU (PyTorch's GRU is the
-linear-before-reset form) or torch.nn.RNN(nonlinearity='tanh'), parameters uniform in
-[-1/sqrt(H), 1/sqrt(H)) (PyTorch's default init, fixed seed), x, h0, c0, dy uniform in [-1, 1).
+time-major (T x N x I), fp32: torch.nn.LSTM (with proj_size = P where the table gives a
+projection P), torch.nn.GRU (PyTorch's GRU is the linear-before-reset form) or
+torch.nn.RNN(nonlinearity='tanh'), parameters uniform in [-1/sqrt(H), 1/sqrt(H)) (PyTorch's
+default init, fixed seed), x, h0, c0, dy uniform in [-1, 1).
 
 Rows, per problem (median of K timed calls after W warm-up calls each):
   train problems  torch-fwd    forward with autograd recording (the training forward); x, h0,
@@ -19,9 +20,12 @@ Rows, per problem (median of K timed calls after W warm-up calls each):
                                before it
                   torch-train  forward + y.backward(dy) in one timed call
   infer problems  torch-infer  forward under torch.inference_mode()
-  stream problems are refused (not run yet: one step per call, state carried between calls)
-GFLOP/s with the PROBLEMS.md convention: fwd = 2*T*N*G*H*(I+H) (G = 1 rnn, 3 gru, 4 lstm),
-bwd = 2 x fwd, train = 3 x fwd, infer = fwd.
+  stream problems are refused (not run yet: one step per call, state carried between calls),
+  and so are gru-reset-first problems (the reset gate before the recurrent product, ONNX's
+  linear_before_reset = 0): PyTorch has no such layer
+GFLOP/s with the PROBLEMS.md convention: fwd = 2*T*N*(G*H*(I+S) + P*H) (G = 1 rnn, 3 gru,
+4 lstm; S = P with a projection, else H; P = 0 without), bwd = 2 x fwd, train = 3 x fwd,
+infer = fwd.
 
 Threads: torch.set_num_threads(N) and torch.set_num_interop_threads(1); Debian's torch does its
 matrix products with OpenBLAS (pthread build), whose own thread count torch.set_num_threads
@@ -31,6 +35,7 @@ counts go to stderr; stdout carries only the CSV. Each problem is checked once (
 gradients finite and not all zero); a failure exits with status 1. Bad arguments: exit 2.
 """
 import argparse
+import collections
 import csv
 import ctypes
 import os
@@ -41,10 +46,13 @@ import time
 import torch
 
 DEFAULT_TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "problems.tsv")
-TABLE_HEADER = ["id", "kind", "cell", "I", "H", "N", "T", "mode", "M", "K", "a_transposed", "origin"]
-GATES = {"lstm": 4, "gru": 3, "rnn-tanh": 1}
+TABLE_HEADER = ["id", "kind", "cell", "I", "H", "P", "N", "T", "mode", "M", "K", "a_transposed", "origin"]
+GATES = {"lstm": 4, "gru": 3, "gru-reset-first": 3, "rnn-tanh": 1}
 MODES = ("train", "infer", "stream")
 MIN_ITERS = 10
+
+# One rnn row of the table; p is the projection size P, 0 for none ("-").
+RnnProblem = collections.namedtuple("RnnProblem", "cell i h p n t mode")
 
 
 class TableError(Exception):
@@ -63,7 +71,7 @@ def table_size(field, used):
 
 
 def read_rnn_problems(path):
-    """The rnn rows of the problem table as {id: (cell, I, H, N, T, mode)} in file order. Every row is
+    """The rnn rows of the problem table as {id: RnnProblem} in file order. Every row is
     checked as strictly as openblas_gemm and onednn_rnn do (problem_table.h); a bad one raises TableError
     naming its line and id."""
     try:
@@ -90,7 +98,7 @@ def read_rnn_problems(path):
             raise bad("a carriage return (the table has LF line ends)")
         if len(row) != len(TABLE_HEADER):
             raise bad(f"{len(row)} tab-separated fields, not {len(TABLE_HEADER)}")
-        _, kind, cell, i, h, n, t, mode, m, k, a_transposed, origin = row
+        _, kind, cell, i, h, p, n, t, mode, m, k, a_transposed, origin = row
         if not pid or pid in ids:
             raise bad("empty or duplicate id")
         ids.add(pid)
@@ -98,7 +106,7 @@ def read_rnn_problems(path):
             raise bad("unknown kind (rnn, gemm)")
         rnn = kind == "rnn"
         if rnn and cell not in GATES:
-            raise bad("unknown cell (lstm, gru, rnn-tanh)")
+            raise bad("unknown cell (lstm, gru, gru-reset-first, rnn-tanh)")
         if rnn and mode not in MODES:
             raise bad("unknown mode (train, infer, stream)")
         if not rnn and (cell, mode, a_transposed in ("yes", "no")) != ("-", "-", True):
@@ -110,11 +118,23 @@ def read_rnn_problems(path):
                 [table_size(v, not rnn) for v in (m, k)]
         except ValueError:
             raise bad("I, H, N, T must be integers in [1, 1000000] and M, K '-'" if rnn else
-                      "M, N, K must be integers in [1, 1000000] and I, H, T '-'") from None
+                      "M, N, K must be integers in [1, 1000000] and I, H, P, T '-'") from None
+        projection = 0
+        if p != "-":
+            if not rnn:
+                raise bad("M, N, K must be integers in [1, 1000000] and I, H, P, T '-'")
+            if cell != "lstm":
+                raise bad("only an lstm problem has a projection P (others '-')")
+            try:
+                projection = table_size(p, True)
+            except ValueError:
+                raise bad("P must be '-' or an integer in [1, 1000000]") from None
+            if projection >= sizes[1]:
+                raise bad("the projection P must be smaller than H")
         if not origin:
             raise bad("empty origin")
         if rnn:
-            problems[pid] = (cell, sizes[0], sizes[1], sizes[3], sizes[2], mode)
+            problems[pid] = RnnProblem(cell, sizes[0], sizes[1], projection, sizes[3], sizes[2], mode)
     return problems
 
 
@@ -135,11 +155,15 @@ def int_at_least(minimum):
 
 
 def problem_id(problems):
-    runnable = [pid for pid, problem in problems.items() if problem[5] != "stream"]
+    runnable = [pid for pid, problem in problems.items()
+                if problem.mode != "stream" and problem.cell != "gru-reset-first"]
 
     def parse(s):
         if s not in problems:
             raise argparse.ArgumentTypeError(f"unknown problem '{s}' (known: {' '.join(runnable)})")
+        if problems[s].cell == "gru-reset-first":
+            raise argparse.ArgumentTypeError(f"'{s}' is a gru-reset-first problem (the reset gate before the "
+                                             "recurrent product), which PyTorch has no layer for")
         if s not in runnable:
             raise argparse.ArgumentTypeError(f"'{s}' is a stream problem (one step per call, state carried "
                                              "between calls), which this harness does not run yet")
@@ -178,8 +202,11 @@ def cpu_capability():
     return "unknown"
 
 
-def fwd_flops(cell, i, h, n, t):
-    return 2.0 * t * n * GATES[cell] * h * (i + h)
+def fwd_flops(problem):
+    """The matrix products of one forward (PROBLEMS.md): G gates of H rows over the input and the recurrent
+    state of width S (P with a projection, else H), and with a projection the P x H product of every step."""
+    s = problem.p or problem.h
+    return 2.0 * problem.t * problem.n * (GATES[problem.cell] * problem.h * (problem.i + s) + problem.p * problem.h)
 
 
 def check(pid, what, tensor):
@@ -213,22 +240,25 @@ def uniform(*shape, requires_grad=False):
 
 
 def run_problem(problem, pid, threads, iters, warmup):
-    cell, i, h, n, t, mode = problem
+    cell, i, h, p, n, t, mode = problem
+    s = p or h  # the width of y, h0 and the recurrent input
     torch.manual_seed(1234)
     if cell == "lstm":
-        layer = torch.nn.LSTM(i, h, num_layers=1)
+        layer = torch.nn.LSTM(i, h, num_layers=1, proj_size=p)
     elif cell == "gru":
         layer = torch.nn.GRU(i, h, num_layers=1)
-    else:
+    elif cell == "rnn-tanh":
         layer = torch.nn.RNN(i, h, num_layers=1, nonlinearity="tanh")
+    else:  # gru-reset-first, refused by --problem
+        raise ValueError(f"{pid}: PyTorch has no {cell} layer")
     layer = layer.float()
     lstm = cell == "lstm"
-    f = fwd_flops(cell, i, h, n, t)
+    f = fwd_flops(problem)
     rows = []
 
     if mode == "infer":
         x = uniform(t, n, i)
-        hx = (uniform(1, n, h), uniform(1, n, h)) if lstm else uniform(1, n, h)
+        hx = (uniform(1, n, s), uniform(1, n, h)) if lstm else uniform(1, n, h)
         out = {}
 
         def infer():
@@ -243,9 +273,9 @@ def run_problem(problem, pid, threads, iters, warmup):
         return rows
 
     x = uniform(t, n, i, requires_grad=True)
-    hx = (uniform(1, n, h, requires_grad=True), uniform(1, n, h, requires_grad=True)) if lstm \
+    hx = (uniform(1, n, s, requires_grad=True), uniform(1, n, h, requires_grad=True)) if lstm \
         else uniform(1, n, h, requires_grad=True)
-    dy = uniform(t, n, h)
+    dy = uniform(t, n, s)
     leaves = [x] + (list(hx) if lstm else [hx]) + list(layer.parameters())
     state = {}
 
@@ -317,14 +347,14 @@ def main():
                     help="untimed calls before timing (default 3)")
     ap.add_argument("--csv", action="store_true",
                     help="print CSV (the only output format; accepted for symmetry with simdrnn)")
-    ap.add_argument("--list", action="store_true", help="print the rnn problems (id,cell,I,H,N,T,mode) and exit")
+    ap.add_argument("--list", action="store_true", help="print the rnn problems (id,cell,I,H,P,N,T,mode) and exit")
     ap.add_argument("--table", default=DEFAULT_TABLE, metavar="PATH",
                     help="the problem table (default: problems.tsv next to this script)")
     args = ap.parse_args()
     if args.list:
-        print("id,cell,I,H,N,T,mode")
+        print("id,cell,I,H,P,N,T,mode")
         for pid, problem in problems.items():
-            print(",".join(map(str, (pid,) + problem)))
+            print(",".join(map(str, (pid,) + problem._replace(p=problem.p or "-"))))
         return 0
     if args.problem is None or args.threads is None:
         ap.error("--problem and --threads are required")

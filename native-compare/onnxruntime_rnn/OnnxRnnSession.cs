@@ -33,7 +33,8 @@ internal sealed class OnnxRnnSession : IDisposable
         _owned.Add(_session);
         _owned.Add(_runOptions);
 
-        long[] inputShape = [problem.Steps, problem.Batch, problem.Input], stateShape = [1, problem.Batch, problem.Hidden];
+        long[] inputShape = [problem.Steps, problem.Batch, problem.Input], stateShape = [1, problem.Batch, problem.StateSize],
+            cellStateShape = [1, problem.Batch, problem.Hidden];
         bool lstm = problem.Cell == CellKind.Lstm;
         float[] x = inputs.Input.ToArray();
         _y = new float[inputs.Output.Length];
@@ -46,11 +47,11 @@ internal sealed class OnnxRnnSession : IDisposable
             _owned.Add(binding);
             binding.BindInput("x", Tensor(x, inputShape));
             binding.BindInput("h0", Tensor(h[from], stateShape));
-            binding.BindOutput("y", Tensor(_y, [problem.Steps, problem.Batch, problem.Hidden]));
+            binding.BindOutput("y", Tensor(_y, [problem.Steps, problem.Batch, problem.StateSize]));
             binding.BindOutput("hT", Tensor(h[1 - from], stateShape));
             if (!lstm) continue;
-            binding.BindInput("c0", Tensor(c[from], stateShape));
-            binding.BindOutput("cT", Tensor(c[1 - from], stateShape));
+            binding.BindInput("c0", Tensor(c[from], cellStateShape));
+            binding.BindOutput("cT", Tensor(c[1 - from], cellStateShape));
         }
     }
 

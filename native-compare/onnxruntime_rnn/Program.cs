@@ -7,7 +7,8 @@ namespace SimdRnn.OnnxRuntimeRnn;
 
 /// <summary>
 /// <c>onnxruntime_rnn --models DIR --problem ID... --threads N [--iters K] [--warmup W] [--warmup-seconds S] [--csv] [--table PATH]</c>: times
-/// ONNX Runtime on the infer and stream problems of native-compare/problems.tsv and prints the harnesses' CSV
+/// ONNX Runtime on the infer and stream LSTM / GRU problems of native-compare/problems.tsv (without a projection, which ONNX's
+/// LSTM lacks) and prints the harnesses' CSV
 /// (harness <c>onnxruntime</c>); see native-compare/README.md.
 /// </summary>
 internal static class Program
@@ -20,7 +21,7 @@ internal static class Program
     private const string Usage = """
         usage: onnxruntime_rnn --models DIR --problem ID [ID...] --threads N [--iters K] [--warmup W] [--warmup-seconds S] [--csv] [--table PATH]
           --models DIR     the models export_onnx.py wrote: DIR/ID.onnx and DIR/ID.weights.f32
-          --problem ID...  infer and stream problems of the table (default: all of them): {0}
+          --problem ID...  infer and stream lstm / gru problems of the table without a projection (default: all of them): {0}
           --threads N      ONNX Runtime's intra-op threads (inter-op 1, sequential execution; default 1)
           --iters K        timed calls per problem, K >= 10 (default 20)
           --warmup W       untimed calls first, W >= 1 (default 3) ...
@@ -46,7 +47,8 @@ internal static class Program
             return Fail(e.Message);
         }
 
-        var runnable = table.Rnn.Where(p => p.Mode != RnnMode.Train && p.Cell is CellKind.Lstm or CellKind.Gru).ToList();
+        // ONNX's LSTM has no projection: those problems are not exported.
+        var runnable = table.Rnn.Where(p => p.Mode != RnnMode.Train && p.Cell is (CellKind.Lstm or CellKind.Gru) && p.Projection == 0).ToList();
         if (options.Help)
         {
             Console.WriteLine(string.Format(CultureInfo.InvariantCulture, Usage, string.Join(' ', runnable.Select(p => p.Id))));
@@ -54,7 +56,7 @@ internal static class Program
         }
 
         if (options.Select(runnable, p => p.Id, out string unknown) is not { } problems)
-            return Fail($"'{unknown}' is not an infer or stream lstm/gru problem of the table");
+            return Fail($"'{unknown}' is not an infer or stream lstm/gru problem of the table without a projection (ONNX's LSTM has none)");
         if (!options.Values.TryGetValue("--models", out string? models)) return Fail("--models DIR is required");
 
         Console.Error.WriteLine($"{Tool}: onnxruntime {OrtEnv.Instance().GetVersionString()}, intra-op threads {options.Threads}, " +

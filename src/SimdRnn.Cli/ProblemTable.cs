@@ -9,10 +9,11 @@ namespace SimdRnn.Cli;
 /// </summary>
 internal sealed record ProblemTable(IReadOnlyList<GemmProblem> Gemm, IReadOnlyList<RnnProblem> Rnn)
 {
-    public const string Header = "id\tkind\tcell\tI\tH\tN\tT\tmode\tM\tK\ta_transposed\torigin";
+    public const string Header = "id\tkind\tcell\tI\tH\tP\tN\tT\tmode\tM\tK\ta_transposed\torigin";
     public const string ResourceName = "SimdRnn.Cli.problems.tsv";
     private const int MaxSize = 1_000_000;
     private static readonly int ColumnCount = Header.Split('\t').Length;
+
     private static readonly Lazy<ProblemTable> EmbeddedTable = new(LoadEmbedded);
 
     /// <summary>The table embedded at build time; a malformed one throws on first use.</summary>
@@ -36,8 +37,8 @@ internal sealed record ProblemTable(IReadOnlyList<GemmProblem> Gemm, IReadOnlyLi
             if (lines[i].Contains('\r')) throw row.Error("a carriage return (the table has LF line ends)");
             if (fields.Length != ColumnCount) throw row.Error($"{fields.Length} tab-separated fields, not {ColumnCount}");
             if (row.Id.Length == 0 || !ids.Add(row.Id)) throw row.Error("empty or duplicate id");
-            if (fields[11].Length == 0) throw row.Error("empty origin");
-            switch (fields[1])
+            if (fields[Column.Origin].Length == 0) throw row.Error("empty origin");
+            switch (fields[Column.Kind])
             {
                 case "rnn":
                     rnn.Add(ParseRnn(row));
@@ -56,14 +57,15 @@ internal sealed record ProblemTable(IReadOnlyList<GemmProblem> Gemm, IReadOnlyLi
 
     private static RnnProblem ParseRnn(Row row)
     {
-        CellKind cell = row.Fields[2] switch
+        (CellKind cell, bool linearBeforeReset) = row.Fields[Column.Cell] switch
         {
-            "lstm" => CellKind.Lstm,
-            "gru" => CellKind.Gru,
-            "rnn-tanh" => CellKind.RnnTanh,
-            _ => throw row.Error("unknown cell (lstm, gru, rnn-tanh)"),
+            "lstm" => (CellKind.Lstm, true),
+            "gru" => (CellKind.Gru, true),
+            "gru-reset-first" => (CellKind.Gru, false),
+            "rnn-tanh" => (CellKind.RnnTanh, true),
+            _ => throw row.Error("unknown cell (lstm, gru, gru-reset-first, rnn-tanh)"),
         };
-        RnnMode mode = row.Fields[7] switch
+        RnnMode mode = row.Fields[Column.Mode] switch
         {
             "train" => RnnMode.Train,
             "infer" => RnnMode.Infer,
@@ -71,24 +73,33 @@ internal sealed record ProblemTable(IReadOnlyList<GemmProblem> Gemm, IReadOnlyLi
             _ => throw row.Error("unknown mode (train, infer, stream)"),
         };
         const string sizes = "I, H, N, T must be integers in [1, 1000000] and M, K '-'";
-        row.Unused([8, 9], sizes);
-        row.Unused([10], "an rnn problem has no a_transposed ('-')");
-        return new RnnProblem(row.Id, cell, row.Size(3, sizes), row.Size(4, sizes), row.Size(5, sizes), row.Size(6, sizes),
-            mode, row.Fields[11]);
+        row.Unused([Column.M, Column.K], sizes);
+        row.Unused([Column.ATransposed], "an rnn problem has no a_transposed ('-')");
+        int hidden = row.Size(Column.H, sizes);
+        int projection = 0;
+        if (row.Fields[Column.P] != "-")
+        {
+            if (cell != CellKind.Lstm) throw row.Error("only an lstm problem has a projection P (others '-')");
+            projection = row.Size(Column.P, "P must be '-' or an integer in [1, 1000000]");
+            if (projection >= hidden) throw row.Error("the projection P must be smaller than H");
+        }
+
+        return new RnnProblem(row.Id, cell, row.Size(Column.I, sizes), hidden, row.Size(Column.N, sizes), row.Size(Column.T, sizes),
+            mode, row.Fields[Column.Origin], projection, linearBeforeReset);
     }
 
     private static GemmProblem ParseGemm(Row row)
     {
-        const string sizes = "M, N, K must be integers in [1, 1000000] and I, H, T '-'";
-        row.Unused([2, 7], "a gemm problem has no cell or mode ('-')");
-        row.Unused([3, 4, 6], sizes);
-        MatrixOp opA = row.Fields[10] switch
+        const string sizes = "M, N, K must be integers in [1, 1000000] and I, H, P, T '-'";
+        row.Unused([Column.Cell, Column.Mode], "a gemm problem has no cell or mode ('-')");
+        row.Unused([Column.I, Column.H, Column.P, Column.T], sizes);
+        MatrixOp opA = row.Fields[Column.ATransposed] switch
         {
             "no" => MatrixOp.None,
             "yes" => MatrixOp.Transpose,
             _ => throw row.Error("a_transposed must be yes or no"),
         };
-        return new GemmProblem(row.Id, row.Size(8, sizes), row.Size(5, sizes), row.Size(9, sizes), opA, row.Fields[11]);
+        return new GemmProblem(row.Id, row.Size(Column.M, sizes), row.Size(Column.N, sizes), row.Size(Column.K, sizes), opA, row.Fields[Column.Origin]);
     }
 
     private static ProblemTable LoadEmbedded()
@@ -99,10 +110,16 @@ internal sealed record ProblemTable(IReadOnlyList<GemmProblem> Gemm, IReadOnlyLi
         return Parse(reader.ReadToEnd(), "problems.tsv (embedded)");
     }
 
+    /// <summary>The index of each column of <see cref="Header"/>, named as it is.</summary>
+    private static class Column
+    {
+        public const int Id = 0, Kind = 1, Cell = 2, I = 3, H = 4, P = 5, N = 6, T = 7, Mode = 8, M = 9, K = 10, ATransposed = 11, Origin = 12;
+    }
+
     /// <summary>One data line and where it stands, for error messages.</summary>
     private sealed record Row(string Source, int Line, string[] Fields)
     {
-        public string Id => Fields[0];
+        public string Id => Fields[Column.Id];
 
         public InvalidDataException Error(string message) => new($"{Source}:{Line} ({Id}): {message}");
 

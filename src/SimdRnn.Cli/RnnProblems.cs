@@ -16,14 +16,27 @@ internal enum RnnMode
 /// <summary>
 /// One rnn row of native-compare/problems.tsv: one layer, unidirectional, time-major, fp32.
 /// </summary>
-internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidden, int Batch, int Steps, RnnMode Mode, string Origin)
+/// <param name="Projection">An LSTM's projected hidden size P (column P; <see cref="RecurrentStackOptions.ProjectionSize"/>), 0 for none.</param>
+/// <param name="LinearBeforeReset">A GRU's form: false for cell <c>gru-reset-first</c> (<see cref="RecurrentStackOptions.LinearBeforeReset"/>).</param>
+internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidden, int Batch, int Steps, RnnMode Mode, string Origin,
+    int Projection = 0, bool LinearBeforeReset = true)
 {
     public static IReadOnlyList<RnnProblem> All => ProblemTable.Embedded.Rnn;
 
     public static RnnProblem? Find(string id) => All.FirstOrDefault(problem => problem.Id == id);
 
-    /// <summary>The GEMM flops of one forward (native-compare/PROBLEMS.md): 2 T N G H (I + H), G gates of H rows.</summary>
-    public double ForwardFlops => 2.0 * Steps * Batch * Gates * Hidden * ((double)Input + Hidden);
+    /// <summary>S, the width of the hidden state, of y and of the recurrent input: P with a projection, else H.</summary>
+    public int StateSize => Projection > 0 ? Projection : Hidden;
+
+    /// <summary>The options of the problem's <see cref="RecurrentStack"/>: its projection and GRU form.</summary>
+    public RecurrentStackOptions StackOptions => new() { ProjectionSize = Projection, LinearBeforeReset = LinearBeforeReset };
+
+    /// <summary>
+    /// The GEMM flops of one forward (native-compare/PROBLEMS.md): 2 T N (G H (I + S) + P H): G gates of H rows over the
+    /// input and the recurrent state of width S (<see cref="StateSize"/>), and with a projection the P x H product
+    /// h_t = W_hr m_t of every step (P = 0 without). Backward has two products of the same size for each (2x).
+    /// </summary>
+    public double ForwardFlops => 2.0 * Steps * Batch * ((double)Gates * Hidden * (Input + StateSize) + (double)Projection * Hidden);
 
     private int Gates => Cell switch
     {
@@ -72,7 +85,8 @@ internal sealed record RnnProblem(string Id, CellKind Cell, int Input, int Hidde
     private BenchCase ReadBound(string harness, int weightsPerWord, int threads)
     {
         long gateRows = (long)Gates * Hidden;
-        var bound = new WeightReadBound(gateRows * Input / weightsPerWord, gateRows * Hidden / weightsPerWord, Steps, threads);
+        long recurrentWeights = gateRows * StateSize + (long)Projection * Hidden; // W_hh and W_hr, read every step
+        var bound = new WeightReadBound(gateRows * Input / weightsPerWord, recurrentWeights / weightsPerWord, Steps, threads);
         return new BenchCase(harness, ForwardFlops, bound.Read);
     }
 
@@ -114,7 +128,7 @@ internal sealed class RnnOperandSet
     public RnnOperandSet(RnnProblem problem, int threads)
     {
         _problem = problem;
-        _stack = new RecurrentStack(problem.Cell, problem.Input, problem.Hidden) { MaxDegreeOfParallelism = threads };
+        _stack = new RecurrentStack(problem.Cell, problem.Input, problem.Hidden, options: problem.StackOptions) { MaxDegreeOfParallelism = threads };
         _parameters = _stack.CreateParameters();
         var random = new Random(20240229);
         // Weights of PyTorch's initial scale, so that the activations do not saturate.
@@ -122,14 +136,15 @@ internal sealed class RnnOperandSet
         bool training = problem.Mode == RnnMode.Train;
         _prepared = _stack.Prepare(_parameters, training);
         _preparedBFloat16 = training ? null : _stack.Prepare(_parameters, format: WeightFormat.BFloat16);
-        int rows = problem.Steps * problem.Batch, state = problem.Batch * problem.Hidden;
+        // h is S wide (P with a projection), c is H wide.
+        int rows = problem.Steps * problem.Batch, state = problem.Batch * problem.StateSize, cellState = problem.Batch * problem.Hidden;
         bool lstm = problem.Cell == CellKind.Lstm;
         _x = Fill(random, new float[rows * problem.Input], 1f);
         _h0 = Fill(random, new float[state], 0.5f);
-        _c0 = lstm ? Fill(random, new float[state], 0.5f) : [];
-        _y = new float[rows * problem.Hidden];
+        _c0 = lstm ? Fill(random, new float[cellState], 0.5f) : [];
+        _y = new float[rows * problem.StateSize];
         _hT = new float[state];
-        _cT = lstm ? new float[state] : [];
+        _cT = lstm ? new float[cellState] : [];
         // The parameters overloads need the larger training workspace (with room to pack W_hh); prepared calls fit in it.
         // Train problems also run variable lengths, whose workspace holds the dense one's layout and the packed sequence after it.
         _workspace = new float[training
@@ -137,12 +152,12 @@ internal sealed class RnnOperandSet
             : _stack.WorkspaceLength(problem.Steps, problem.Batch, training: false, preparedWeights: true)];
         _lengths = training ? problem.VariableLengths : [];
         _gradients = _stack.CreateParameters();
-        _dy = training ? Fill(random, new float[rows * problem.Hidden], 1f) : [];
+        _dy = training ? Fill(random, new float[rows * problem.StateSize], 1f) : [];
         _dhT = training ? Fill(random, new float[state], 1f) : [];
-        _dcT = training && lstm ? Fill(random, new float[state], 1f) : [];
+        _dcT = training && lstm ? Fill(random, new float[cellState], 1f) : [];
         _dx = training ? new float[rows * problem.Input] : [];
         _dh0 = training ? new float[state] : [];
-        _dc0 = training && lstm ? new float[state] : [];
+        _dc0 = training && lstm ? new float[cellState] : [];
     }
 
     /// <summary>The hidden state a call starts from (after a stream step: the state it ended with).</summary>
@@ -154,7 +169,7 @@ internal sealed class RnnOperandSet
     /// <summary>The input of every call: T x N x I.</summary>
     public ReadOnlySpan<float> Input => _x;
 
-    /// <summary>The output of the last call: T x N x H.</summary>
+    /// <summary>The output of the last call: T x N x S (<see cref="RnnProblem.StateSize"/>).</summary>
     public ReadOnlySpan<float> Output => _y;
 
     /// <summary>The parameters the weights were prepared from.</summary>

@@ -6,10 +6,11 @@ namespace SimdRnn.Cli;
 
 /// <summary>
 /// The read-bandwidth bound of an inference call, measured on the machine it runs on: the time the call's threads take
-/// just to read the bytes the call cannot avoid reading — W_ih once and W_hh once per step (a small-batch step is
-/// bound by that read, not by its arithmetic). Each thread reads its share of buffers of the weights' size, so the
-/// caches the weights would sit in (a core's L2, the shared L3, memory) decide the bandwidth, as they do for the call.
-/// Timed like a harness ("read-bound"), its time over SimdRnn's is the share of the bound SimdRnn reaches.
+/// just to read the bytes the call cannot avoid reading — W_ih once and W_hh (with a projection W_hr too) once per step
+/// (a small-batch step is bound by that read, not by its arithmetic). Each thread reads its share of buffers of the
+/// weights' size, so the caches the weights would sit in (a core's L2, the shared L3, memory) decide the bandwidth, as
+/// they do for the call. Timed like a harness ("read-bound"), its time over SimdRnn's is the share of the bound SimdRnn
+/// reaches.
 /// </summary>
 internal sealed class WeightReadBound
 {
@@ -18,8 +19,8 @@ internal sealed class WeightReadBound
     private float _sink;
 
     /// <param name="inputWords">4-byte words of the stored W_ih (half the weights in bfloat16).</param>
-    /// <param name="recurrentWords">4-byte words of the stored W_hh.</param>
-    /// <param name="steps">Steps per call: W_hh is read once per step.</param>
+    /// <param name="recurrentWords">4-byte words of the stored weights every step reads: W_hh, and W_hr with a projection.</param>
+    /// <param name="steps">Steps per call: the recurrent weights are read once per step.</param>
     /// <param name="threads">Threads reading, each its share.</param>
     public WeightReadBound(long inputWords, long recurrentWords, int steps, int threads)
     {

@@ -71,8 +71,8 @@ public class CliPieceTests
         ProblemTable table = ProblemTable.Embedded;
         Assert.Equal(["sq-1024", "sq-2048", "recur-512", "inproj-512", "dweight-512", "skinny-1"], table.Gemm.Select(p => p.Id));
         Assert.Equal(
-            ["lstm-seed", "rnn-tanh", "lstm-256", "lstm-512", "lstm-1024", "gru-512", "lstm-512-b1", "lstm-1024-b4",
-                "lstm-seed-infer", "gru-512-infer", "lstm-512-b64", "lstm-512-t1"],
+            ["lstm-seed", "rnn-tanh", "lstm-256", "lstm-512", "lstm-1024", "gru-512", "lstm-1024-p256", "gru-512-rf", "lstm-512-b1",
+                "lstm-1024-b4", "lstm-1024-p256-b4", "lstm-seed-infer", "gru-512-infer", "gru-512-rf-infer", "lstm-512-b64", "lstm-512-t1"],
             table.Rnn.Select(p => p.Id));
         Assert.Equal(new GemmProblem("dweight-512", 512, 2048, 1600, MatrixOp.Transpose,
             "weight gradient A^T*B over T*N (A given transposed)"), GemmProblem.Find("dweight-512"));
@@ -82,22 +82,39 @@ public class CliPieceTests
             RnnProblem.Find("gru-512-infer"));
         RnnProblem stream = RnnProblem.Find("lstm-512-t1")!;
         Assert.Equal((1, 1, RnnMode.Stream), (stream.Batch, stream.Steps, stream.Mode));
+        Assert.Equal(new RnnProblem("lstm-1024-p256", CellKind.Lstm, 1024, 1024, 64, 25, RnnMode.Train,
+            "lstm-1024 with a projection to P=256 (PyTorch proj_size, oneDNN LSTMP)", Projection: 256), RnnProblem.Find("lstm-1024-p256"));
+        RnnProblem resetFirst = RnnProblem.Find("gru-512-rf")!;
+        Assert.Equal((CellKind.Gru, false, 0, 512, 32, 50), (resetFirst.Cell, resetFirst.LinearBeforeReset, resetFirst.Projection,
+            resetFirst.Hidden, resetFirst.Batch, resetFirst.Steps));
+        // Every other row: no projection, PyTorch's GRU form.
+        Assert.All(table.Rnn.Where(p => p.Id is not ("lstm-1024-p256" or "lstm-1024-p256-b4" or "gru-512-rf" or "gru-512-rf-infer")),
+            p => Assert.Equal((0, true), (p.Projection, p.LinearBeforeReset)));
     }
 
     [Theory]
-    [InlineData("x\trnn\tlstm2\t1\t2\t3\t4\ttrain\t-\t-\t-\to", "unknown cell")]
-    [InlineData("x\trnn\tlstm\t1\t2\t3\t4\tserve\t-\t-\t-\to", "unknown mode")]
-    [InlineData("x\trnn\tlstm\t1\t2\t3\t4\ttrain\t-\t-\t-", "11 tab-separated fields")]
-    [InlineData("x\trnn\tlstm\t0\t2\t3\t4\ttrain\t-\t-\t-\to", "I, H, N, T must be")]
-    [InlineData("x\trnn\tlstm\t1\t2\t3\t4\ttrain\t5\t-\t-\to", "I, H, N, T must be")]
-    [InlineData("x\tgemm\t-\t-\t-\t3\t-\t-\t5\t06\tno\to", "M, N, K must be")]
-    [InlineData("x\tgemm\t-\t-\t-\t3\t-\t-\t5\t6\tmaybe\to", "a_transposed must be yes or no")]
-    [InlineData("x\tgemm\t-\t-\t-\t3\t-\t-\t5\t6\tno\t", "empty origin")]
-    [InlineData("x\tconv\t-\t-\t-\t3\t-\t-\t5\t6\tno\to", "unknown kind")]
-    [InlineData("x\tgemm\t-\t-\t-\t3\t-\t-\t5\t6\tno\to\r", "carriage return")]
+    [InlineData("x\trnn\tlstm2\t1\t2\t-\t3\t4\ttrain\t-\t-\t-\to", "unknown cell")]
+    [InlineData("x\trnn\tgru-reset-after\t1\t2\t-\t3\t4\ttrain\t-\t-\t-\to", "unknown cell")]
+    [InlineData("x\trnn\tlstm\t1\t2\t-\t3\t4\tserve\t-\t-\t-\to", "unknown mode")]
+    [InlineData("x\trnn\tlstm\t1\t2\t-\t3\t4\ttrain\t-\t-\t-", "12 tab-separated fields")]
+    [InlineData("x\trnn\tlstm\t1\t2\t3\t4\ttrain\t-\t-\t-\to", "12 tab-separated fields")] // the table before column P
+    [InlineData("x\trnn\tlstm\t0\t2\t-\t3\t4\ttrain\t-\t-\t-\to", "I, H, N, T must be")]
+    [InlineData("x\trnn\tlstm\t1\t2\t-\t3\t4\ttrain\t5\t-\t-\to", "I, H, N, T must be")]
+    [InlineData("x\trnn\tlstm\t1\t4\t0\t3\t4\ttrain\t-\t-\t-\to", "P must be '-' or an integer")]
+    [InlineData("x\trnn\tlstm\t1\t4\t\t3\t4\ttrain\t-\t-\t-\to", "P must be '-' or an integer")]
+    [InlineData("x\trnn\tlstm\t1\t4\t4\t3\t4\ttrain\t-\t-\t-\to", "the projection P must be smaller than H")]
+    [InlineData("x\trnn\tgru\t1\t4\t2\t3\t4\ttrain\t-\t-\t-\to", "only an lstm problem has a projection P")]
+    [InlineData("x\trnn\tgru-reset-first\t1\t4\t2\t3\t4\tinfer\t-\t-\t-\to", "only an lstm problem has a projection P")]
+    [InlineData("x\trnn\trnn-tanh\t1\t4\t2\t3\t4\ttrain\t-\t-\t-\to", "only an lstm problem has a projection P")]
+    [InlineData("x\tgemm\t-\t-\t-\t-\t3\t-\t-\t5\t06\tno\to", "M, N, K must be")]
+    [InlineData("x\tgemm\t-\t-\t-\t2\t3\t-\t-\t5\t6\tno\to", "M, N, K must be integers in [1, 1000000] and I, H, P, T '-'")]
+    [InlineData("x\tgemm\t-\t-\t-\t-\t3\t-\t-\t5\t6\tmaybe\to", "a_transposed must be yes or no")]
+    [InlineData("x\tgemm\t-\t-\t-\t-\t3\t-\t-\t5\t6\tno\t", "empty origin")]
+    [InlineData("x\tconv\t-\t-\t-\t-\t3\t-\t-\t5\t6\tno\to", "unknown kind")]
+    [InlineData("x\tgemm\t-\t-\t-\t-\t3\t-\t-\t5\t6\tno\to\r", "carriage return")]
     public void Malformed_problem_row_is_refused_naming_its_line_and_id(string row, string expected)
     {
-        const string good = "ok\tgemm\t-\t-\t-\t8\t-\t-\t8\t8\tno\tfine\n";
+        const string good = "ok\tgemm\t-\t-\t-\t-\t8\t-\t-\t8\t8\tno\tfine\n";
         string text = ProblemTable.Header + "\n" + good + row + "\n";
         Assert.Single(ProblemTable.Parse(ProblemTable.Header + "\n" + good, "t.tsv").Gemm);
         string message = Assert.Throws<InvalidDataException>(() => ProblemTable.Parse(text, "t.tsv")).Message;
@@ -106,9 +123,25 @@ public class CliPieceTests
     }
 
     [Fact]
+    public void Projection_and_gru_form_columns_parse()
+    {
+        string text = ProblemTable.Header + "\n" +
+            "p\trnn\tlstm\t5\t4\t3\t2\t7\tinfer\t-\t-\t-\tprojected\n" +
+            "r\trnn\tgru-reset-first\t5\t4\t-\t2\t7\ttrain\t-\t-\t-\treset first\n" +
+            "g\trnn\tgru\t5\t4\t-\t2\t7\tstream\t-\t-\t-\tlinear before reset\n";
+        Assert.Equal(
+            [
+                new RnnProblem("p", CellKind.Lstm, 5, 4, 2, 7, RnnMode.Infer, "projected", Projection: 3),
+                new RnnProblem("r", CellKind.Gru, 5, 4, 2, 7, RnnMode.Train, "reset first", LinearBeforeReset: false),
+                new RnnProblem("g", CellKind.Gru, 5, 4, 2, 7, RnnMode.Stream, "linear before reset"),
+            ],
+            ProblemTable.Parse(text, "t.tsv").Rnn);
+    }
+
+    [Fact]
     public void Problem_table_needs_its_header_and_unique_ids()
     {
-        const string row = "a\tgemm\t-\t-\t-\t8\t-\t-\t8\t8\tno\tfine\n";
+        const string row = "a\tgemm\t-\t-\t-\t-\t8\t-\t-\t8\t8\tno\tfine\n";
         Assert.StartsWith("t.tsv:1: the header", Assert.Throws<InvalidDataException>(() => ProblemTable.Parse("id\tkind\n" + row, "t.tsv")).Message);
         Assert.Equal("t.tsv:3 (a): empty or duplicate id",
             Assert.Throws<InvalidDataException>(() => ProblemTable.Parse(ProblemTable.Header + "\n" + row + row, "t.tsv")).Message);

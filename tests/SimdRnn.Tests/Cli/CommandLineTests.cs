@@ -145,6 +145,7 @@ public class CommandLineTests
     [InlineData("train")]
     [InlineData("sample --load model.safetensors --prime ROMEO:")]
     [InlineData("gradient-flow")]
+    [InlineData("bench --problem lstm-1024-p256 gru-512-rf")]
     // the old usage text's forms
     [InlineData("bench --problem sq-1024 lstm-seed skinny-1 --threads 1 --iters 10 --warmup 1 --warmup-seconds 0.5 --csv")]
     [InlineData("gradient-flow --cell rnn,lstm,gru --steps 200 --hidden 64 --plot gradient-flow.svg")]
