@@ -20,8 +20,7 @@ public class PackedBatchTests
         int[] lengths = [.. Enumerable.Range(0, batch).Select(_ => random.Next(1, steps + 1))];
         string what = $"T={steps} lengths=[{string.Join(",", lengths)}] batchFirst={batchFirst}";
         // Scratch with a sentinel after it: the packing writes exactly its length.
-        var scratch = new int[PackedBatch.ScratchLength(steps, batch) + 1];
-        scratch[^1] = -12345;
+        int[] scratch = [.. Enumerable.Repeat(-12345, PackedBatch.ScratchLength(steps, batch) + 1)]; // not zeroed: the packing clears what it counts in
         var packing = new PackedBatch(lengths, steps, scratch.AsSpan(0, scratch.Length - 1), batchFirst);
         Assert.Equal(-12345, scratch[^1]);
 
@@ -63,6 +62,23 @@ public class PackedBatchTests
         var unsorted = new float[states.Length];
         packing.UnsortStates(sorted, width, unsorted);
         Assert.Equal(states, unsorted);
+    }
+
+    /// <summary>The overlaps only these checks see: dx over the gradients, and an output over the parameters (named so).</summary>
+    [Fact]
+    public void Outputs_over_the_gradients_or_the_parameters_are_named()
+    {
+        var stack = new RecurrentStack(CellKind.RnnTanh, 2, 8);
+        RecurrentParameters parameters = stack.CreateParameters(), gradients = stack.CreateParameters();
+        const int steps = 2, batch = 3;
+        var dx = Assert.Throws<ArgumentException>(() => stack.Backward(steps, batch, new float[12], new float[24], parameters, new float[48], new float[48],
+            new float[24], [], gradients.All.AsSpan(0, 12), new float[24], [], gradients, new float[stack.WorkspaceLength(steps, batch)]));
+        Assert.Equal("dx", dx.ParamName);
+        Assert.StartsWith("dx overlaps gradients", dx.Message);
+        var y = Assert.Throws<ArgumentException>(() => stack.Forward(steps, batch, new float[12], new float[24], [], parameters, parameters.All.AsSpan(0, 48),
+            new float[24], [], new float[stack.WorkspaceLength(steps, batch)], training: true));
+        Assert.Equal("y", y.ParamName);
+        Assert.StartsWith("y overlaps parameters", y.Message);
     }
 
     [Fact]
