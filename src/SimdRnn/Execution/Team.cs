@@ -45,9 +45,10 @@ internal static unsafe class Team
     // How long the caller waits for the helpers it handed parts to: a spinning helper starts within a microsecond, a
     // sleeping one within tens of microseconds (more when a virtual CPU has to be woken); a member left out costs its
     // share of the region, not a stall. So the wait grows with the region: 1/32 of its single-thread time estimated at
-    // 20 G flop-equivalents per second, between 50 us and 1 ms (at most about 3% of a region, when no helper comes).
+    // 100 G flop-equivalents per second (a streamed weight counts 16), between 50 us and 1 ms (a few % of a region
+    // when no helper comes).
     private static readonly long MinJoinTicks = Stopwatch.Frequency / 20_000, MaxJoinTicks = Stopwatch.Frequency / 1_000;
-    private const double WaitPerWork = 1.0 / (32 * 20e9);
+    private const double WaitPerWork = 1.0 / (32 * 100e9);
 
     /// <summary>
     /// Runs <paramref name="action"/> on a team of at most <paramref name="maxSize"/> threads, the caller among them;
