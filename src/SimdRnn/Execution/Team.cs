@@ -43,11 +43,19 @@ internal readonly unsafe struct TeamMember
 internal static unsafe class Team
 {
     // How long the caller waits for the helpers it handed parts to: a spinning helper starts within a microsecond, a
-    // sleeping one within tens of microseconds; a member left out costs that share of the region, not a stall.
-    private static readonly long JoinTicks = Stopwatch.Frequency / 20_000;
+    // sleeping one within tens of microseconds (more when a virtual CPU has to be woken); a member left out costs its
+    // share of the region, not a stall. So the wait grows with the region: 1/32 of its single-thread time estimated at
+    // 100 G flop-equivalents per second (a streamed weight counts 16), between 50 us and 1 ms (a few % of a region
+    // when no helper comes).
+    private static readonly long MinJoinTicks = Stopwatch.Frequency / 20_000, MaxJoinTicks = Stopwatch.Frequency / 1_000;
+    private const double WaitPerWork = 1.0 / (32 * 100e9);
 
-    /// <summary>Runs <paramref name="action"/> on a team of at most <paramref name="maxSize"/> threads, the caller among them.</summary>
-    public static void Run<TAction>(int maxSize, in TAction action) where TAction : struct, ITeamAction
+    /// <summary>
+    /// Runs <paramref name="action"/> on a team of at most <paramref name="maxSize"/> threads, the caller among them;
+    /// <paramref name="work"/> (flop-equivalents, as <see cref="Parallelism"/> counts them) sets how long the caller
+    /// waits for helpers to join.
+    /// </summary>
+    public static void Run<TAction>(int maxSize, in TAction action, long work = 0) where TAction : struct, ITeamAction
     {
         if (maxSize <= 1 || !ForkJoin.CanFork)
         {
@@ -55,16 +63,17 @@ internal static unsafe class Team
             return;
         }
 
+        long joinTicks = Math.Clamp((long)(work * WaitPerWork * Stopwatch.Frequency), MinJoinTicks, MaxJoinTicks);
         TeamState state = default;
-        ForkJoin.Run(maxSize, new Part<TAction>(&state, maxSize, action));
+        ForkJoin.Run(maxSize, new Part<TAction>(&state, maxSize, joinTicks, action));
     }
 
-    private readonly struct Part<TAction>(TeamState* state, int parts, TAction action) : IAction where TAction : struct, ITeamAction
+    private readonly struct Part<TAction>(TeamState* state, int parts, long joinTicks, TAction action) : IAction where TAction : struct, ITeamAction
     {
         public void Invoke(int part)
         {
             int rank = 0, size;
-            if (part == 0) size = TeamState.Close(state, parts - 1, JoinTicks);
+            if (part == 0) size = TeamState.Close(state, parts - 1, joinTicks);
             else if (TeamState.TryJoin(state, out rank)) size = TeamState.WaitUntilClosed(state);
             else return; // the team formed without this part (the caller runs parts no helper took: they end here)
 

@@ -99,7 +99,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
                     // With a projection the cell writes o * tanh(c) to its own buffer (H wide); the product writes y.
                     Ldh = s.Projection > 0 ? h : s.RowStride(ldy), Hidden = h, Save = s.Training, LdExtra = s.Training ? s.RowStride(h) : h,
                 },
-            });
+            }, split.Work);
         }
 
         fixed (int* pOffsets = stepOffsets)
@@ -167,7 +167,7 @@ internal sealed unsafe class DirectionLayer<TCell> : IDirectionLayer where TCell
                     Ldg = s.RowStride(gw), Ldh = s.RowStride(ldy), Lddy = projection ? h : s.RowStride(lddy), DhRecurrent = projection ? pZeros : pDh,
                     Dc = pDc, Hidden = h, ResetProductGradient = pResetProductGradient,
                 },
-            });
+            }, split.Work);
         }
 
         dh.CopyTo(dh0);

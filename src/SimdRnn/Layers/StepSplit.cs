@@ -25,7 +25,7 @@ internal enum StepSplitRule
 /// split by batch rows only: its step needs a row's whole o * tanh(c) before W_hr, which by hidden units would cost a
 /// second meeting per step (not built; a batch of fewer rows than threads then leaves threads idle during the steps).
 /// </summary>
-internal readonly record struct StepSplit(bool ByRows, int Units, int Size, int ColumnUnit)
+internal readonly record struct StepSplit(bool ByRows, int Units, int Size, int ColumnUnit, long Work)
 {
     // Below this many batch rows per member, splitting rows makes each member stream all of W_hh for a few rows.
     private const int MinRowsPerMember = 8;
@@ -47,7 +47,7 @@ internal readonly record struct StepSplit(bool ByRows, int Units, int Size, int 
         // reads among the members (a row split does not: every member reads all of W_hh).
         long products = Math.Max(2L * s.Batch, byRows ? 0 : Parallelism.StreamedElementCost) * s.Steps * weights;
         long work = products + Parallelism.CellElementCost * s.Steps * s.Batch * s.Hidden;
-        return new StepSplit(byRows, units, Parallelism.Parts(plan.Context, units, work), columnUnit);
+        return new StepSplit(byRows, units, Parallelism.Parts(plan.Context, units, work), columnUnit, work);
     }
 
     /// <summary>The rows and hidden columns member <paramref name="rank"/> of a team of <paramref name="size"/> owns.</summary>
