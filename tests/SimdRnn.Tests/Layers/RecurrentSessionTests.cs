@@ -100,6 +100,52 @@ public class RecurrentSessionTests
         Assert.Equal(Bits(yFresh.AsSpan(2 * hidden, hidden).ToArray()), Bits(y.AsSpan(2 * hidden, hidden).ToArray()));
     }
 
+    /// <summary>
+    /// <see cref="RecurrentSession.ResetRow"/> zeroes that row's state in every layer (P wide with a projection, the cell
+    /// state H wide) and nothing else, <see cref="RecurrentSession.Reset"/> every state; the session then goes on as one
+    /// given those states does.
+    /// </summary>
+    [Fact]
+    public void Resets_zero_exactly_their_rows_in_every_layer()
+    {
+        const int batch = 3, input = 2, hidden = 6, layers = 2, steps = 2;
+        foreach ((CellKind cell, int projection) in new[] { (CellKind.Lstm, 4), (CellKind.Gru, 0) })
+        {
+            var stack = new RecurrentStack(cell, input, hidden, layers, options: new() { ProjectionSize = projection });
+            PreparedWeights prepared = stack.Prepare(Parameters(stack));
+            var session = new RecurrentSession(stack, prepared, batch, maxSteps: steps);
+            Assert.Equal((batch, steps), (session.Batch, session.MaxSteps));
+            int width = projection > 0 ? projection : hidden, cellWidth = cell == CellKind.Lstm ? hidden : 0;
+            float[] x = Enumerable.Range(0, steps * batch * input).Select(i => MathF.Cos(0.9f * i)).ToArray(), y = new float[steps * batch * width];
+            session.Run(steps, x, y);
+            float[] h = session.HiddenState.ToArray(), c = session.CellState.ToArray();
+            Assert.Equal((layers * batch * width, layers * batch * cellWidth), (h.Length, c.Length));
+            Assert.DoesNotContain(0f, h);
+            Assert.DoesNotContain(0f, c);
+
+            session.ResetRow(1);
+            for (int layer = 0; layer < layers; layer++)
+            {
+                h.AsSpan((layer * batch + 1) * width, width).Clear();
+                c.AsSpan((layer * batch + 1) * cellWidth, cellWidth).Clear();
+            }
+
+            Assert.Equal(Bits(h), Bits(session.HiddenState.ToArray()));
+            Assert.Equal(Bits(c), Bits(session.CellState.ToArray()));
+            var given = new RecurrentSession(stack, prepared, batch, maxSteps: steps);
+            h.CopyTo(given.HiddenState);
+            c.CopyTo(given.CellState);
+            float[] yGiven = new float[y.Length];
+            session.Run(steps, x, y);
+            given.Run(steps, x, yGiven);
+            Assert.Equal(Bits(yGiven), Bits(y));
+
+            session.Reset();
+            Assert.All(session.HiddenState.ToArray(), v => Assert.Equal(0f, v));
+            Assert.All(session.CellState.ToArray(), v => Assert.Equal(0f, v));
+        }
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
