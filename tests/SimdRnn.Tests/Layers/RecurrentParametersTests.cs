@@ -72,7 +72,7 @@ public class RecurrentParametersTests
     {
         var parameters = new RecurrentParameters(CellKind.Gru, 3, 4);
         parameters.Shape("weight_hh_l0")[0] = 99;
-        Assert.Equal([12, 4], parameters.Shape("weight_hh_l0"));
+        Assert.Equal(new[] { 12, 4 }, parameters.Shape("weight_hh_l0"));
         var error = Assert.Throws<KeyNotFoundException>(() => parameters["weight_hh_l1"]);
         Assert.Contains("'weight_hh_l1'", error.Message);
         Assert.Contains("weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0", error.Message);
@@ -129,7 +129,7 @@ public class RecurrentParametersTests
         if (name == "layers") Assert.True(floats - inner <= Array.MaxLength);
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentParameters(cell, input, hidden, layers, bidirectional, projectionSize: projection));
         Assert.Equal(name, error.ParamName);
-        Assert.Equal(name switch { "inputSize" => input, "hiddenSize" => hidden, _ => layers }, error.ActualValue);
+        Assert.Equal((object)(name switch { "inputSize" => input, "hiddenSize" => hidden, _ => layers }), error.ActualValue);
         Assert.Contains($"{layers} layer(s) of I={input}, H={hidden} need {floats:0} floats", error.Message);
     }
 
@@ -143,17 +143,17 @@ public class RecurrentParametersTests
         int state = projection > 0 ? projection : hidden, directions = bidirectional ? 2 : 1;
         var tensors = new List<(string, int[])>();
         for (int layer = 0; layer < layers; layer++)
-            foreach (string suffix in directions == 1 ? [$"_l{layer}"] : new[] { $"_l{layer}", $"_l{layer}_reverse" })
+            foreach (string suffix in directions == 1 ? new[] { $"_l{layer}" } : new[] { $"_l{layer}", $"_l{layer}_reverse" })
             {
-                tensors.Add(("weight_ih" + suffix, [gates, layer == 0 ? input : directions * state]));
-                tensors.Add(("weight_hh" + suffix, [gates, state]));
+                tensors.Add(("weight_ih" + suffix, new[] { gates, layer == 0 ? input : directions * state }));
+                tensors.Add(("weight_hh" + suffix, new[] { gates, state }));
                 if (bias)
                 {
-                    tensors.Add(("bias_ih" + suffix, [gates]));
-                    tensors.Add(("bias_hh" + suffix, [gates]));
+                    tensors.Add(("bias_ih" + suffix, new[] { gates }));
+                    tensors.Add(("bias_hh" + suffix, new[] { gates }));
                 }
 
-                if (projection > 0) tensors.Add(("weight_hr" + suffix, [projection, hidden]));
+                if (projection > 0) tensors.Add(("weight_hr" + suffix, new[] { projection, hidden }));
             }
 
         return [.. tensors];

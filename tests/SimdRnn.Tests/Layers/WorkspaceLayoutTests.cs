@@ -50,11 +50,11 @@ public class WorkspaceLayoutTests
         foreach (int layers in new[] { 1, 2 })
             foreach (bool training in new[] { false, true })
             {
-                long without = new RecurrentStack(CellKind.Gru, Input, Hidden, layers).WorkspaceLength(Steps, Batch, training);
-                long with = new RecurrentStack(CellKind.Gru, Input, Hidden, layers, options: new() { Dropout = 0.5f }).WorkspaceLength(Steps, Batch, training);
+                long withoutDropout = new RecurrentStack(CellKind.Gru, Input, Hidden, layers).WorkspaceLength(Steps, Batch, training);
+                long withDropout = new RecurrentStack(CellKind.Gru, Input, Hidden, layers, options: new() { Dropout = 0.5f }).WorkspaceLength(Steps, Batch, training);
                 // The masked copies of the inner layers' outputs and the seed (2 floats).
                 long expected = training && layers > 1 ? (layers - 1L) * Steps * Batch * Hidden + 2 : 0;
-                Assert.Equal(expected, with - without);
+                Assert.Equal(expected, withDropout - withoutDropout);
             }
     }
 
@@ -164,15 +164,15 @@ public class WorkspaceLayoutTests
 
         // Inner layers' outputs: all of them for training, two in turn for inference (layer l in l % 2).
         for (int layer = 0; layer < layers - 1; layer++)
-            if (training || layer < 2) Add(regions, workspace, layout.LayerOutput(workspace, layer), $"output {layer}", output);
+            if (training || layer < 2) Add(regions, workspace, layout.LayerOutput(workspace, layer), $"output {layer}", output, what);
             else Assert.True(Same(layout.LayerOutput(workspace, layer), layout.LayerOutput(workspace, layer % 2)), $"{what}: output {layer}");
         // Input gradients above layer 0 (training), two in turn.
         for (int layer = 1; training && layer < layers; layer++)
-            if (layer <= 2) Add(regions, workspace, layout.InputGradient(workspace, layer), $"input gradient {layer}", output);
+            if (layer <= 2) Add(regions, workspace, layout.InputGradient(workspace, layer), $"input gradient {layer}", output, what);
             else Assert.True(Same(layout.InputGradient(workspace, layer), layout.InputGradient(workspace, layer - 2)), $"{what}: input gradient {layer}");
         for (int layer = 0; dropout && layer < layers - 1; layer++)
-            Add(regions, workspace, layout.DroppedOutput(workspace, layer), $"dropped output {layer}", output);
-        if (dropout) Add(regions, workspace, layout.Seed(workspace), "seed", 2);
+            Add(regions, workspace, layout.DroppedOutput(workspace, layer), $"dropped output {layer}", output, what);
+        if (dropout) Add(regions, workspace, layout.Seed(workspace), "seed", 2, what);
 
         // Direction workspaces: one per (layer, direction) for training; one for inference that every direction reuses.
         int widest = 0;
@@ -187,7 +187,7 @@ public class WorkspaceLayoutTests
                 Assert.Equal((shape, direction == 1, stack.StepSplit), (plan.Shape, plan.Reverse, plan.Split));
                 Span<float> region = layout.DirectionWorkspace(workspace, layer, direction);
                 Assert.Equal(shape.WorkspaceLength, region.Length);
-                if (training) Add(regions, workspace, region, $"direction ({layer}, {direction})", (int)shape.WorkspaceLength);
+                if (training) Add(regions, workspace, region, $"direction ({layer}, {direction})", (int)shape.WorkspaceLength, what);
                 else
                 {
                     Assert.True(Offset(workspace, region) == Offset(workspace, layout.DirectionWorkspace(workspace, 0, 0)), $"{what}: direction ({layer}, {direction})");
@@ -200,23 +200,23 @@ public class WorkspaceLayoutTests
 
         // W_hh (and W_hn or W_hr) packed per call, sized for the shape every layer packs.
         DirectionShape top = layout.Shape(0);
-        Add(regions, workspace, layout.PackScratch(workspace), "pack scratch", prepared ? 0 : (int)top.PackedRecurrentLength);
-        Add(regions, workspace, layout.CandidatePackScratch(workspace), "candidate pack scratch", prepared ? 0 : (int)top.PackedCandidateLength);
-        Add(regions, workspace, layout.ProjectionPackScratch(workspace), "projection pack scratch", prepared ? 0 : (int)top.PackedProjectionLength);
+        Add(regions, workspace, layout.PackScratch(workspace), "pack scratch", prepared ? 0 : (int)top.PackedRecurrentLength, what);
+        Add(regions, workspace, layout.CandidatePackScratch(workspace), "candidate pack scratch", prepared ? 0 : (int)top.PackedCandidateLength, what);
+        Add(regions, workspace, layout.ProjectionPackScratch(workspace), "projection pack scratch", prepared ? 0 : (int)top.PackedProjectionLength, what);
 
         if (packed)
         {
-            Add(regions, workspace, layout.PackedInput(workspace), "packed x", input);
-            Add(regions, workspace, layout.PackedOutput(workspace), "packed y", output);
+            Add(regions, workspace, layout.PackedInput(workspace), "packed x", input, what);
+            Add(regions, workspace, layout.PackedOutput(workspace), "packed y", output, what);
             if (training)
             {
-                Add(regions, workspace, layout.PackedOutputGradient(workspace), "packed dy", output);
-                Add(regions, workspace, layout.PackedInputGradient(workspace), "packed dx", input);
-                Add(regions, workspace, layout.PreviousOutputs(workspace), "previous outputs", Steps * Batch * width);
+                Add(regions, workspace, layout.PackedOutputGradient(workspace), "packed dy", output, what);
+                Add(regions, workspace, layout.PackedInputGradient(workspace), "packed dx", input, what);
+                Add(regions, workspace, layout.PreviousOutputs(workspace), "previous outputs", Steps * Batch * width, what);
             }
 
             for (int index = 0; index < 5; index++)
-                Add(regions, workspace, layout.SortedState(workspace, index), $"sorted state {index}", Batch * Hidden);
+                Add(regions, workspace, layout.SortedState(workspace, index), $"sorted state {index}", Batch * Hidden, what);
             Span<int> packing = layout.Packing(workspace);
             Assert.Equal(PackedBatch.ScratchLength(Steps, Batch), packing.Length);
             regions.Add(new Region("packing", Offset(workspace, MemoryMarshal.Cast<int, float>(packing)), packing.Length));
@@ -227,9 +227,9 @@ public class WorkspaceLayoutTests
 
     private readonly record struct Region(string Name, long Start, long Length);
 
-    private static void Add(List<Region> regions, Span<float> workspace, Span<float> region, string name, long expectedLength)
+    private static void Add(List<Region> regions, Span<float> workspace, Span<float> region, string name, long expectedLength, string what = "")
     {
-        Assert.True(expectedLength == region.Length, $"{name}: {region.Length} floats, documented {expectedLength}");
+        Assert.True(expectedLength == region.Length, $"{what} {name}: {region.Length} floats, documented {expectedLength}");
         regions.Add(new Region(name, region.IsEmpty ? 0 : Offset(workspace, region), region.Length));
     }
 

@@ -22,7 +22,7 @@ public class PackBuffersTests
         });
         thread.Start();
         thread.Join();
-        if (failure is not null) throw new Xunit.Sdk.XunitException($"on a fresh thread: {failure}");
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
     }
 
     private static unsafe void Check()
