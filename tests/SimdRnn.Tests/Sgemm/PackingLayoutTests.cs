@@ -32,6 +32,31 @@ public class PackingLayoutTests
         WidthDispatch.Run(ref check, path);
     }
 
+    /// <summary>
+    /// On every width: NR is two vectors, the tile fits the edge-tile stack buffer (MaxMr x MaxNr), an A block is whole
+    /// MR-row panels and a B block whole NR-column panels, and a few-row product streams B only up to 4 rows.
+    /// </summary>
+    [Fact]
+    public void Blocking_sizes_nest_as_documented()
+    {
+        AssertBlocking<Vec1>();
+        AssertBlocking<Vec128>();
+        AssertBlocking<Vec256>();
+        AssertBlocking<Vec512>();
+        Assert.Equal(4, GemmBlocking.StreamingMaxRows);
+    }
+
+    private static void AssertBlocking<TVec>() where TVec : struct, IVector<TVec>
+    {
+        int mr = GemmBlocking.Mr<TVec>(), nr = GemmBlocking.Nr<TVec>();
+        Assert.Equal(2 * TVec.Count, nr);
+        Assert.InRange(mr, 1, GemmBlocking.MaxMr);
+        Assert.InRange(nr, 1, GemmBlocking.MaxNr);
+        Assert.True(GemmBlocking.Mc<TVec>() >= mr && GemmBlocking.Mc<TVec>() % mr == 0, $"W={TVec.Count}: MC {GemmBlocking.Mc<TVec>()} is not whole MR={mr} panels");
+        Assert.True(GemmBlocking.Nc<TVec>() >= nr && GemmBlocking.Nc<TVec>() % nr == 0, $"W={TVec.Count}: NC {GemmBlocking.Nc<TVec>()} is not whole NR={nr} panels");
+        Assert.True(GemmBlocking.Kc<TVec>() > 0);
+    }
+
     private const int I0 = 2, K0 = 3, J0 = 1, Spare = 3;
 
     /// <summary>A stored matrix of <paramref name="rows"/> x <paramref name="columns"/> (ld = columns + <see cref="Spare"/>) of distinct values.</summary>
