@@ -34,7 +34,7 @@ public class PackingLayoutTests
 
     /// <summary>
     /// On every width: NR is two vectors, the tile fits the edge-tile stack buffer (MaxMr x MaxNr), an A block is whole
-    /// MR-row panels and a B block whole NR-column panels, and a few-row product streams B only up to 4 rows.
+    /// MR-row panels and a B block whole NR-column panels.
     /// </summary>
     [Fact]
     public void Blocking_sizes_nest_as_documented()
@@ -43,7 +43,6 @@ public class PackingLayoutTests
         AssertBlocking<Vec128>();
         AssertBlocking<Vec256>();
         AssertBlocking<Vec512>();
-        Assert.Equal(4, GemmBlocking.StreamingMaxRows);
     }
 
     private static void AssertBlocking<TVec>() where TVec : struct, IVector<TVec>
