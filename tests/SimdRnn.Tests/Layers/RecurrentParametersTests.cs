@@ -68,6 +68,16 @@ public class RecurrentParametersTests
     }
 
     [Fact]
+    public void Sizes_below_one_and_projections_outside_zero_to_h_are_refused_by_name()
+    {
+        Assert.Equal("inputSize", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentParameters(CellKind.Lstm, 0, 5)).ParamName);
+        Assert.Equal("hiddenSize", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentParameters(CellKind.Gru, 3, 0)).ParamName);
+        Assert.Equal("layers", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentParameters(CellKind.RnnTanh, 3, 5, 0)).ParamName);
+        Assert.Equal("projectionSize", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentParameters(CellKind.Lstm, 3, 5, projectionSize: 5)).ParamName);
+        Assert.Equal("projectionSize", Assert.Throws<ArgumentException>(() => new RecurrentParameters(CellKind.Gru, 3, 5, projectionSize: 2)).ParamName);
+    }
+
+    [Fact]
     public void Shape_is_a_copy_and_unknown_names_are_refused_with_the_names()
     {
         var parameters = new RecurrentParameters(CellKind.Gru, 3, 4);
@@ -117,6 +127,7 @@ public class RecurrentParametersTests
     [InlineData(CellKind.Lstm, 1, 30000, 1, false, 29999, "hiddenSize")]
     [InlineData(CellKind.Gru, 10, 10, 1118482, true, 0, "layers")]
     [InlineData(CellKind.Lstm, 1, 1000, 84, true, 999, "layers")]
+    [InlineData(CellKind.RnnTanh, 2147483588, 1, 2, false, 0, "layers")] // the first layer is exactly Array.MaxLength floats
     public void Too_large_stacks_are_refused_naming_the_size_and_the_floats(CellKind cell, int input, int hidden, int layers, bool bidirectional,
         int projection, string name)
     {

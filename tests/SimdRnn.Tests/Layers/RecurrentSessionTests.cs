@@ -174,6 +174,43 @@ public class RecurrentSessionTests
         Assert.Equal("x", Assert.Throws<ArgumentException>(() => session.Step(new float[5], new float[8])).ParamName);
         Assert.Equal("y", Assert.Throws<ArgumentException>(() => session.Step(new float[6], new float[9])).ParamName);
         Assert.Equal("row", Assert.Throws<ArgumentOutOfRangeException>(() => session.ResetRow(2)).ParamName);
+        Assert.Equal("stack", Assert.Throws<ArgumentNullException>(() => new RecurrentSession(null!, prepared, 1)).ParamName);
+        // The messages say what is allowed.
+        Assert.Contains("unidirectional", Assert.Throws<ArgumentException>(() => new RecurrentSession(bidirectional, bidirectional.Prepare(Parameters(bidirectional)), 1)).Message);
+        Assert.Contains("at least one step", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentSession(stack, prepared, 1, 0)).Message);
+        Assert.Contains("1 to 2 steps", Assert.Throws<ArgumentOutOfRangeException>(() => session.Run(3, new float[18], new float[24])).Message);
+        Assert.Contains("[0, 2)", Assert.Throws<ArgumentOutOfRangeException>(() => session.ResetRow(-1)).Message);
+    }
+
+    /// <summary>
+    /// A deep stack of a large batch whose per-call workspace fits but whose states (layers x N x H) would not fit one
+    /// array is refused naming the batch (it overflowed int before: an undocumented OverflowException).
+    /// </summary>
+    [Fact]
+    public void States_too_large_for_one_array_are_refused_naming_the_batch()
+    {
+        const int layers = 65536, batch = 32768; // layers x batch = 2^31 > Array.MaxLength
+        var stack = new RecurrentStack(CellKind.RnnTanh, 1, 1, layers);
+        PreparedWeights prepared = stack.Prepare(stack.CreateParameters());
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentSession(stack, prepared, batch));
+        Assert.Equal("batch", error.ParamName);
+        Assert.Contains("65536 layers x 32768 rows", error.Message);
+    }
+
+    /// <summary>A session keeps only an inference workspace for prepared weights (no pack scratch, nothing for backward).</summary>
+    [Fact]
+    public void A_session_holds_the_inference_workspace_of_prepared_weights()
+    {
+        foreach ((CellKind cell, int maxSteps) in new[] { (CellKind.Lstm, 1), (CellKind.Gru, 3) })
+        {
+            var stack = new RecurrentStack(cell, 3, 5, layers: 2);
+            var session = new RecurrentSession(stack, stack.Prepare(Parameters(stack)), batch: 2, maxSteps);
+            var workspace = (float[])typeof(RecurrentSession).GetField("_workspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+                .GetValue(session)!;
+            Assert.Equal(stack.WorkspaceLength(maxSteps, 2, training: false, preparedWeights: true), workspace.Length);
+            Assert.True(workspace.Length < stack.WorkspaceLength(maxSteps, 2, training: false, preparedWeights: false));
+            Assert.True(workspace.Length < stack.WorkspaceLength(maxSteps, 2, training: true, preparedWeights: true));
+        }
     }
 
     private static RecurrentParameters Parameters(RecurrentStack stack)
