@@ -31,6 +31,9 @@ public sealed class RecurrentSession
         stack.ThrowIfNotUsable(weights, nameof(weights), forBackward: false);
         if (maxSteps < 1) ThrowHelper.ThrowOutOfRange(nameof(maxSteps), maxSteps, "A call takes at least one step.");
         long workspace = stack.WorkspaceLength(maxSteps, batch, training: false, preparedWeights: true); // validates batch and the sizes
+        // Every layer's state of every row is one array (a deep stack of a large batch could pass the check above).
+        if ((long)stack.Layers * batch * stack.HiddenSize > Array.MaxLength)
+            ThrowHelper.ThrowOutOfRange(nameof(batch), batch, $"{stack.Layers} layers x {batch} rows x {stack.HiddenSize} floats of state are more than one array holds.");
         (_stack, _weights, Batch, MaxSteps) = (stack, weights, batch, maxSteps);
         _workspace = new float[workspace];
         int state = checked(stack.Layers * batch * stack.StateSize), cells = stack.Cell == CellKind.Lstm ? checked(stack.Layers * batch * stack.HiddenSize) : 0;

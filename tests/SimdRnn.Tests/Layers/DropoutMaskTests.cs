@@ -106,6 +106,50 @@ public class DropoutMaskTests
         Assert.NotEqual(first, otherLayer);
     }
 
+    /// <summary>
+    /// The threshold is p * 2^32 rounded down, and an element whose hash equals it is kept ("at least"), in the vector
+    /// body and in the scalar tail of a row: p is set to exactly such an element's hash / 2^32 (a float when the hash's
+    /// low 8 bits are zero and its top bit set), and one float above it drops the element.
+    /// </summary>
+    [Fact]
+    public void An_element_whose_hash_equals_the_threshold_is_kept()
+    {
+        Assert.Equal(0u, DropoutMask.Threshold(0f));
+        Assert.Equal(0u, DropoutMask.Threshold(1e-10f));  // 0.43 rounded down
+        Assert.Equal(1u, DropoutMask.Threshold(3e-10f));  // 1.29 rounded down
+        Assert.Equal(1u << 31, DropoutMask.Threshold(0.5f));
+        Assert.Equal(uint.MaxValue - 255, DropoutMask.Threshold(MathF.BitDecrement(1f)));
+
+        int width = 2 * System.Numerics.Vector<float>.Count + 3, vectorEnd = System.Numerics.Vector.IsHardwareAccelerated ? width - 3 : 0;
+        var shape = new DirectionShape(default, 1, 1, 1, 1, Training: true);
+        float[] source = [.. Enumerable.Range(0, width).Select(i => 1f + i)], destination = new float[width];
+        foreach (bool inTail in new[] { false, true })
+        {
+            if (!inTail && vectorEnd == 0) continue;
+            (ulong seed, int unit, uint hash) = FindHashAtThreshold(inTail ? vectorEnd : 0, inTail ? width : vectorEnd);
+            float p = (float)(hash / 4294967296.0);
+            Assert.Equal(hash, DropoutMask.Threshold(p));
+            DropoutMask.Apply(shape, [], [], seed, 0, p, width, source, destination);
+            Assert.True(destination[unit] == source[unit] * (1f / (1f - p)), $"unit {unit} (tail: {inTail}) with hash = threshold was dropped");
+            float above = MathF.BitIncrement(p);
+            DropoutMask.Apply(shape, [], [], seed, 0, above, width, source, destination);
+            Assert.True(destination[unit] == 0f, $"unit {unit} (tail: {inTail}) with hash below the threshold was kept");
+        }
+    }
+
+    private static (ulong Seed, int Unit, uint Hash) FindHashAtThreshold(int firstUnit, int endUnit)
+    {
+        for (ulong seed = 0; ; seed++)
+        {
+            uint rowKey = DropoutMask.RowKey(seed, 0, 0, 0);
+            for (int unit = firstUnit; unit < endUnit; unit++)
+            {
+                uint hash = DropoutMask.UnitHash(rowKey, unit);
+                if (hash >= 1u << 31 && hash < uint.MaxValue - 255 && (hash & 0xFF) == 0) return (seed, unit, hash);
+            }
+        }
+    }
+
     [Fact]
     public void Dropped_nan_and_infinity_stay_non_finite()
     {

@@ -100,6 +100,52 @@ public class RecurrentSessionTests
         Assert.Equal(Bits(yFresh.AsSpan(2 * hidden, hidden).ToArray()), Bits(y.AsSpan(2 * hidden, hidden).ToArray()));
     }
 
+    /// <summary>
+    /// <see cref="RecurrentSession.ResetRow"/> zeroes that row's state in every layer (P wide with a projection, the cell
+    /// state H wide) and nothing else, <see cref="RecurrentSession.Reset"/> every state; the session then goes on as one
+    /// given those states does.
+    /// </summary>
+    [Fact]
+    public void Resets_zero_exactly_their_rows_in_every_layer()
+    {
+        const int batch = 3, input = 2, hidden = 6, layers = 2, steps = 2;
+        foreach ((CellKind cell, int projection) in new[] { (CellKind.Lstm, 4), (CellKind.Gru, 0) })
+        {
+            var stack = new RecurrentStack(cell, input, hidden, layers, options: new() { ProjectionSize = projection });
+            PreparedWeights prepared = stack.Prepare(Parameters(stack));
+            var session = new RecurrentSession(stack, prepared, batch, maxSteps: steps);
+            Assert.Equal((batch, steps), (session.Batch, session.MaxSteps));
+            int width = projection > 0 ? projection : hidden, cellWidth = cell == CellKind.Lstm ? hidden : 0;
+            float[] x = Enumerable.Range(0, steps * batch * input).Select(i => MathF.Cos(0.9f * i)).ToArray(), y = new float[steps * batch * width];
+            session.Run(steps, x, y);
+            float[] h = session.HiddenState.ToArray(), c = session.CellState.ToArray();
+            Assert.Equal((layers * batch * width, layers * batch * cellWidth), (h.Length, c.Length));
+            Assert.DoesNotContain(0f, h);
+            Assert.DoesNotContain(0f, c);
+
+            session.ResetRow(1);
+            for (int layer = 0; layer < layers; layer++)
+            {
+                h.AsSpan((layer * batch + 1) * width, width).Clear();
+                c.AsSpan((layer * batch + 1) * cellWidth, cellWidth).Clear();
+            }
+
+            Assert.Equal(Bits(h), Bits(session.HiddenState.ToArray()));
+            Assert.Equal(Bits(c), Bits(session.CellState.ToArray()));
+            var given = new RecurrentSession(stack, prepared, batch, maxSteps: steps);
+            h.CopyTo(given.HiddenState);
+            c.CopyTo(given.CellState);
+            float[] yGiven = new float[y.Length];
+            session.Run(steps, x, y);
+            given.Run(steps, x, yGiven);
+            Assert.Equal(Bits(yGiven), Bits(y));
+
+            session.Reset();
+            Assert.All(session.HiddenState.ToArray(), v => Assert.Equal(0f, v));
+            Assert.All(session.CellState.ToArray(), v => Assert.Equal(0f, v));
+        }
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -128,6 +174,43 @@ public class RecurrentSessionTests
         Assert.Equal("x", Assert.Throws<ArgumentException>(() => session.Step(new float[5], new float[8])).ParamName);
         Assert.Equal("y", Assert.Throws<ArgumentException>(() => session.Step(new float[6], new float[9])).ParamName);
         Assert.Equal("row", Assert.Throws<ArgumentOutOfRangeException>(() => session.ResetRow(2)).ParamName);
+        Assert.Equal("stack", Assert.Throws<ArgumentNullException>(() => new RecurrentSession(null!, prepared, 1)).ParamName);
+        // The messages say what is allowed.
+        Assert.Contains("unidirectional", Assert.Throws<ArgumentException>(() => new RecurrentSession(bidirectional, bidirectional.Prepare(Parameters(bidirectional)), 1)).Message);
+        Assert.Contains("at least one step", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentSession(stack, prepared, 1, 0)).Message);
+        Assert.Contains("1 to 2 steps", Assert.Throws<ArgumentOutOfRangeException>(() => session.Run(3, new float[18], new float[24])).Message);
+        Assert.Contains("[0, 2)", Assert.Throws<ArgumentOutOfRangeException>(() => session.ResetRow(-1)).Message);
+    }
+
+    /// <summary>
+    /// A deep stack of a large batch whose per-call workspace fits but whose states (layers x N x H) would not fit one
+    /// array is refused naming the batch (it overflowed int before: an undocumented OverflowException).
+    /// </summary>
+    [Fact]
+    public void States_too_large_for_one_array_are_refused_naming_the_batch()
+    {
+        const int layers = 65536, batch = 32768; // layers x batch = 2^31 > Array.MaxLength
+        var stack = new RecurrentStack(CellKind.RnnTanh, 1, 1, layers);
+        PreparedWeights prepared = stack.Prepare(stack.CreateParameters());
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentSession(stack, prepared, batch));
+        Assert.Equal("batch", error.ParamName);
+        Assert.Contains("65536 layers x 32768 rows", error.Message);
+    }
+
+    /// <summary>A session keeps only an inference workspace for prepared weights (no pack scratch, nothing for backward).</summary>
+    [Fact]
+    public void A_session_holds_the_inference_workspace_of_prepared_weights()
+    {
+        foreach ((CellKind cell, int maxSteps) in new[] { (CellKind.Lstm, 1), (CellKind.Gru, 3) })
+        {
+            var stack = new RecurrentStack(cell, 3, 5, layers: 2);
+            var session = new RecurrentSession(stack, stack.Prepare(Parameters(stack)), batch: 2, maxSteps);
+            var workspace = (float[])typeof(RecurrentSession).GetField("_workspace", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+                .GetValue(session)!;
+            Assert.Equal(stack.WorkspaceLength(maxSteps, 2, training: false, preparedWeights: true), workspace.Length);
+            Assert.True(workspace.Length < stack.WorkspaceLength(maxSteps, 2, training: false, preparedWeights: false));
+            Assert.True(workspace.Length < stack.WorkspaceLength(maxSteps, 2, training: true, preparedWeights: true));
+        }
     }
 
     private static RecurrentParameters Parameters(RecurrentStack stack)

@@ -107,6 +107,22 @@ public class RecurrentStackTests
         Allocations.AssertNothingOnceWarm(Run, $"{cell} (linearBeforeReset={linearBeforeReset}) stack forward and backward, dropout {dropout}");
     }
 
+    /// <summary>The options default to PyTorch's (bias, time-major, no projection, no dropout, b_hn inside r), with or without an options object.</summary>
+    [Fact]
+    public void Options_default_to_pytorchs()
+    {
+        var options = new RecurrentStackOptions();
+        Assert.Equal((true, false, 0, 0f, true), (options.Bias, options.BatchFirst, options.ProjectionSize, options.Dropout, options.LinearBeforeReset));
+        foreach (RecurrentStack stack in new[] { new RecurrentStack(CellKind.Gru, 2, 3), new RecurrentStack(CellKind.Gru, 2, 3, options: options) })
+            Assert.Equal((true, false, 0, 0f, true), (stack.Bias, stack.BatchFirst, stack.ProjectionSize, stack.Dropout, stack.LinearBeforeReset));
+        // Zero and the largest float below 1 are probabilities; -0 is zero.
+        Assert.Equal(0f, new RecurrentStackOptions { Dropout = 0f }.Dropout);
+        Assert.Equal(0.5f, new RecurrentStackOptions { Dropout = 0.5f }.Dropout);
+        Assert.Equal(0f, new RecurrentStackOptions { Dropout = -0f }.Dropout);
+        foreach (float p in new[] { -float.Epsilon, float.PositiveInfinity, float.NegativeInfinity, 1.5f })
+            Assert.Equal("Dropout", Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentStackOptions { Dropout = p }).ParamName);
+    }
+
     [Theory]
     [InlineData(1f)]
     [InlineData(-0.25f)]

@@ -70,6 +70,44 @@ public class StepSplitTests
     }
 
     /// <summary>
+    /// Where each member's rows start (<see cref="StepSplit"/>'s FirstRowOf): dense, at row floor(k N / s) of the batch
+    /// for member k of s, whatever the steps; packed (rows sorted longest first), at the first row whose rows before it
+    /// hold at least floor(k V / s) of the V valid rows of all steps, so members share the steps, not the rows.
+    /// </summary>
+    [Fact]
+    public unsafe void Row_shares_are_equal_counts_dense_and_equal_valid_steps_packed()
+    {
+        const int steps = 9, hidden = 40;
+        foreach (int batch in new[] { 1, 2, 5, 13 })
+        {
+            int[] lengths = [.. Enumerable.Range(0, batch).Select(row => 1 + (row * 5 + 3) % steps).OrderDescending()];
+            int[] offsets = new int[steps + 1];
+            for (int t = 0; t < steps; t++) offsets[t + 1] = offsets[t] + lengths.Count(length => length > t);
+            var shape = new DirectionShape(default, steps, batch, 1, hidden, false);
+            fixed (int* packedOffsets = offsets)
+                for (int size = 1; size <= Math.Min(batch, 6); size++)
+                {
+                    var split = new StepSplit(ByRows: true, batch, size, ColumnUnit: 16, Work: 0);
+                    for (int rank = 0; rank < size; rank++)
+                    {
+                        Assert.Equal(((int)((long)rank * batch / size), (int)((long)(rank + 1) * batch / size), 0, hidden),
+                            split.Share(rank, size, batch, hidden, new StepRows(shape, null)));
+                        Assert.Equal((FirstPackedRow(rank), FirstPackedRow(rank + 1), 0, hidden),
+                            split.Share(rank, size, batch, hidden, new StepRows(shape, packedOffsets)));
+                    }
+
+                    int FirstPackedRow(int rank)
+                    {
+                        long target = (long)rank * offsets[steps] / size, before = 0;
+                        int row = 0;
+                        for (; row < batch && before < target; row++) before += lengths[row];
+                        return row;
+                    }
+                }
+        }
+    }
+
+    /// <summary>
     /// What each rule chooses where the choice does not hang on a tuning threshold, and that a long sequence of a large
     /// batch gets the whole team while a tiny step gets one member.
     /// </summary>
