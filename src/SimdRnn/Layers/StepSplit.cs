@@ -25,6 +25,11 @@ internal enum StepSplitRule
 /// split by batch rows only: its step needs a row's whole o * tanh(c) before W_hr, which by hidden units would cost a
 /// second meeting per step (not built; a batch of fewer rows than threads then leaves threads idle during the steps).
 /// </summary>
+/// <param name="ByRows">Members own batch rows (true) or hidden units (false).</param>
+/// <param name="Units">What is divided: batch rows, or hidden units in whole column units.</param>
+/// <param name="Size">The team size the split was chosen for (at most; a team that forms smaller divides among its members).</param>
+/// <param name="ColumnUnit">NR of the path: hidden ranges start at multiples of it.</param>
+/// <param name="Work">The steps' estimated single-thread work (flop-equivalents): how long the team's caller waits for helpers to join.</param>
 internal readonly record struct StepSplit(bool ByRows, int Units, int Size, int ColumnUnit, long Work)
 {
     // Below this many batch rows per member, splitting rows makes each member stream all of W_hh for a few rows.
