@@ -161,6 +161,8 @@ internal static unsafe class MicroKernel
     /// <summary>How far ahead in its B panel a tile of a few rows asks for lines (<see cref="PrefetchAhead"/>).</summary>
     private const int PrefetchDistance = 8192;
 
+    private const int CacheLine = 64, FloatsPerCacheLine = CacheLine / sizeof(float);
+
     /// <summary>
     /// Asks the lines <see cref="PrefetchDistance"/> bytes past <paramref name="b"/> (as many as <paramref name="words"/>
     /// words cover) into L2. A tile of at most four rows reads its float32 B panel once, from L3 or memory (the small-batch
@@ -175,11 +177,11 @@ internal static unsafe class MicroKernel
         if (!Sse.IsSupported) return;
         byte* ahead = (byte*)b + PrefetchDistance;
         Sse.Prefetch1(ahead);
-        if (words > 16) Sse.Prefetch1(ahead + 64);
-        if (words > 32)
+        if (words > FloatsPerCacheLine) Sse.Prefetch1(ahead + CacheLine);
+        if (words > 2 * FloatsPerCacheLine)
         {
-            Sse.Prefetch1(ahead + 128);
-            Sse.Prefetch1(ahead + 192);
+            Sse.Prefetch1(ahead + 2 * CacheLine);
+            Sse.Prefetch1(ahead + 3 * CacheLine);
         }
     }
 
