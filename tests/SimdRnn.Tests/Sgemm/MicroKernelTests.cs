@@ -170,7 +170,7 @@ public class MicroKernelTests
                 }
 
             Ldc = panels * _nr + 3;
-            Origin = (int)Ldc;
+            Origin = Ldc;
             C = new float[(rows + 2) * Ldc];
             C.AsSpan().Fill(Sentinel);
             for (int r = 0; r < rows; r++)
@@ -181,8 +181,8 @@ public class MicroKernelTests
         public float[] A { get; }
         public float[] B { get; }
         public float[] C { get; }
-        public nint Ldc { get; }
-        public nint PanelStride { get; }
+        public int Ldc { get; }
+        public int PanelStride { get; }
 
         /// <summary>Where the tile starts in <see cref="C"/> (after one sentinel row).</summary>
         public int Origin { get; }
@@ -192,7 +192,7 @@ public class MicroKernelTests
         /// so reading (or writing) past the tile's last row crashes the test.
         /// </summary>
         public GuardPageMemory<float> GuardedC() =>
-            GuardPageMemory<float>.CopyOf(C.AsSpan(0, Origin + (_rows - 1) * (int)Ldc + _panels * _nr), GuardSide.After);
+            GuardPageMemory<float>.CopyOf(C.AsSpan(0, Origin + (_rows - 1) * Ldc + _panels * _nr), GuardSide.After);
 
         /// <summary>Copies what the kernel left in <paramref name="guarded"/> back into <see cref="C"/> (the rest keeps its sentinels).</summary>
         public void Collect(GuardPageMemory<float> guarded) => guarded.GetSpan().CopyTo(C);
@@ -202,7 +202,7 @@ public class MicroKernelTests
             string what = $"W={TVec.Count} {typeof(TPanel).Name} {kernel} kc={_kc} loadC={_loadC}";
             for (int index = 0; index < C.Length; index++)
             {
-                int row = index / (int)Ldc - 1, column = index % (int)Ldc;
+                int row = index / Ldc - 1, column = index % Ldc;
                 bool inTile = row >= 0 && row < _rows && column < _panels * _nr;
                 float expected = inTile ? Chain(row, column) : _initialC[index];
                 if (BitConverter.SingleToInt32Bits(expected) != BitConverter.SingleToInt32Bits(C[index]))
@@ -215,7 +215,7 @@ public class MicroKernelTests
         private float Chain(int row, int column)
         {
             Span<float> lanes = stackalloc float[TVec.Count];
-            TVec sum = _loadC ? TVec.Create(_initialC[Origin + row * (int)Ldc + column]) : TVec.Zero;
+            TVec sum = _loadC ? TVec.Create(_initialC[Origin + row * Ldc + column]) : TVec.Zero;
             for (int k = 0; k < _kc; k++)
                 sum = TVec.MultiplyAdd(TVec.Create(A[k * _mr + row]), TVec.Create(_bValues[column / _nr, k, column % _nr]), sum);
             TVec.Store(sum, ref lanes[0], 0);
