@@ -107,6 +107,35 @@ public class GemmDriverTests
             }
     }
 
+    /// <summary>
+    /// Products just large enough to split over 7 threads (2^21 flop-equivalents per part): by column panels, by row
+    /// panels (C taller than wide, K past one KC block) and the streaming path's vector columns; each thread count is
+    /// bitwise the single-threaded result and writes nothing past C (a cheaper companion of
+    /// <see cref="GemmBehaviourTests.Result_is_bitwise_identical_for_1_2_3_and_7_threads"/>, for mutation runs).
+    /// </summary>
+    [Fact]
+    public void Products_split_over_threads_are_bitwise_the_single_threaded_product()
+    {
+        foreach ((int m, int n, int k, MatrixOp opA, MatrixOp opB) in new[]
+        {
+            (40, 300, 700, MatrixOp.None, MatrixOp.Transpose), (301, 21, 1300, MatrixOp.Transpose, MatrixOp.None), (3, 4099, 231, MatrixOp.None, MatrixOp.None),
+        })
+            foreach (SimdPath path in TestPaths.InProcess)
+            {
+                var c = new GemmCase(m, n, k, opA, opB, 1, 2, 3, 1.25f, 1f, m + n);
+                int[]? single = null;
+                foreach (int threads in new[] { 1, 2, 3, 7 })
+                {
+                    Guarded result = c.NewC();
+                    c.Run(result.Span, path, threads);
+                    result.AssertGuardsIntact();
+                    int[] bits = GemmPropertyTests.Bitwise(result.ToArray());
+                    single ??= bits;
+                    Assert.True(single.SequenceEqual(bits), $"{path} {c}: {threads} threads differ from 1");
+                }
+            }
+    }
+
     private static float[] Values(Random random, int length) => [.. Enumerable.Range(0, length).Select(_ => random.NextSingle() * 2f - 1f)];
 
     private static int Bits(float value) => BitConverter.SingleToInt32Bits(value);
