@@ -7,7 +7,7 @@ namespace SimdRnn.Tests.Sgemm;
 /// <summary>
 /// The per-thread pack buffers: each pointer is 64-byte aligned with at least the length asked for inside its pinned
 /// array; a thread's A and B buffers are distinct, reused while large enough (a steady state allocates nothing) and
-/// grown when not. Run on a thread of its own, whose buffers no GEMM has touched.
+/// grown when not, on the pinned object heap. Run on a thread of its own, whose buffers no GEMM has touched.
 /// </summary>
 public class PackBuffersTests
 {
@@ -50,6 +50,11 @@ public class PackBuffersTests
         float* pinned = PackBuffers.AllocatePinned(37, out float[] storage);
         Assert.Equal(37 + PackBuffers.AlignmentFloats, storage.Length);
         AssertInside(storage, pinned, 37);
+
+        // Pinned: on the pinned object heap, which reports the oldest generation at once (a small ordinary array starts
+        // in generation 0, and the GC could move it under the kernels' raw pointers).
+        Assert.True(GC.GetGeneration(storage) == GC.MaxGeneration, $"a fresh pack buffer is in generation {GC.GetGeneration(storage)}: not pinned");
+        Assert.True(GC.GetGeneration(grownStorage) == GC.MaxGeneration, "the grown A buffer is not pinned");
     }
 
     private static float[] Storage(string field) =>

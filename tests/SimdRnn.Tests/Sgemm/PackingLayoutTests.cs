@@ -33,6 +33,17 @@ public class PackingLayoutTests
     }
 
     /// <summary>
+    /// AVX-512's panels on any machine (Vector512 runs in software where the CPU lacks it): its A panels are eight rows,
+    /// packed through the 8 x 8 transposes no narrower path takes.
+    /// </summary>
+    [Fact]
+    public void Avx512_panels_are_laid_out_as_documented_on_any_cpu()
+    {
+        new PackACheck().Run<Vec512>();
+        new PackBCheck().Run<Vec512>();
+    }
+
+    /// <summary>
     /// On every width: NR is two vectors, the tile fits the edge-tile stack buffer (MaxMr x MaxNr), an A block is whole
     /// MR-row panels and a B block whole NR-column panels.
     /// </summary>

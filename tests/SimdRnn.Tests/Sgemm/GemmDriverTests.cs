@@ -1,0 +1,142 @@
+using SimdRnn.Execution;
+using SimdRnn.Sgemm;
+using SimdRnn.Tests.Support;
+
+namespace SimdRnn.Tests.Sgemm;
+
+/// <summary>
+/// The driver's pieces the public products do not show alone: a team member's tile of a packed product
+/// (<see cref="GemmKernel.MultiplyPackedTile"/>, as the layers' step loops call it) and the streaming small-M path
+/// over several column chunks and B alignments.
+/// </summary>
+public class GemmDriverTests
+{
+    private const float Padding = -7777.5f;
+
+    /// <summary>
+    /// Tiles cut at any rows and at multiples of <see cref="GemmKernel.ColumnUnit"/> compose the whole packed product
+    /// bitwise (float32 and bfloat16 panels, beta 0 over NaN and beta 1, several KC, MC and NC blocks); one tile alone
+    /// writes only its range, and an empty range writes nothing.
+    /// </summary>
+    [Fact]
+    public unsafe void Tiles_of_a_packed_product_compose_the_whole_product_and_write_only_their_range()
+    {
+        var random = new Random(23);
+        foreach (SimdPath path in TestPaths.InProcess)
+            foreach (PanelFormat format in new[] { PanelFormat.Float32, PanelFormat.BFloat16 })
+                foreach ((int m, int n, int k) in new[] { (1, 45, 7), (2, 70, 33), (9, 37, 600), (14, 100, 17), (2, 4133, 5), (150, 20, 9) })
+                    foreach (float beta in new[] { 0f, 1f })
+                    {
+                        string what = $"{path} {format} m={m} n={n} k={k} beta={beta}";
+                        int unit = GemmKernel.ColumnUnit(path), lda = k + 2, ldc = n + 3;
+                        float[] a = Values(random, m * lda);
+                        float[] b = Values(random, k * n);
+                        float[] initial = new float[m * ldc];
+                        for (int i = 0; i < initial.Length; i++)
+                            initial[i] = i % ldc >= n ? Padding : beta == 0f ? float.NaN : random.NextSingle() * 2f - 1f;
+
+                        var buffer = new float[PackedMatrix.BufferLength(k, n, format)];
+                        Span<float> panels = PackedMatrix.PackInto(new KernelContext(path, 1), MatrixOp.None, k, n, b, n, buffer, format);
+                        float[] whole = (float[])initial.Clone();
+                        GemmKernel.MultiplyPacked(new KernelContext(path, 1), MatrixOp.None, m, n, k, 1f, a, lda, panels, beta, whole, ldc, format);
+
+                        int[] rowCuts = [.. new[] { 0, m / 3, m - m / 4, m }.Distinct().Order()];
+                        int[] columnCuts = [.. new[] { 0, unit, 3 * unit, n }.Where(j => j <= n).Distinct().Order()];
+                        float[] tiled = (float[])initial.Clone();
+                        float[] alone = (float[])initial.Clone();
+                        int oneRow0 = m / 3, oneColumn0 = columnCuts.Length > 2 ? columnCuts[1] : 0;
+                        fixed (float* aPointer = a, packed = panels, tiledPointer = tiled, alonePointer = alone)
+                        {
+                            for (int r = 0; r + 1 < rowCuts.Length; r++)
+                                for (int q = 0; q + 1 < columnCuts.Length; q++)
+                                    GemmKernel.MultiplyPackedTile(path, rowCuts[r], rowCuts[r + 1], columnCuts[q], columnCuts[q + 1], n, k,
+                                        aPointer, lda, packed, beta, tiledPointer, ldc, format);
+
+                            // One tile from a middle row to the end, from the second column cut to the end; then empty ranges.
+                            GemmKernel.MultiplyPackedTile(path, oneRow0, m, oneColumn0, n, n, k, aPointer, lda, packed, beta, alonePointer, ldc, format);
+                            GemmKernel.MultiplyPackedTile(path, 0, 0, 0, n, n, k, aPointer, lda, packed, beta, alonePointer, ldc, format);
+                            GemmKernel.MultiplyPackedTile(path, m, 0, 0, n, n, k, aPointer, lda, packed, beta, alonePointer, ldc, format);
+                            GemmKernel.MultiplyPackedTile(path, 0, m, unit, unit, n, k, aPointer, lda, packed, beta, alonePointer, ldc, format);
+                            GemmKernel.MultiplyPackedTile(path, 0, m, Math.Min(n, 2 * unit), 0, n, k, aPointer, lda, packed, beta, alonePointer, ldc, format);
+                        }
+
+                        for (int i = 0; i < whole.Length; i++)
+                        {
+                            if (Bits(tiled[i]) != Bits(whole[i]))
+                                Assert.Fail($"{what}: tiles (rows {string.Join(",", rowCuts)}, columns {string.Join(",", columnCuts)}) give C[{i / ldc},{i % ldc}] = {tiled[i]:R}, the whole product {whole[i]:R}");
+                            int row = i / ldc, column = i % ldc;
+                            bool inTile = row >= oneRow0 && column >= oneColumn0 && column < n;
+                            if (Bits(alone[i]) != Bits(inTile ? whole[i] : initial[i]))
+                                Assert.Fail($"{what}: the tile [{oneRow0}, {m}) x [{oneColumn0}, {n}) leaves C[{row},{column}] = {alone[i]:R}, expected {(inTile ? whole[i] : initial[i]):R}");
+                        }
+                    }
+    }
+
+    /// <summary>
+    /// A product of 1 to 4 rows with B as stored (the streaming path, in 16384-column chunks) wider than two chunks is
+    /// bitwise the product with B packed (the blocked path), for B starting at every float offset of a vector (the
+    /// streaming loop starts at B's first aligned vector), beta 0 over NaN and beta 1, and leaves C's ld padding alone.
+    /// </summary>
+    [Fact]
+    public void Few_row_products_wider_than_two_streaming_chunks_are_bitwise_the_packed_product()
+    {
+        const int n = 2 * 16384 + 37, k = 11, ldc = n + 2;
+        var random = new Random(31);
+        float[] storage = Values(random, k * n + 8);
+        float[] a = Values(random, 4 * k);
+        foreach (SimdPath path in TestPaths.InProcess)
+            for (int offset = 0; offset < 8; offset += path == SimdPath.Scalar ? 8 : 1)
+            {
+                ReadOnlySpan<float> b = storage.AsSpan(offset, k * n);
+                PackedMatrix packed = PackedMatrix.Pack(MatrixOp.None, k, n, b, n, path);
+                for (int m = 1; m <= 4; m++)
+                    foreach (float beta in new[] { 0f, 1f })
+                    {
+                        var initial = new float[m * ldc];
+                        for (int i = 0; i < initial.Length; i++)
+                            initial[i] = i % ldc >= n ? Padding : beta == 0f ? float.NaN : random.NextSingle() - 0.5f;
+                        float[] streamed = (float[])initial.Clone(), blocked = (float[])initial.Clone();
+                        SimdRnn.Gemm.Multiply(MatrixOp.None, MatrixOp.None, m, n, k, 0.75f, a, k, b, n, beta, streamed, ldc, 1, path);
+                        SimdRnn.Gemm.Multiply(MatrixOp.None, m, 0.75f, a, k, packed, beta, blocked, ldc, 1);
+                        for (int i = 0; i < streamed.Length; i++)
+                            if (Bits(streamed[i]) != Bits(blocked[i]))
+                                Assert.Fail($"{path} B at +{offset} m={m} beta={beta}: C[{i / ldc},{i % ldc}] streamed {streamed[i]:R}, packed {blocked[i]:R}");
+                        for (int row = 0; row < m; row++)
+                            for (int j = n; j < ldc; j++) Assert.Equal(Padding, streamed[row * ldc + j]);
+                    }
+            }
+    }
+
+    /// <summary>
+    /// Products just large enough to split over 7 threads (2^21 flop-equivalents per part): by column panels, by row
+    /// panels (C taller than wide, K past one KC block) and the streaming path's vector columns; each thread count is
+    /// bitwise the single-threaded result and writes nothing past C (a cheaper companion of
+    /// <see cref="GemmBehaviourTests.Result_is_bitwise_identical_for_1_2_3_and_7_threads"/>, for mutation runs).
+    /// </summary>
+    [Fact]
+    public void Products_split_over_threads_are_bitwise_the_single_threaded_product()
+    {
+        foreach ((int m, int n, int k, MatrixOp opA, MatrixOp opB) in new[]
+        {
+            (40, 300, 700, MatrixOp.None, MatrixOp.Transpose), (301, 21, 1300, MatrixOp.Transpose, MatrixOp.None), (3, 4099, 231, MatrixOp.None, MatrixOp.None),
+        })
+            foreach (SimdPath path in TestPaths.InProcess)
+            {
+                var c = new GemmCase(m, n, k, opA, opB, 1, 2, 3, 1.25f, 1f, m + n);
+                int[]? single = null;
+                foreach (int threads in new[] { 1, 2, 3, 7 })
+                {
+                    Guarded result = c.NewC();
+                    c.Run(result.Span, path, threads);
+                    result.AssertGuardsIntact();
+                    int[] bits = GemmPropertyTests.Bitwise(result.ToArray());
+                    single ??= bits;
+                    Assert.True(single.SequenceEqual(bits), $"{path} {c}: {threads} threads differ from 1");
+                }
+            }
+    }
+
+    private static float[] Values(Random random, int length) => [.. Enumerable.Range(0, length).Select(_ => random.NextSingle() * 2f - 1f)];
+
+    private static int Bits(float value) => BitConverter.SingleToInt32Bits(value);
+}
