@@ -74,8 +74,9 @@ public class GemmDriverTests
 
     /// <summary>
     /// A product of 1 to 4 rows with B as stored (the streaming path, in 16384-column chunks) wider than two chunks is
-    /// bitwise the product with B packed (the blocked path), for B starting at every float offset of a vector (the
-    /// streaming loop starts at B's first aligned vector), beta 0 over NaN and beta 1, and leaves C's ld padding alone.
+    /// bitwise the product with B packed (the blocked path), with B starting at a different float offset for each row
+    /// count (the streaming loop starts at B's first aligned vector, so the head before it changes), beta 0 over NaN
+    /// and beta 1 taking turns, and leaves C's ld padding alone.
     /// </summary>
     [Fact]
     public void Few_row_products_wider_than_two_streaming_chunks_are_bitwise_the_packed_product()
@@ -85,25 +86,23 @@ public class GemmDriverTests
         float[] storage = Values(random, k * n + 8);
         float[] a = Values(random, 4 * k);
         foreach (SimdPath path in TestPaths.InProcess)
-            for (int offset = 0; offset < 8; offset += path == SimdPath.Scalar ? 8 : 1)
+            for (int m = 1; m <= 4; m++)
             {
+                int offset = 3 * m % 8; // 3, 6, 1, 4
+                float beta = m % 2 == 0 ? 1f : 0f;
                 ReadOnlySpan<float> b = storage.AsSpan(offset, k * n);
                 PackedMatrix packed = PackedMatrix.Pack(MatrixOp.None, k, n, b, n, path);
-                for (int m = 1; m <= 4; m++)
-                    foreach (float beta in new[] { 0f, 1f })
-                    {
-                        var initial = new float[m * ldc];
-                        for (int i = 0; i < initial.Length; i++)
-                            initial[i] = i % ldc >= n ? Padding : beta == 0f ? float.NaN : random.NextSingle() - 0.5f;
-                        float[] streamed = (float[])initial.Clone(), blocked = (float[])initial.Clone();
-                        SimdRnn.Gemm.Multiply(MatrixOp.None, MatrixOp.None, m, n, k, 0.75f, a, k, b, n, beta, streamed, ldc, 1, path);
-                        SimdRnn.Gemm.Multiply(MatrixOp.None, m, 0.75f, a, k, packed, beta, blocked, ldc, 1);
-                        for (int i = 0; i < streamed.Length; i++)
-                            if (Bits(streamed[i]) != Bits(blocked[i]))
-                                Assert.Fail($"{path} B at +{offset} m={m} beta={beta}: C[{i / ldc},{i % ldc}] streamed {streamed[i]:R}, packed {blocked[i]:R}");
-                        for (int row = 0; row < m; row++)
-                            for (int j = n; j < ldc; j++) Assert.Equal(Padding, streamed[row * ldc + j]);
-                    }
+                var initial = new float[m * ldc];
+                for (int i = 0; i < initial.Length; i++)
+                    initial[i] = i % ldc >= n ? Padding : beta == 0f ? float.NaN : random.NextSingle() - 0.5f;
+                float[] streamed = (float[])initial.Clone(), blocked = (float[])initial.Clone();
+                SimdRnn.Gemm.Multiply(MatrixOp.None, MatrixOp.None, m, n, k, 0.75f, a, k, b, n, beta, streamed, ldc, 1, path);
+                SimdRnn.Gemm.Multiply(MatrixOp.None, m, 0.75f, a, k, packed, beta, blocked, ldc, 1);
+                for (int i = 0; i < streamed.Length; i++)
+                    if (Bits(streamed[i]) != Bits(blocked[i]))
+                        Assert.Fail($"{path} B at +{offset} m={m} beta={beta}: C[{i / ldc},{i % ldc}] streamed {streamed[i]:R}, packed {blocked[i]:R}");
+                for (int row = 0; row < m; row++)
+                    for (int j = n; j < ldc; j++) Assert.Equal(Padding, streamed[row * ldc + j]);
             }
     }
 

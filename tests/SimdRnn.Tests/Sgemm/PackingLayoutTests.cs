@@ -10,7 +10,8 @@ namespace SimdRnn.Tests.Sgemm;
 /// columns), bfloat16 B as W-word lines (word i: column i low, column W + i high). Blocks start inside the stored
 /// matrices (offsets i0, k0, j0 and a leading dimension wider than the block), with depths and widths that are and are
 /// not multiples of the vector width, so every vector body and scalar tail of the packers runs. (Padding never reaches
-/// C, so only this test sees it: zeros keep an edge tile's discarded lanes finite.)
+/// C, so only this test sees it: zeros keep an edge tile's discarded lanes finite.) Each pack writes into memory of
+/// exactly the packed length followed by an inaccessible page: a write past the last panel crashes the test.
 /// </summary>
 [Trait("Category", "Kernel")]
 public class PackingLayoutTests
@@ -91,8 +92,13 @@ public class PackingLayoutTests
                             float[] a = Stored(storedRows, storedColumns);
                             int lda = storedColumns + Spare, panels = (mc + mr - 1) / mr;
                             float[] packed = NaNs((long)panels * mr * kc);
-                            fixed (float* aPointer = a, dst = packed)
-                                Packing.PackA<TVec>(new GemmOperands { A = aPointer, Lda = lda, TransposeA = transpose, Alpha = alpha }, I0, mc, K0, kc, dst);
+                            fixed (float* aPointer = a)
+                            using (var dst = GuardPageMemory<float>.CopyOf(packed, GuardSide.After))
+                            {
+                                Packing.PackA<TVec>(new GemmOperands { A = aPointer, Lda = lda, TransposeA = transpose, Alpha = alpha }, I0, mc, K0, kc, dst.Start);
+                                dst.GetSpan().CopyTo(packed);
+                            }
+
                             for (int p = 0; p < panels; p++)
                                 for (int kk = 0; kk < kc; kk++)
                                     for (int r = 0; r < mr; r++)
@@ -123,10 +129,14 @@ public class PackingLayoutTests
                         float[] b = Stored(storedRows, storedColumns);
                         int ldb = storedColumns + Spare, panels = (nc + nr - 1) / nr;
                         float[] packed = NaNs((long)panels * nr * kc), packedBFloat16 = NaNs((long)panels * width * kc);
-                        fixed (float* bPointer = b, dst = packed, dstBFloat16 = packedBFloat16)
+                        fixed (float* bPointer = b)
+                        using (var dst = GuardPageMemory<float>.CopyOf(packed, GuardSide.After))
+                        using (var dstBFloat16 = GuardPageMemory<float>.CopyOf(packedBFloat16, GuardSide.After))
                         {
-                            Packing.PackB<TVec>(bPointer, ldb, transpose, K0, kc, J0, nc, dst);
-                            Packing.PackBBFloat16<TVec>(bPointer, ldb, transpose, K0, kc, J0, nc, dstBFloat16);
+                            Packing.PackB<TVec>(bPointer, ldb, transpose, K0, kc, J0, nc, dst.Start);
+                            Packing.PackBBFloat16<TVec>(bPointer, ldb, transpose, K0, kc, J0, nc, dstBFloat16.Start);
+                            dst.GetSpan().CopyTo(packed);
+                            dstBFloat16.GetSpan().CopyTo(packedBFloat16);
                         }
 
                         float Op(int kk, int column) => column >= nc ? 0f
