@@ -120,19 +120,7 @@ public class GemmDriverTests
             (40, 300, 700, MatrixOp.None, MatrixOp.Transpose), (301, 21, 1300, MatrixOp.Transpose, MatrixOp.None), (3, 4099, 231, MatrixOp.None, MatrixOp.None),
         })
             foreach (SimdPath path in TestPaths.InProcess)
-            {
-                var c = new GemmCase(m, n, k, opA, opB, 1, 2, 3, 1.25f, 1f, m + n);
-                int[]? single = null;
-                foreach (int threads in new[] { 1, 2, 3, 7 })
-                {
-                    Guarded result = c.NewC();
-                    c.Run(result.Span, path, threads);
-                    result.AssertGuardsIntact();
-                    int[] bits = GemmPropertyTests.Bitwise(result.ToArray());
-                    single ??= bits;
-                    Assert.True(single.SequenceEqual(bits), $"{path} {c}: {threads} threads differ from 1");
-                }
-            }
+                GemmBehaviourTests.AssertBitwiseForEveryThreadCount(new GemmCase(m, n, k, opA, opB, 1, 2, 3, 1.25f, 1f, m + n), path);
     }
 
     private static float[] Values(Random random, int length) => [.. Enumerable.Range(0, length).Select(_ => random.NextSingle() * 2f - 1f)];

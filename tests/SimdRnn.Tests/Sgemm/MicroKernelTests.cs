@@ -87,32 +87,29 @@ public class MicroKernelTests
 
     private readonly struct WideCheck : ICheck
     {
-        public unsafe void Run<TVec, TPanel>() where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat
+        public void Run<TVec, TPanel>() where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat
         {
             var random = new Random(7 + TVec.Count);
             foreach (int kc in Depths)
                 foreach (bool loadC in new[] { false, true })
                 {
-                    var one = new TileData<TVec, TPanel>(random, 1, kc, MicroKernel.WidePanels(1), loadC);
-                    fixed (float* a = one.A, b = one.B)
-                    using (GuardPageMemory<float> c = one.GuardedC())
-                    {
-                        MicroKernel.RunNarrowWide<TVec, Rows1, TPanel>(a, b, one.PanelStride, kc, c.Start + one.Origin, one.Ldc, loadC);
-                        one.Collect(c);
-                    }
-
-                    one.AssertChain("RunNarrowWide rows=1");
-
-                    var two = new TileData<TVec, TPanel>(random, 2, kc, MicroKernel.WidePanels(2), loadC);
-                    fixed (float* a = two.A, b = two.B)
-                    using (GuardPageMemory<float> c = two.GuardedC())
-                    {
-                        MicroKernel.RunNarrowWide<TVec, Rows2, TPanel>(a, b, two.PanelStride, kc, c.Start + two.Origin, two.Ldc, loadC);
-                        two.Collect(c);
-                    }
-
-                    two.AssertChain("RunNarrowWide rows=2");
+                    Check<TVec, TPanel, Rows1>(random, kc, loadC);
+                    Check<TVec, TPanel, Rows2>(random, kc, loadC);
                 }
+        }
+
+        private static unsafe void Check<TVec, TPanel, TRows>(Random random, int kc, bool loadC)
+            where TVec : struct, IVector<TVec> where TPanel : struct, IPanelFormat where TRows : struct, IRowCount
+        {
+            var tile = new TileData<TVec, TPanel>(random, TRows.Value, kc, MicroKernel.WidePanels(TRows.Value), loadC);
+            fixed (float* a = tile.A, b = tile.B)
+            using (GuardPageMemory<float> c = tile.GuardedC())
+            {
+                MicroKernel.RunNarrowWide<TVec, TRows, TPanel>(a, b, tile.PanelStride, kc, c.Start + tile.Origin, tile.Ldc, loadC);
+                tile.Collect(c);
+            }
+
+            tile.AssertChain($"RunNarrowWide rows={TRows.Value}");
         }
     }
 
