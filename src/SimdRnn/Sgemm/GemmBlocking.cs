@@ -49,13 +49,14 @@ internal static class GemmBlocking
     private static readonly int NcOf32 = NcFor(CacheSizes.Detected.L3Bytes, 32), NcOf16OrLess = NcFor(CacheSizes.Detected.L3Bytes, 16);
 
     /// <summary>
-    /// The packed A block (MC x KC floats) takes half of one core's L2 and stays there while every B micro-panel of a
-    /// block passes it; the other half holds that micro-panel and the C tiles. 4 to 64 MR panels: 126 rows of MR = 6 on
-    /// a 512 KB L2 (Zen 3), 256 of MR = 8 on 1 MB (Zen 5), 512 on 2 MB (Emerald Rapids).
+    /// The packed A block (MC x KC floats) takes 9/16 of one core's L2 and stays there while every B micro-panel of a
+    /// block passes it; the rest holds that micro-panel and the C tiles. On Zen 3's 512 KB that is 144 rows, the fastest
+    /// of 126, 144 and 192 measured there (perf/compare-builds.sh, 2026-11-27); 288 on a 1 MB L2 (Zen 5), 512 on 2 MB
+    /// (Emerald Rapids). 4 to 64 MR panels.
     /// </summary>
     internal static int McFor(long l2Bytes, int mr)
     {
-        long rows = l2Bytes / 2 / (KcFloats * sizeof(float));
+        long rows = l2Bytes / 16 * 9 / (KcFloats * sizeof(float));
         return (int)Math.Clamp(rows / mr * mr, 4 * mr, 64 * mr);
     }
 

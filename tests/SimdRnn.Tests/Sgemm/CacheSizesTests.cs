@@ -72,14 +72,16 @@ public class CacheSizesTests
     }
 
     [Theory]
-    [InlineData(512L * 1024, 6, 126)] // Zen 3, Avx2
-    [InlineData(512L * 1024, 8, 128)]
-    [InlineData(1L << 20, 8, 256)] // Zen 5
-    [InlineData(2L << 20, 8, 512)] // Emerald Rapids
+    [InlineData(512L * 1024, 6, 144)] // Zen 3, Avx2: 288 KB
+    [InlineData(512L * 1024, 8, 144)]
+    [InlineData(1L << 20, 8, 288)] // Zen 5
+    [InlineData(1L << 20, 6, 288)]
+    [InlineData(2L << 20, 8, 512)] // Emerald Rapids: at most 64 MR panels
+    [InlineData(640L * 1024, 6, 180)]
     [InlineData(64L * 1024, 6, 24)] // small L2: at least 4 MR panels
     [InlineData(0L, 8, 32)]
-    [InlineData(64L << 20, 6, 384)] // at most 64 MR panels
-    public void Mc_takes_half_the_l2_in_whole_row_panels(long l2, int mr, int mc) => Assert.Equal(mc, GemmBlocking.McFor(l2, mr));
+    [InlineData(64L << 20, 6, 384)]
+    public void Mc_takes_nine_sixteenths_of_the_l2_in_whole_row_panels(long l2, int mr, int mc) => Assert.Equal(mc, GemmBlocking.McFor(l2, mr));
 
     [Theory]
     [InlineData(32L << 20, 16, 4096)] // a quarter of 32 MB is 4096 columns of depth 512
