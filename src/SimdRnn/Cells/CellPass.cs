@@ -40,13 +40,6 @@ internal static class CellPass
     {
         public nuint VectorEnd<TVec>() where TVec : struct, IVector<TVec> =>
             (nuint)EndColumn - (nuint)(EndColumn - FirstColumn) % (nuint)TVec.Count;
-
-        /// <summary>
-        /// The end of the columns taken two vectors at a time (<see cref="VecPair{TVec}"/>: two independent chains through
-        /// the cell's activations instead of one; the same operations on every lane, so the same bits).
-        /// </summary>
-        public nuint PairEnd<TVec>() where TVec : struct, IVector<TVec> =>
-            (nuint)EndColumn - (nuint)(EndColumn - FirstColumn) % (2 * (nuint)TVec.Count);
     }
 
     // The roots of the fused passes: fully optimized from the first call, never inlined into a caller, and with the loop
@@ -57,11 +50,10 @@ internal static class CellPass
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec>
         {
-            nuint vectorEnd = tile.VectorEnd<TVec>(), pairEnd = tile.PairEnd<TVec>(), end = (nuint)tile.EndColumn;
+            nuint vectorEnd = tile.VectorEnd<TVec>(), end = (nuint)tile.EndColumn;
             for (int row = tile.FirstRow; row < tile.EndRow; row++)
             {
                 nuint j = (nuint)tile.FirstColumn;
-                for (; j < pairEnd; j += 2 * (nuint)TVec.Count) TCell.Forward<VecPair<TVec>>(in *step, row, j);
                 for (; j < vectorEnd; j += (nuint)TVec.Count) TCell.Forward<TVec>(in *step, row, j);
                 for (; j < end; j++) TCell.Forward<Vec1>(in *step, row, j);
             }
@@ -73,11 +65,10 @@ internal static class CellPass
         [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
         public void Run<TVec>() where TVec : struct, IVector<TVec>
         {
-            nuint vectorEnd = tile.VectorEnd<TVec>(), pairEnd = tile.PairEnd<TVec>(), end = (nuint)tile.EndColumn;
+            nuint vectorEnd = tile.VectorEnd<TVec>(), end = (nuint)tile.EndColumn;
             for (int row = tile.FirstRow; row < tile.EndRow; row++)
             {
                 nuint j = (nuint)tile.FirstColumn;
-                for (; j < pairEnd; j += 2 * (nuint)TVec.Count) TCell.Backward<VecPair<TVec>>(in *step, row, j);
                 for (; j < vectorEnd; j += (nuint)TVec.Count) TCell.Backward<TVec>(in *step, row, j);
                 for (; j < end; j++) TCell.Backward<Vec1>(in *step, row, j);
             }
