@@ -123,6 +123,130 @@ public class GemmDriverTests
                 GemmBehaviourTests.AssertBitwiseForEveryThreadCount(new GemmCase(m, n, k, opA, opB, 1, 2, 3, 1.25f, 1f, m + n), path);
     }
 
+    /// <summary>
+    /// Small products, each reaching some branch of the driver on every in-process path, against the double reference
+    /// and bitwise against the same product with B packed beforehand: row tails of 1 to 7 rows under MR 6 and MR 8 (the
+    /// one- and two-row tails take groups of B panels, with a partial last group), columns narrower than NR, two NC
+    /// blocks, K over one KC block with beta 0 over NaN (the later passes must load C), more rows than one MC block (B
+    /// packed as a block, several A blocks; 517 rows exceed any MC up to 64 panels of 8), the streaming few-row path,
+    /// beta other than 0 and 1 (C scaled first), K = 0 and alpha = 0 (C only scaled, beta 0 writing zeros over NaN).
+    /// With A, B and C each ending right before an inaccessible page the result is bitwise the same: nothing past them
+    /// is read or written (a stray access crashes). Cheap enough to run against every mutant.
+    /// </summary>
+    [Fact]
+    public void Small_products_through_every_driver_branch_match_the_reference_and_the_packed_product()
+    {
+        foreach (GemmCase c in DriverBranchCases)
+        {
+            GemmPropertyTests.MatchesReferenceOnEveryPath(c);
+            GemmPropertyTests.PackedEqualsUnpacked(c);
+            foreach (SimdPath path in TestPaths.InProcess)
+            {
+                Guarded expected = c.NewC();
+                c.Run(expected.Span, path);
+                using var a = GuardPageMemory<float>.CopyOf(c.A, GuardSide.After);
+                using var b = GuardPageMemory<float>.CopyOf(c.B, GuardSide.After);
+                using var result = GuardPageMemory<float>.CopyOf(c.NewC().Span, GuardSide.After);
+                SimdRnn.Gemm.Multiply(c.OpA, c.OpB, c.M, c.N, c.K, c.Alpha, a.GetSpan(), c.Lda, b.GetSpan(), c.Ldb, c.Beta, result.GetSpan(), c.Ldc, 1, path);
+                Assert.True(GemmPropertyTests.Bitwise(expected.ToArray()).SequenceEqual(GemmPropertyTests.Bitwise(result.GetSpan().ToArray())),
+                    $"{path} {c}: the product with A, B and C before guard pages differs");
+            }
+        }
+    }
+
+    private static readonly GemmCase[] DriverBranchCases =
+    [
+        new(7, 45, 9, MatrixOp.None, MatrixOp.Transpose, 1, 2, 3, 1f, 1f, 1),
+        new(8, 70, 13, MatrixOp.Transpose, MatrixOp.Transpose, 0, 1, 2, -1.5f, 0f, 2),
+        new(9, 37, 5, MatrixOp.None, MatrixOp.None, 2, 0, 1, 1f, -0.75f, 3),
+        new(10, 100, 3, MatrixOp.Transpose, MatrixOp.None, 1, 1, 1, 0.5f, 0.5f, 4),
+        new(11, 19, 2, MatrixOp.None, MatrixOp.None, 0, 0, 0, 1f, 1f, 5),
+        new(2, 4133, 7, MatrixOp.None, MatrixOp.Transpose, 0, 3, 2, 1f, 1f, 6),
+        new(1, 53, 600, MatrixOp.Transpose, MatrixOp.Transpose, 1, 1, 1, 1f, 0f, 7),
+        new(5, 40, 600, MatrixOp.None, MatrixOp.None, 0, 2, 0, 1f, 0f, 8),
+        new(517, 19, 520, MatrixOp.None, MatrixOp.None, 0, 0, 3, 1f, 1f, 9),
+        new(3, 50, 20, MatrixOp.None, MatrixOp.None, 1, 0, 2, 0.75f, 1f, 10),
+        new(4, 33, 17, MatrixOp.Transpose, MatrixOp.None, 0, 0, 1, 1f, 0.25f, 11),
+        new(6, 21, 0, MatrixOp.None, MatrixOp.None, 0, 0, 1, 1f, 0f, 12),
+        new(6, 21, 0, MatrixOp.None, MatrixOp.Transpose, 0, 0, 1, 1f, 1f, 13),
+        new(6, 21, 4, MatrixOp.None, MatrixOp.None, 0, 0, 1, 0f, -2f, 14),
+        new(2, 21, 4, MatrixOp.None, MatrixOp.None, 0, 0, 1, 0f, 0f, 15),
+    ];
+
+    /// <summary>
+    /// The streaming path's branches, bitwise against the packed product on every in-process path: 1 to 4 rows, K below
+    /// one pass of eight B rows, a multiple of it and a remainder, fewer columns than a vector, head and tail columns
+    /// around the aligned vector loop (B starting at several float offsets), two 16384-column chunks; alpha other than
+    /// 1, op(A) transposed, beta 0 over NaN, 1 and 0.5. A's and B's ld padding is NaN, and A, B and C each end right
+    /// before an inaccessible page, so a read of the padding shows and an access past the end crashes; C's ld padding
+    /// must stay.
+    /// </summary>
+    [Fact]
+    public void Few_row_products_through_every_streaming_branch_are_bitwise_the_packed_product()
+    {
+        var random = new Random(41);
+        foreach (SimdPath path in TestPaths.InProcess)
+            for (int m = 1; m <= 4; m++)
+            {
+                float beta = m switch { 1 => 0f, 2 => 1f, 3 => 0.5f, _ => 0f };
+                MatrixOp opA = m % 2 == 0 ? MatrixOp.Transpose : MatrixOp.None;
+                AssertStreamedIsBitwisePacked(path, m, 3, 19, opA, m, -0.75f, beta, random);
+                AssertStreamedIsBitwisePacked(path, m, 45, 16, opA, m + 1, 1f, 1f - beta, random);
+                AssertStreamedIsBitwisePacked(path, m, 45, 5, MatrixOp.None, 3 * m, 1.25f, beta, random);
+                AssertStreamedIsBitwisePacked(path, m, 16384 + 45, 9, opA, 2 * m, 1f, beta, random);
+            }
+    }
+
+    private static void AssertStreamedIsBitwisePacked(SimdPath path, int m, int n, int k, MatrixOp opA, int offset, float alpha,
+        float beta, Random random)
+    {
+        string what = $"{path} m={m} n={n} k={k} {opA} B at +{offset} alpha={alpha} beta={beta}";
+        (int rowsA, int columnsA) = opA == MatrixOp.None ? (m, k) : (k, m);
+        int lda = columnsA + 1, ldb = n + 1, ldc = n + 2;
+        using var a = GuardPageMemory<float>.CopyOf(Stored(random, rowsA, columnsA, lda, 0), GuardSide.After);
+        using var bStorage = GuardPageMemory<float>.CopyOf(Stored(random, k, n, ldb, offset), GuardSide.After);
+        ReadOnlySpan<float> b = bStorage.GetSpan()[offset..];
+
+        var initial = new float[GemmCase.Extent(m, n, ldc)];
+        for (int i = 0; i < initial.Length; i++)
+            initial[i] = i % ldc >= n ? Padding : beta == 0f ? float.NaN : random.NextSingle() * 2f - 1f;
+        using var streamed = GuardPageMemory<float>.CopyOf(initial, GuardSide.After);
+        float[] blocked = (float[])initial.Clone();
+        SimdRnn.Gemm.Multiply(opA, MatrixOp.None, m, n, k, alpha, a.GetSpan(), lda, b, ldb, beta, streamed.GetSpan(), ldc, 1, path);
+        PackedMatrix packed = PackedMatrix.Pack(MatrixOp.None, k, n, b, ldb, path);
+        SimdRnn.Gemm.Multiply(opA, m, alpha, a.GetSpan(), lda, packed, beta, blocked, ldc, 1);
+        Span<float> result = streamed.GetSpan();
+        for (int i = 0; i < initial.Length; i++)
+        {
+            if (Bits(result[i]) != Bits(blocked[i]))
+                Assert.Fail($"{what}: C[{i / ldc},{i % ldc}] streamed {result[i]:R}, packed {blocked[i]:R}");
+            if (i % ldc >= n) Assert.Equal(Padding, result[i]);
+        }
+    }
+
+    /// <summary>
+    /// A stored rows x columns matrix after <paramref name="offset"/> NaNs, exactly as long as its leading dimension
+    /// <paramref name="ld"/> needs: values in [-1, 1), NaN in the ld padding (a read of it shows).
+    /// </summary>
+    private static float[] Stored(Random random, int rows, int columns, int ld, int offset)
+    {
+        var values = new float[offset + GemmCase.Extent(rows, columns, ld)];
+        for (int i = 0; i < values.Length; i++)
+            values[i] = i >= offset && (i - offset) % ld < columns ? random.NextSingle() * 2f - 1f : float.NaN;
+        return values;
+    }
+
+    /// <summary>NR (two vectors) of every path, in floats: the column unit of a tile.</summary>
+    [Fact]
+    public void Column_unit_is_two_vectors_of_the_path()
+    {
+        Assert.Equal(32, GemmKernel.ColumnUnit(SimdPath.Avx512));
+        Assert.Equal(16, GemmKernel.ColumnUnit(SimdPath.Avx2));
+        Assert.Equal(8, GemmKernel.ColumnUnit(SimdPath.Vector128));
+        Assert.Equal(8, GemmKernel.ColumnUnit(SimdPath.AdvSimd));
+        Assert.Equal(2, GemmKernel.ColumnUnit(SimdPath.Scalar));
+    }
+
     private static float[] Values(Random random, int length) => [.. Enumerable.Range(0, length).Select(_ => random.NextSingle() * 2f - 1f)];
 
     private static int Bits(float value) => BitConverter.SingleToInt32Bits(value);
