@@ -62,7 +62,7 @@ internal static class GemmBlocking
 
     /// <summary>
     /// The packed B block (KC x NC floats) takes a quarter of the L3 (which other cores and the operands share), up to
-    /// 4096 columns (8 MB, a per-thread buffer); without an L3, four times the MC block. At least 8 NR panels.
+    /// 4096 columns (8 MB, a per-thread buffer), and 4096 where no L3 is reported. At least 8 NR panels.
     /// </summary>
     internal static int NcFor(long l3Bytes, int nr)
     {
