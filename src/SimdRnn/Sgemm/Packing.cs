@@ -22,55 +22,75 @@ internal static unsafe class Packing
         where TVec : struct, IVector<TVec>
     {
         int mr = GemmBlocking.Mr<TVec>();
+        if (p.TransposeA)
+        {
+            PackATransposed(p, i0, mc, k0, kc, mr, dst);
+            return;
+        }
+
         float alpha = p.Alpha;
         for (int ir = 0; ir < mc; ir += mr, dst += (nint)kc * mr)
         {
             int rows = Math.Min(mr, mc - ir);
-            // Groups of four rows go four floats at a time (a 4 x 4 transpose when A is not transposed); the rest one by one.
+            // Groups of four rows go four floats at a time (a 4 x 4 transpose); the rest one by one.
             int vectorRows = rows - rows % 4;
-            if (p.TransposeA)
+            float* rowsStart = p.A + (nint)(i0 + ir) * p.Lda + k0;
+            int vectorDepth = alpha == 1f ? kc - kc % 4 : 0;
+            if (rows == 8)
             {
-                // Stored K x M: the MR values of one k are contiguous.
-                var scale = Vector128.Create(alpha);
-                for (int k = 0; k < kc; k++)
+                // A full eight-row panel (AVX-512's MR): 8 x 8 transposes, then one 4 x 4 block if kc % 8 = 4.
+                int depth8 = kc - kc % 8;
+                for (int k = 0; k < Math.Min(depth8, vectorDepth); k += 8)
+                    Vec256.TransposeSquare(rowsStart + k, p.Lda, dst + (nint)k * mr, mr);
+                for (int r = 0; r < 8; r += 4)
+                    for (int k = depth8; k < vectorDepth; k += 4)
+                        Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
+            }
+            else
+            {
+                for (int r = 0; r < vectorRows; r += 4)
+                    for (int k = 0; k < vectorDepth; k += 4)
+                        Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
+            }
+
+            // Row by row: contiguous reads, strided writes into the (L1-resident) panel.
+            for (int r = 0; r < rows; r++)
+            {
+                float* source = rowsStart + r * p.Lda;
+                for (int k = r < vectorRows ? vectorDepth : 0; k < kc; k++) dst[(nint)k * mr + r] = alpha * source[k];
+            }
+
+            for (int r = rows; r < mr; r++)
+                for (int k = 0; k < kc; k++) dst[(nint)k * mr + r] = 0f;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="PackA{TVec}"/> of A stored K x M, where the MR values of one k are contiguous. Blocks of
+    /// <see cref="TransposeDepth"/> k across all panels: a stored line holds the values of several panels, and within a
+    /// block it is read for each of them while still in L1 (panel by panel over the whole depth, each line came back
+    /// from L2 or beyond once per panel).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackATransposed(in GemmOperands p, int i0, int mc, int k0, int kc, int mr, float* dst)
+    {
+        float alpha = p.Alpha;
+        var scale = Vector128.Create(alpha);
+        for (int kb = 0; kb < kc; kb += TransposeDepth)
+        {
+            int kEnd = Math.Min(kc, kb + TransposeDepth);
+            for (int ir = 0; ir < mc; ir += mr)
+            {
+                int rows = Math.Min(mr, mc - ir), vectorRows = rows - rows % 4;
+                float* panel = dst + (nint)(ir / mr) * kc * mr;
+                for (int k = kb; k < kEnd; k++)
                 {
                     float* source = p.A + (nint)(k0 + k) * p.Lda + i0 + ir;
-                    float* panelRow = dst + (nint)k * mr;
+                    float* panelRow = panel + (nint)k * mr;
                     for (int r = 0; r < vectorRows; r += 4) (scale * Vector128.Load(source + r)).Store(panelRow + r);
                     for (int r = vectorRows; r < rows; r++) panelRow[r] = alpha * source[r];
                     for (int r = rows; r < mr; r++) panelRow[r] = 0f;
                 }
-            }
-            else
-            {
-                float* rowsStart = p.A + (nint)(i0 + ir) * p.Lda + k0;
-                int vectorDepth = alpha == 1f ? kc - kc % 4 : 0;
-                if (rows == 8)
-                {
-                    // A full eight-row panel (AVX-512's MR): 8 x 8 transposes, then one 4 x 4 block if kc % 8 = 4.
-                    int depth8 = kc - kc % 8;
-                    for (int k = 0; k < Math.Min(depth8, vectorDepth); k += 8)
-                        Vec256.TransposeSquare(rowsStart + k, p.Lda, dst + (nint)k * mr, mr);
-                    for (int r = 0; r < 8; r += 4)
-                        for (int k = depth8; k < vectorDepth; k += 4)
-                            Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
-                }
-                else
-                {
-                    for (int r = 0; r < vectorRows; r += 4)
-                        for (int k = 0; k < vectorDepth; k += 4)
-                            Vec128.TransposeSquare(rowsStart + r * p.Lda + k, p.Lda, dst + (nint)k * mr + r, mr);
-                }
-
-                // Row by row: contiguous reads, strided writes into the (L1-resident) panel.
-                for (int r = 0; r < rows; r++)
-                {
-                    float* source = rowsStart + r * p.Lda;
-                    for (int k = r < vectorRows ? vectorDepth : 0; k < kc; k++) dst[(nint)k * mr + r] = alpha * source[k];
-                }
-
-                for (int r = rows; r < mr; r++)
-                    for (int k = 0; k < kc; k++) dst[(nint)k * mr + r] = 0f;
             }
         }
     }
