@@ -53,9 +53,8 @@ internal static class CellPass
             nuint vectorEnd = tile.VectorEnd<TVec>(), end = (nuint)tile.EndColumn;
             for (int row = tile.FirstRow; row < tile.EndRow; row++)
             {
-                nuint j = (nuint)tile.FirstColumn;
-                for (; j < vectorEnd; j += (nuint)TVec.Count) TCell.Forward<TVec>(in *step, row, j);
-                for (; j < end; j++) TCell.Forward<Vec1>(in *step, row, j);
+                TCell.Forward<TVec>(in *step, row, (nuint)tile.FirstColumn, vectorEnd);
+                TCell.Forward<Vec1>(in *step, row, vectorEnd, end);
             }
         }
     }

@@ -23,10 +23,16 @@ internal readonly struct GruCell : ICell
 
     public static bool SavesExtraState => true;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
+    {
+        for (nuint j = j0; j < j1; j += (nuint)TVec.Count) ForwardVector<TVec>(in s, row, j);
+    }
+
     // A root of its own (one call per vector of columns): inlined into the tile loop, its five activations ran out of
     // the JIT's inline budget and were called instead, which made the pass several times slower.
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
+    private static unsafe void ForwardVector<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
     {
         nuint hidden = (nuint)s.Hidden;
         nint offset = (nint)row * s.Hidden;

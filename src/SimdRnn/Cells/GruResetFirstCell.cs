@@ -26,9 +26,15 @@ internal readonly struct GruResetFirstCell : ICell
 
     public static bool ResetsBeforeRecurrentProduct => true;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
+    {
+        for (nuint j = j0; j < j1; j += (nuint)TVec.Count) ForwardVector<TVec>(in s, row, j);
+    }
+
     // A root of its own, as GruCell's (its activations would run out of the tile loop's inline budget).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
+    private static unsafe void ForwardVector<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
     {
         nuint hidden = (nuint)s.Hidden;
         ref float gates = ref s.Gates[row * s.Ldg];

@@ -4,7 +4,7 @@ namespace SimdRnn.Cells;
 
 /// <summary>
 /// A recurrent cell as the step loop sees it: how many gates it has, how the recurrent product h W_hh^T enters them,
-/// and its fused pointwise forward and backward step over columns [j, j + TVec.Count) of one batch row. A new cell
+/// and its fused pointwise forward (over a row's columns [j0, j1)) and backward step (over [j, j + TVec.Count)). A new cell
 /// kind or variant is one type implementing this; the loops in <c>Layers/</c> are generic over it.
 /// </summary>
 internal interface ICell
@@ -35,7 +35,8 @@ internal interface ICell
     /// </summary>
     static virtual bool ResetsBeforeRecurrentProduct => false;
 
-    static abstract void Forward<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>;
+    /// <summary>Forward over columns [j0, j1) of one batch row, j1 - j0 a multiple of TVec.Count.</summary>
+    static abstract void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>;
 
     static abstract void Backward<TVec>(in BackwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>;
 }

@@ -20,28 +20,45 @@ internal readonly struct LstmCell : ICell
 
     public static bool SavesExtraState => false;
 
-    // A root of its own (one call per vector of columns): inlined into the tile loop, its five activations ran out of
-    // the JIT's inline budget and were called instead, which made the pass several times slower.
+    // Each gate's activation is a loop of its own over the row's columns, written over the gates (even in inference:
+    // a step's own rows), then one loop makes c and h. With all five activations in one root per vector, the inlined
+    // code had more locals than the JIT tracks (1024): the rest lived on the stack, and every constant was
+    // broadcast again for each vector. One activation per root keeps its constants in registers across the loop.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
+    {
+        nint hidden = s.Hidden;
+        float* gates = s.Gates + row * s.Ldg;
+        ActivateGate<TVec, SigmoidOperator>(gates, s.Bias, j0, j1);
+        ActivateGate<TVec, SigmoidOperator>(gates + hidden, s.Bias + hidden, j0, j1);
+        ActivateGate<TVec, TanhOperator>(gates + 2 * hidden, s.Bias + 2 * hidden, j0, j1);
+        ActivateGate<TVec, SigmoidOperator>(gates + 3 * hidden, s.Bias + 3 * hidden, j0, j1);
+        UpdateState<TVec>(in s, row, j0, j1);
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
+    private static unsafe void ActivateGate<TVec, TActivation>(float* gate, float* bias, nuint j0, nuint j1)
+        where TVec : struct, IVector<TVec> where TActivation : IUnaryOperator
+    {
+        for (nuint j = j0; j < j1; j += (nuint)TVec.Count)
+            TVec.Store(TActivation.Invoke(TVec.Load(ref gate[0], j) + TVec.Load(ref bias[0], j)), ref gate[0], j);
+    }
+
+    /// <summary>c = f * cPrev + i * g, h = o * tanh(c) from the activated gates.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void UpdateState<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
     {
         nuint hidden = (nuint)s.Hidden;
         nint offset = (nint)row * s.Hidden;
         ref float gates = ref s.Gates[row * s.Ldg];
-        ref float bias = ref s.Bias[0];
-        TVec i = ActivationMath.Sigmoid(TVec.Load(ref gates, j) + TVec.Load(ref bias, j));
-        TVec f = ActivationMath.Sigmoid(TVec.Load(ref gates, hidden + j) + TVec.Load(ref bias, hidden + j));
-        TVec g = ActivationMath.Tanh(TVec.Load(ref gates, 2 * hidden + j) + TVec.Load(ref bias, 2 * hidden + j));
-        TVec o = ActivationMath.Sigmoid(TVec.Load(ref gates, 3 * hidden + j) + TVec.Load(ref bias, 3 * hidden + j));
-        TVec c = TVec.MultiplyAdd(f, TVec.Load(ref s.CPrevious[offset], j), i * g);
-        TVec.Store(c, ref s.C[offset], j);
-        TVec.Store(o * ActivationMath.Tanh(c), ref s.H[row * s.Ldh], j);
-        if (s.Save)
+        ref float cPrevious = ref s.CPrevious[offset], c = ref s.C[offset], h = ref s.H[row * s.Ldh];
+        for (nuint j = j0; j < j1; j += (nuint)TVec.Count)
         {
-            TVec.Store(i, ref gates, j);
-            TVec.Store(f, ref gates, hidden + j);
-            TVec.Store(g, ref gates, 2 * hidden + j);
-            TVec.Store(o, ref gates, 3 * hidden + j);
+            TVec i = TVec.Load(ref gates, j), f = TVec.Load(ref gates, hidden + j);
+            TVec g = TVec.Load(ref gates, 2 * hidden + j), o = TVec.Load(ref gates, 3 * hidden + j);
+            TVec cNew = TVec.MultiplyAdd(f, TVec.Load(ref cPrevious, j), i * g);
+            TVec.Store(cNew, ref c, j);
+            TVec.Store(o * ActivationMath.Tanh(cNew), ref h, j);
         }
     }
 

@@ -19,10 +19,12 @@ internal readonly struct RnnCell<TActivation> : ICell where TActivation : IActiv
     public static bool SavesExtraState => false;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
+    public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
     {
-        TVec pre = TVec.Load(ref s.Gates[row * s.Ldg], j) + TVec.Load(ref s.Bias[0], j);
-        TVec.Store(TActivation.Forward(pre), ref s.H[row * s.Ldh], j);
+        ref float gates = ref s.Gates[row * s.Ldg];
+        ref float h = ref s.H[row * s.Ldh];
+        for (nuint j = j0; j < j1; j += (nuint)TVec.Count)
+            TVec.Store(TActivation.Forward(TVec.Load(ref gates, j) + TVec.Load(ref s.Bias[0], j)), ref h, j);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

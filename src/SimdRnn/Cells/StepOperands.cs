@@ -6,7 +6,8 @@ namespace SimdRnn.Cells;
 /// </summary>
 internal unsafe struct ForwardStep
 {
-    /// <summary>rows x G*H: x W_ih^T (plus h W_hh^T unless the cell keeps it apart); the activated gates when saving.
+    /// <summary>rows x G*H: x W_ih^T (plus h W_hh^T unless the cell keeps it apart); the activated gates after the step when saving
+    /// (some cells write them in inference too: they are the step's own rows).
     /// Row stride <see cref="Ldg"/> (batch-first sequences keep a batch row's steps together).</summary>
     public float* Gates;
     public nint Ldg;
