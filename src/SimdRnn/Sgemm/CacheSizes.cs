@@ -14,14 +14,16 @@ internal readonly record struct CacheSizes(long L2Bytes, long L3Bytes)
     /// <summary>Used where nothing is reported: the smallest L2 and L3 of the x86-64 cores the kernels were tuned on (Zen 3).</summary>
     public static CacheSizes Fallback => new(512 * 1024, 32L << 20);
 
-    public static CacheSizes Detected { get; } = Detect();
+    public static CacheSizes Detected { get; } = Detect(static () => X86Base.IsSupported
+        ? FromCpuid(X86Base.CpuId)
+        : FromSysfs("/sys/devices/system/cpu/cpu0/cache"));
 
-    private static CacheSizes Detect()
+    /// <summary>What <paramref name="read"/> reports if it reports an L2, else <see cref="Fallback"/> (also when reading fails).</summary>
+    internal static CacheSizes Detect(Func<CacheSizes?> read)
     {
         try
         {
-            CacheSizes? found = X86Base.IsSupported ? FromCpuid() : FromSysfs("/sys/devices/system/cpu/cpu0/cache");
-            return found is { L2Bytes: > 0 } sizes ? sizes : Fallback;
+            return read() is { L2Bytes: > 0 } sizes ? sizes : Fallback;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
         {
@@ -29,23 +31,24 @@ internal readonly record struct CacheSizes(long L2Bytes, long L3Bytes)
         }
     }
 
-    private static CacheSizes? FromCpuid()
+    /// <summary>The L2 and L3 from CPUID (<paramref name="cpuid"/>: leaf, sub-leaf -> eax, ebx, ecx, edx); null where the
+    /// CPU has no cache leaf.</summary>
+    internal static CacheSizes? FromCpuid(Func<int, int, (int Eax, int Ebx, int Ecx, int Edx)> cpuid)
     {
-        (_, int ebx, int ecx, int edx) = X86Base.CpuId(0, 0);
+        (_, int ebx, int ecx, int edx) = cpuid(0, 0);
         bool intel = ebx == 0x756E6547 && edx == 0x49656E69 && ecx == 0x6C65746E; // "GenuineIntel"
-        const uint AmdCacheLeaf = 0x8000001D;
         int leaf = 4;
         if (!intel)
         {
-            uint maxExtended = (uint)X86Base.CpuId(unchecked((int)0x80000000), 0).Eax;
-            if (maxExtended < AmdCacheLeaf) return null;
-            leaf = unchecked((int)AmdCacheLeaf);
+            uint maxExtended = (uint)cpuid(ExtendedLeaves, 0).Eax;
+            if (maxExtended < unchecked((uint)AmdCacheLeaf)) return null;
+            leaf = AmdCacheLeaf;
         }
 
         long l2 = 0, l3 = 0;
-        for (int index = 0; index < 16; index++)
+        for (int index = 0; index < MaxCacheSubleaves; index++)
         {
-            var (eax, b, c, _) = X86Base.CpuId(leaf, index);
+            var (eax, b, c, _) = cpuid(leaf, index);
             var (level, bytes) = DecodeCacheLeaf(eax, b, c);
             if (level == 0) break;
             if (level == 2) l2 = bytes;
@@ -54,6 +57,11 @@ internal readonly record struct CacheSizes(long L2Bytes, long L3Bytes)
 
         return new CacheSizes(l2, l3);
     }
+
+    internal const int ExtendedLeaves = unchecked((int)0x80000000), AmdCacheLeaf = unchecked((int)0x8000001D);
+
+    /// <summary>Sub-leaves read at most (caches listed before the level-0 end).</summary>
+    internal const int MaxCacheSubleaves = 16;
 
     /// <summary>
     /// One sub-leaf of CPUID's deterministic cache parameters (Intel leaf 4, AMD 0x8000001D, the same format): the level
