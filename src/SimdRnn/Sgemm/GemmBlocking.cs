@@ -41,12 +41,13 @@ internal static class GemmBlocking
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int Mc<TVec>() where TVec : struct, IVector<TVec> => Mr<TVec>() == 8 ? McOf8 : McOf6;
 
-    /// <summary>Columns of C per packed B block (a multiple of NR): <see cref="NcFor"/> of this CPU's L3.</summary>
+    /// <summary>Columns of C per packed B block: <see cref="NcFor"/> of this CPU's L3 in panels of the widest NR, so a
+    /// multiple of every path's NR (a packed B block starts at a whole panel).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Nc<TVec>() where TVec : struct, IVector<TVec> => TVec.Count == 16 ? NcOf32 : NcOf16OrLess;
+    public static int Nc<TVec>() where TVec : struct, IVector<TVec> => NcOfEveryPath;
 
     private static readonly int McOf8 = McFor(CacheSizes.Detected.L2Bytes, 8), McOf6 = McFor(CacheSizes.Detected.L2Bytes, 6);
-    private static readonly int NcOf32 = NcFor(CacheSizes.Detected.L3Bytes, 32), NcOf16OrLess = NcFor(CacheSizes.Detected.L3Bytes, 16);
+    private static readonly int NcOfEveryPath = NcFor(CacheSizes.Detected.L3Bytes, MaxNr);
 
     /// <summary>
     /// The packed A block (MC x KC floats) takes 9/16 of one core's L2 and stays there while every B micro-panel of a
