@@ -22,9 +22,6 @@ internal static class ActivationMath
     // Below this e^x is under half the smallest denormal, so it rounds to 0.
     private const float ExpLowest = -105f;
 
-    // Results with 2^n, n < ExpDenormalN, are scaled in two steps so that the denormal result rounds once.
-    private const float ExpDenormalN = -125f;
-
     // (e^r - 1 - r) / r^2 on |r| <= 1.02 ln2/2, Chebyshev fit (mpmath); error below 2^-27 relative.
     private const float E0 = 0.5f, E1 = 0.16666569628115477f, E2 = 0.04166654542109553f,
         E3 = 0.00836438069329107f, E4 = 0.0013927684616575004f;
@@ -40,23 +37,33 @@ internal static class ActivationMath
     // tanh(x) rounds to +-1 in float beyond 9.01; clamping keeps e^2x finite.
     private const float TanhSaturation = 10f;
 
-    private const float TwoToMinus64 = 1f / 18446744073709551616f;
+    private const float TwoTo64 = 18446744073709551616f, TwoToMinus64 = 1f / TwoTo64;
 
     private const int SignBit = unchecked((int)0x80000000);
 
     /// <summary>
-    /// e^x for x &lt;= 88; NaN stays NaN. With <paramref name="smallResults"/> (a constant at every call site, so the
-    /// JIT drops the unused code) x may be any value below 88: under -104 the result is 0 and denormal results are
-    /// rounded once; without it the caller guarantees x &gt;= -87 (normal results).
+    /// e^x; NaN stays NaN. With <paramref name="nonPositive"/> (a constant at every call site, so the JIT drops the
+    /// unused code) the caller guarantees x &lt;= 0 (any such value: under -104 the result is 0, denormal results are
+    /// rounded once); without it x in [-87, 88] (normal results).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec Exp<TVec>(TVec x, bool smallResults) where TVec : struct, IVector<TVec>
+    public static TVec Exp<TVec>(TVec x, bool nonPositive) where TVec : struct, IVector<TVec> =>
+        Scale(ExpMantissa(x, nonPositive, out _, out TVec power), power, nonPositive);
+
+    /// <summary>
+    /// e^x = (m + low) 2^n: returns m in [0.7, 1.42] with <paramref name="low"/> its rounding error (exact, for callers
+    /// that need e^x to better than an ULP), and the power of two that <see cref="Scale"/> applies. Arguments as <see cref="Exp"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVec ExpMantissa<TVec>(TVec x, bool nonPositive, out TVec low, out TVec power) where TVec : struct, IVector<TVec>
     {
         // A compare-and-select clamp keeps NaN (a NaN lane compares false and keeps x).
-        if (smallResults)
+        if (nonPositive)
             x = TVec.Select(TVec.LessThan(x, TVec.Create(ExpLowest)), TVec.Create(ExpLowest), x);
         TVec magic = TVec.Create(RoundingMagic);
-        TVec n = TVec.MultiplyAdd(x, TVec.Create(Log2E), magic) - magic;
+        // n = round(x log2 e), also left in the low mantissa bits of nShifted.
+        TVec nShifted = TVec.MultiplyAdd(x, TVec.Create(Log2E), magic);
+        TVec n = nShifted - magic;
         TVec r = TVec.MultiplyAdd(n, TVec.Create(-Ln2Hi), x);
         r = TVec.MultiplyAdd(n, TVec.Create(-Ln2Lo), r);
 
@@ -64,22 +71,21 @@ internal static class ActivationMath
         g = TVec.MultiplyAdd(g, r, TVec.Create(E2));
         g = TVec.MultiplyAdd(g, r, TVec.Create(E1));
         g = TVec.MultiplyAdd(g, r, TVec.Create(E0));
-        TVec p = TVec.MultiplyAdd(g, r * r, r) + TVec.Create(1f);
+        TVec t = TVec.MultiplyAdd(g, r * r, r);
+        TVec one = TVec.Create(1f);
+        TVec m = t + one;
+        low = t - (m - one); // exact: |t| < 1
 
-        if (!smallResults)
-            return p * PowerOfTwo(n, magic);
-
-        TVec denormal = TVec.LessThan(n, TVec.Create(ExpDenormalN));
-        TVec y = p * PowerOfTwo(TVec.Select(denormal, n + TVec.Create(64f), n), magic);
-        return TVec.Select(denormal, y * TVec.Create(TwoToMinus64), y);
+        // 2^n: n into the exponent field (the float's own bits supply the bias). For n in [-152, 0], 2^(n + 64) is
+        // normal, so m 2^(n + 64) is exact and Scale's product with 2^-64 rounds only a denormal result, once.
+        power = TVec.AddBits(TVec.ShiftLeftBits(nShifted, 23), nonPositive ? TVec.Create(TwoTo64) : one);
+        return m;
     }
 
-    /// <summary>2^n for integral n in [-126, 127]: n goes into the exponent field (1.0f supplies the bias 127 &lt;&lt; 23).</summary>
+    /// <summary>value 2^n from <see cref="ExpMantissa"/>'s power.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec PowerOfTwo<TVec>(TVec n, TVec magic) where TVec : struct, IVector<TVec>
-    {
-        return TVec.AddBits(TVec.ShiftLeftBits(n + magic, 23), TVec.Create(1f));
-    }
+    private static TVec Scale<TVec>(TVec value, TVec power, bool nonPositive) where TVec : struct, IVector<TVec> =>
+        nonPositive ? value * power * TVec.Create(TwoToMinus64) : value * power;
 
     /// <summary>tanh(x): at most 1 ULP from the correctly rounded value, exactly +-1 beyond 9.01, odd, NaN kept.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -97,25 +103,31 @@ internal static class ActivationMath
 
         TVec clamped = TVec.Select(TVec.GreaterThan(a, TVec.Create(TanhSaturation)), TVec.Create(TanhSaturation), a);
         TVec one = TVec.Create(1f);
-        TVec large = one - TVec.Create(2f) / (Exp(clamped + clamped, smallResults: false) + one);
+        TVec large = one - TVec.Create(2f) / (Exp(clamped + clamped, nonPositive: false) + one);
 
         TVec magnitude = TVec.Select(TVec.LessThan(a, TVec.Create(TanhPolynomialLimit)), small, large);
         // Both branches are >= 0 (or NaN); the sign of x is put back last so that tanh(-0) = -0.
         return magnitude | (x & TVec.Create(BitConverter.Int32BitsToSingle(SignBit)));
     }
 
-    /// <summary>
-    /// 1 / (1 + e^-x): at most 1 ULP from the correctly rounded value, 2 ULP for x in [-16, -1] (the quotient carries the
-    /// roundings of e^x and of 1 + e^x); exactly 0 and 1 at the ends, NaN kept.
-    /// </summary>
+    /// <summary>1 / (1 + e^-x): at most 1 ULP from the correctly rounded value; exactly 0 and 1 at the ends, NaN kept.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec Sigmoid<TVec>(TVec x) where TVec : struct, IVector<TVec>
     {
-        // e^-|x| never overflows; for x < 0, sigmoid(x) = e^x / (1 + e^x) keeps the relative accuracy of tiny results.
-        TVec e = Exp(-TVec.Abs(x), smallResults: true);
         TVec one = TVec.Create(1f);
-        TVec numerator = TVec.Select(TVec.LessThan(x, TVec.Zero), e, one);
-        return numerator / (e + one);
+        // e = e^-|x| never overflows; for x < 0, sigmoid(x) = e^x / (1 + e^x) keeps the relative accuracy of tiny results.
+        TVec m = ExpMantissa(x | TVec.Create(BitConverter.Int32BitsToSingle(SignBit)), nonPositive: true, out TVec mLow, out TVec power);
+        TVec e = Scale(m, power, nonPositive: true), eLow = Scale(mLow, power, nonPositive: true);
+        TVec negative = TVec.LessThan(x, TVec.Zero);
+        TVec numerator = TVec.Select(negative, e, one), numeratorLow = negative & eLow;
+        // The roundings of e, of d = 1 + e and of the quotient would add up to 2 ULP: carry e's and d's errors (exact
+        // for d, as e <= 1) into the exact residual of the quotient, which corrects it to one final rounding.
+        TVec d = e + one;
+        TVec dLow = ((one - d) + e) + eLow;
+        TVec w = one / d;
+        TVec q = numerator * w;
+        TVec residual = TVec.FusedMultiplyAdd(-q, dLow, TVec.FusedMultiplyAdd(-q, d, numerator) + numeratorLow);
+        return TVec.MultiplyAdd(residual, w, q);
     }
 
     /// <summary>max(x, 0), with NaN kept and -0 mapped to +0.</summary>
