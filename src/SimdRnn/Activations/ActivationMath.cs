@@ -47,15 +47,7 @@ internal static class ActivationMath
     /// rounded once); without it x in [-87, 88] (normal results).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec Exp<TVec>(TVec x, bool nonPositive) where TVec : struct, IVector<TVec> =>
-        Scale(ExpMantissa(x, nonPositive, out _, out TVec power), power, nonPositive);
-
-    /// <summary>
-    /// e^x = (m + low) 2^n: returns m in [0.7, 1.42] with <paramref name="low"/> its rounding error (exact, for callers
-    /// that need e^x to better than an ULP), and the power of two that <see cref="Scale"/> applies. Arguments as <see cref="Exp"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec ExpMantissa<TVec>(TVec x, bool nonPositive, out TVec low, out TVec power) where TVec : struct, IVector<TVec>
+    public static TVec Exp<TVec>(TVec x, bool nonPositive) where TVec : struct, IVector<TVec>
     {
         // A compare-and-select clamp keeps NaN (a NaN lane compares false and keeps x).
         if (nonPositive)
@@ -71,21 +63,15 @@ internal static class ActivationMath
         g = TVec.MultiplyAdd(g, r, TVec.Create(E2));
         g = TVec.MultiplyAdd(g, r, TVec.Create(E1));
         g = TVec.MultiplyAdd(g, r, TVec.Create(E0));
-        TVec t = TVec.MultiplyAdd(g, r * r, r);
-        TVec one = TVec.Create(1f);
-        TVec m = t + one;
-        low = t - (m - one); // exact: |t| < 1
+        TVec p = TVec.MultiplyAdd(g, r * r, r) + TVec.Create(1f);
 
         // 2^n: n into the exponent field (the float's own bits supply the bias). For n in [-152, 0], 2^(n + 64) is
-        // normal, so m 2^(n + 64) is exact and Scale's product with 2^-64 rounds only a denormal result, once.
-        power = TVec.AddBits(TVec.ShiftLeftBits(nShifted, 23), nonPositive ? TVec.Create(TwoTo64) : one);
-        return m;
+        // normal, so p 2^(n + 64) is exact and the product with 2^-64 rounds only a denormal result, once.
+        TVec exponent = TVec.ShiftLeftBits(nShifted, 23);
+        return nonPositive
+            ? p * TVec.AddBits(exponent, TVec.Create(TwoTo64)) * TVec.Create(TwoToMinus64)
+            : p * TVec.AddBits(exponent, TVec.Create(1f));
     }
-
-    /// <summary>value 2^n from <see cref="ExpMantissa"/>'s power.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec Scale<TVec>(TVec value, TVec power, bool nonPositive) where TVec : struct, IVector<TVec> =>
-        nonPositive ? value * power * TVec.Create(TwoToMinus64) : value * power;
 
     /// <summary>tanh(x): at most 1 ULP from the correctly rounded value, exactly +-1 beyond 9.01, odd, NaN kept.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -110,24 +96,18 @@ internal static class ActivationMath
         return magnitude | (x & TVec.Create(BitConverter.Int32BitsToSingle(SignBit)));
     }
 
-    /// <summary>1 / (1 + e^-x): at most 1 ULP from the correctly rounded value; exactly 0 and 1 at the ends, NaN kept.</summary>
+    /// <summary>
+    /// 1 / (1 + e^-x): at most 1 ULP from the correctly rounded value, 2 ULP for x in [-16, -1] (the quotient carries the
+    /// roundings of e^x and of 1 + e^x); exactly 0 and 1 at the ends, NaN kept.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec Sigmoid<TVec>(TVec x) where TVec : struct, IVector<TVec>
     {
+        // e^-|x| never overflows; for x < 0, sigmoid(x) = e^x / (1 + e^x) keeps the relative accuracy of tiny results.
+        TVec e = Exp(x | TVec.Create(BitConverter.Int32BitsToSingle(SignBit)), nonPositive: true);
         TVec one = TVec.Create(1f);
-        // e = e^-|x| never overflows; for x < 0, sigmoid(x) = e^x / (1 + e^x) keeps the relative accuracy of tiny results.
-        TVec m = ExpMantissa(x | TVec.Create(BitConverter.Int32BitsToSingle(SignBit)), nonPositive: true, out TVec mLow, out TVec power);
-        TVec e = Scale(m, power, nonPositive: true), eLow = Scale(mLow, power, nonPositive: true);
-        TVec negative = TVec.LessThan(x, TVec.Zero);
-        TVec numerator = TVec.Select(negative, e, one), numeratorLow = negative & eLow;
-        // The roundings of e, of d = 1 + e and of the quotient would add up to 2 ULP: carry e's and d's errors (exact
-        // for d, as e <= 1) into the exact residual of the quotient, which corrects it to one final rounding.
-        TVec d = e + one;
-        TVec dLow = ((one - d) + e) + eLow;
-        TVec w = one / d;
-        TVec q = numerator * w;
-        TVec residual = TVec.FusedMultiplyAdd(-q, dLow, TVec.FusedMultiplyAdd(-q, d, numerator) + numeratorLow);
-        return TVec.MultiplyAdd(residual, w, q);
+        TVec numerator = TVec.Select(TVec.LessThan(x, TVec.Zero), e, one);
+        return numerator / (e + one);
     }
 
     /// <summary>max(x, 0), with NaN kept and -0 mapped to +0.</summary>

@@ -35,9 +35,6 @@ internal interface IVector<TSelf> where TSelf : struct, IVector<TSelf>
     /// <summary>a * b + c, fused where the path has FMA (AVX2, AVX-512, AdvSimd), two roundings otherwise.</summary>
     static abstract TSelf MultiplyAdd(TSelf a, TSelf b, TSelf c);
 
-    /// <summary>a * b + c with one rounding on every path (in software where the path has no FMA: slow there).</summary>
-    static abstract TSelf FusedMultiplyAdd(TSelf a, TSelf b, TSelf c);
-
     static abstract TSelf Abs(TSelf value);
 
     /// <summary>Correctly rounded square root.</summary>

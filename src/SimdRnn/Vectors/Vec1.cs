@@ -27,7 +27,6 @@ internal readonly struct Vec1(float value) : IVector<Vec1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 operator |(Vec1 left, Vec1 right) => FromBits(Bits(left) | Bits(right));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 operator ^(Vec1 left, Vec1 right) => FromBits(Bits(left) ^ Bits(right));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 MultiplyAdd(Vec1 a, Vec1 b, Vec1 c) => new(a.Value * b.Value + c.Value);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 FusedMultiplyAdd(Vec1 a, Vec1 b, Vec1 c) => new(MathF.FusedMultiplyAdd(a.Value, b.Value, c.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 Sqrt(Vec1 value) => new(MathF.Sqrt(value.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 Abs(Vec1 value) => new(MathF.Abs(value.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 Max(Vec1 left, Vec1 right) => new(MathF.Max(left.Value, right.Value));

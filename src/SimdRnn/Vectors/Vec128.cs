@@ -30,7 +30,6 @@ internal readonly struct Vec128(Vector128<float> value) : IVector<Vec128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator |(Vec128 left, Vec128 right) => new(left.Value | right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 operator ^(Vec128 left, Vec128 right) => new(left.Value ^ right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 MultiplyAdd(Vec128 a, Vec128 b, Vec128 c) => new(Vector128.MultiplyAddEstimate(a.Value, b.Value, c.Value));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 FusedMultiplyAdd(Vec128 a, Vec128 b, Vec128 c) => new(Vector128.FusedMultiplyAdd(a.Value, b.Value, c.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Sqrt(Vec128 value) => new(Vector128.Sqrt(value.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Abs(Vec128 value) => new(Vector128.Abs(value.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Max(Vec128 left, Vec128 right) => new(Vector128.Max(left.Value, right.Value));

@@ -25,7 +25,6 @@ internal readonly struct Vec256(Vector256<float> value) : IVector<Vec256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 operator |(Vec256 left, Vec256 right) => new(left.Value | right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 operator ^(Vec256 left, Vec256 right) => new(left.Value ^ right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 MultiplyAdd(Vec256 a, Vec256 b, Vec256 c) => new(Vector256.MultiplyAddEstimate(a.Value, b.Value, c.Value));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 FusedMultiplyAdd(Vec256 a, Vec256 b, Vec256 c) => new(Vector256.FusedMultiplyAdd(a.Value, b.Value, c.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Sqrt(Vec256 value) => new(Vector256.Sqrt(value.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Abs(Vec256 value) => new(Vector256.Abs(value.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Max(Vec256 left, Vec256 right) => new(Vector256.Max(left.Value, right.Value));

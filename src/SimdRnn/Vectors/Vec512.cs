@@ -25,7 +25,6 @@ internal readonly struct Vec512(Vector512<float> value) : IVector<Vec512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 operator |(Vec512 left, Vec512 right) => new(left.Value | right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 operator ^(Vec512 left, Vec512 right) => new(left.Value ^ right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 MultiplyAdd(Vec512 a, Vec512 b, Vec512 c) => new(Vector512.MultiplyAddEstimate(a.Value, b.Value, c.Value));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 FusedMultiplyAdd(Vec512 a, Vec512 b, Vec512 c) => new(Vector512.FusedMultiplyAdd(a.Value, b.Value, c.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Sqrt(Vec512 value) => new(Vector512.Sqrt(value.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Abs(Vec512 value) => new(Vector512.Abs(value.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Max(Vec512 left, Vec512 right) => new(Vector512.Max(left.Value, right.Value));
