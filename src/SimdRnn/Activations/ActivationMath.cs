@@ -22,9 +22,6 @@ internal static class ActivationMath
     // Below this e^x is under half the smallest denormal, so it rounds to 0.
     private const float ExpLowest = -105f;
 
-    // Results with 2^n, n < ExpDenormalN, are scaled in two steps so that the denormal result rounds once.
-    private const float ExpDenormalN = -125f;
-
     // (e^r - 1 - r) / r^2 on |r| <= 1.02 ln2/2, Chebyshev fit (mpmath); error below 2^-27 relative.
     private const float E0 = 0.5f, E1 = 0.16666569628115477f, E2 = 0.04166654542109553f,
         E3 = 0.00836438069329107f, E4 = 0.0013927684616575004f;
@@ -40,23 +37,25 @@ internal static class ActivationMath
     // tanh(x) rounds to +-1 in float beyond 9.01; clamping keeps e^2x finite.
     private const float TanhSaturation = 10f;
 
-    private const float TwoToMinus64 = 1f / 18446744073709551616f;
+    private const float TwoTo64 = 18446744073709551616f, TwoToMinus64 = 1f / TwoTo64;
 
     private const int SignBit = unchecked((int)0x80000000);
 
     /// <summary>
-    /// e^x for x &lt;= 88; NaN stays NaN. With <paramref name="smallResults"/> (a constant at every call site, so the
-    /// JIT drops the unused code) x may be any value below 88: under -104 the result is 0 and denormal results are
-    /// rounded once; without it the caller guarantees x &gt;= -87 (normal results).
+    /// e^x; NaN stays NaN. With <paramref name="nonPositive"/> (a constant at every call site, so the JIT drops the
+    /// unused code) the caller guarantees x &lt;= 0 (any such value: under -104 the result is 0, denormal results are
+    /// rounded once); without it x in [-87, 88] (normal results).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVec Exp<TVec>(TVec x, bool smallResults) where TVec : struct, IVector<TVec>
+    public static TVec Exp<TVec>(TVec x, bool nonPositive) where TVec : struct, IVector<TVec>
     {
         // A compare-and-select clamp keeps NaN (a NaN lane compares false and keeps x).
-        if (smallResults)
+        if (nonPositive)
             x = TVec.Select(TVec.LessThan(x, TVec.Create(ExpLowest)), TVec.Create(ExpLowest), x);
         TVec magic = TVec.Create(RoundingMagic);
-        TVec n = TVec.MultiplyAdd(x, TVec.Create(Log2E), magic) - magic;
+        // n = round(x log2 e), also left in the low mantissa bits of nShifted.
+        TVec nShifted = TVec.MultiplyAdd(x, TVec.Create(Log2E), magic);
+        TVec n = nShifted - magic;
         TVec r = TVec.MultiplyAdd(n, TVec.Create(-Ln2Hi), x);
         r = TVec.MultiplyAdd(n, TVec.Create(-Ln2Lo), r);
 
@@ -66,19 +65,12 @@ internal static class ActivationMath
         g = TVec.MultiplyAdd(g, r, TVec.Create(E0));
         TVec p = TVec.MultiplyAdd(g, r * r, r) + TVec.Create(1f);
 
-        if (!smallResults)
-            return p * PowerOfTwo(n, magic);
-
-        TVec denormal = TVec.LessThan(n, TVec.Create(ExpDenormalN));
-        TVec y = p * PowerOfTwo(TVec.Select(denormal, n + TVec.Create(64f), n), magic);
-        return TVec.Select(denormal, y * TVec.Create(TwoToMinus64), y);
-    }
-
-    /// <summary>2^n for integral n in [-126, 127]: n goes into the exponent field (1.0f supplies the bias 127 &lt;&lt; 23).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec PowerOfTwo<TVec>(TVec n, TVec magic) where TVec : struct, IVector<TVec>
-    {
-        return TVec.AddBits(TVec.ShiftLeftBits(n + magic, 23), TVec.Create(1f));
+        // 2^n: n into the exponent field (the float's own bits supply the bias). For n in [-152, 0], 2^(n + 64) is
+        // normal, so p 2^(n + 64) is exact and the product with 2^-64 rounds only a denormal result, once.
+        TVec exponent = TVec.ShiftLeftBits(nShifted, 23);
+        return nonPositive
+            ? p * TVec.AddBits(exponent, TVec.Create(TwoTo64)) * TVec.Create(TwoToMinus64)
+            : p * TVec.AddBits(exponent, TVec.Create(1f));
     }
 
     /// <summary>tanh(x): at most 1 ULP from the correctly rounded value, exactly +-1 beyond 9.01, odd, NaN kept.</summary>
@@ -97,7 +89,7 @@ internal static class ActivationMath
 
         TVec clamped = TVec.Select(TVec.GreaterThan(a, TVec.Create(TanhSaturation)), TVec.Create(TanhSaturation), a);
         TVec one = TVec.Create(1f);
-        TVec large = one - TVec.Create(2f) / (Exp(clamped + clamped, smallResults: false) + one);
+        TVec large = one - TVec.Create(2f) / (Exp(clamped + clamped, nonPositive: false) + one);
 
         TVec magnitude = TVec.Select(TVec.LessThan(a, TVec.Create(TanhPolynomialLimit)), small, large);
         // Both branches are >= 0 (or NaN); the sign of x is put back last so that tanh(-0) = -0.
@@ -112,7 +104,7 @@ internal static class ActivationMath
     public static TVec Sigmoid<TVec>(TVec x) where TVec : struct, IVector<TVec>
     {
         // e^-|x| never overflows; for x < 0, sigmoid(x) = e^x / (1 + e^x) keeps the relative accuracy of tiny results.
-        TVec e = Exp(-TVec.Abs(x), smallResults: true);
+        TVec e = Exp(x | TVec.Create(BitConverter.Int32BitsToSingle(SignBit)), nonPositive: true);
         TVec one = TVec.Create(1f);
         TVec numerator = TVec.Select(TVec.LessThan(x, TVec.Zero), e, one);
         return numerator / (e + one);

@@ -23,37 +23,41 @@ internal readonly struct GruCell : ICell
 
     public static bool SavesExtraState => true;
 
+    // r and z are activated over the input-side gates (see GateLoops), then one loop makes n and h.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
+    public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
     {
-        for (nuint j = j0; j < j1; j += (nuint)TVec.Count) ForwardVector<TVec>(in s, row, j);
+        nint hidden = s.Hidden;
+        float* gi = s.Gates + row * s.Ldg;
+        float* gh = s.RecurrentGates + row * s.LdRecurrentGates;
+        GateLoops.Activate<TVec, SigmoidOperator>(gi, s.Bias, gh, s.RecurrentBias, j0, j1);
+        GateLoops.Activate<TVec, SigmoidOperator>(gi + hidden, s.Bias + hidden, gh + hidden, s.RecurrentBias + hidden, j0, j1);
+        UpdateState<TVec>(in s, row, j0, j1);
     }
 
-    // A root of its own (one call per vector of columns): inlined into the tile loop, its five activations ran out of
-    // the JIT's inline budget and were called instead, which made the pass several times slower.
+    /// <summary>n = tanh(gi_n + b_in + r (gh_n + b_hn)), h = (1 - z) n + z hPrev from the activated r and z.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ForwardVector<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
+    private static unsafe void UpdateState<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
     {
         nuint hidden = (nuint)s.Hidden;
-        nint offset = (nint)row * s.Hidden;
         ref float gi = ref s.Gates[row * s.Ldg];
         ref float gh = ref s.RecurrentGates[row * s.LdRecurrentGates];
         ref float bi = ref s.Bias[0];
         ref float bh = ref s.RecurrentBias[0];
-        nuint zj = hidden + j, nj = 2 * hidden + j;
-        TVec r = ActivationMath.Sigmoid(TVec.Load(ref gi, j) + TVec.Load(ref bi, j) + (TVec.Load(ref gh, j) + TVec.Load(ref bh, j)));
-        TVec z = ActivationMath.Sigmoid(TVec.Load(ref gi, zj) + TVec.Load(ref bi, zj) + (TVec.Load(ref gh, zj) + TVec.Load(ref bh, zj)));
-        TVec ghn = TVec.Load(ref gh, nj) + TVec.Load(ref bh, nj);
-        TVec n = ActivationMath.Tanh(TVec.MultiplyAdd(r, ghn, TVec.Load(ref gi, nj) + TVec.Load(ref bi, nj)));
-        TVec previous = TVec.Load(ref s.HPrevious[row * s.LdhPrevious], j);
-        // (1 - z) n + z hPrev = n + z (hPrev - n)
-        TVec.Store(TVec.MultiplyAdd(z, previous - n, n), ref s.H[row * s.Ldh], j);
-        if (s.Save)
+        ref float previous = ref s.HPrevious[row * s.LdhPrevious], h = ref s.H[row * s.Ldh];
+        float* extra = s.Extra + (nint)row * s.Hidden;
+        for (nuint j = j0; j < j1; j += (nuint)TVec.Count)
         {
-            TVec.Store(r, ref gi, j);
-            TVec.Store(z, ref gi, zj);
-            TVec.Store(n, ref gi, nj);
-            TVec.Store(ghn, ref s.Extra[offset], j);
+            nuint zj = hidden + j, nj = 2 * hidden + j;
+            TVec ghn = TVec.Load(ref gh, nj) + TVec.Load(ref bh, nj);
+            TVec n = ActivationMath.Tanh(TVec.MultiplyAdd(TVec.Load(ref gi, j), ghn, TVec.Load(ref gi, nj) + TVec.Load(ref bi, nj)));
+            // (1 - z) n + z hPrev = n + z (hPrev - n)
+            TVec.Store(TVec.MultiplyAdd(TVec.Load(ref gi, zj), TVec.Load(ref previous, j) - n, n), ref h, j);
+            if (s.Save)
+            {
+                TVec.Store(n, ref gi, nj);
+                TVec.Store(ghn, ref extra[0], j);
+            }
         }
     }
 

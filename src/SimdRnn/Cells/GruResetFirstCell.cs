@@ -26,35 +26,48 @@ internal readonly struct GruResetFirstCell : ICell
 
     public static bool ResetsBeforeRecurrentProduct => true;
 
+    // Phase 0 activates r and z over the gates (see GateLoops; phase 1 needs z, and backward r and z, so they are
+    // written even in inference: a step's own rows), then writes r * hPrev; phase 1 is one loop making n and h.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
+    public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
     {
-        for (nuint j = j0; j < j1; j += (nuint)TVec.Count) ForwardVector<TVec>(in s, row, j);
+        if (s.Phase == 0)
+        {
+            float* gates = s.Gates + row * s.Ldg;
+            GateLoops.Activate<TVec, SigmoidOperator>(gates, s.Bias, j0, j1);
+            GateLoops.Activate<TVec, SigmoidOperator>(gates + s.Hidden, s.Bias + s.Hidden, j0, j1);
+            ResetPrevious<TVec>(in s, row, j0, j1);
+        }
+        else
+        {
+            UpdateState<TVec>(in s, row, j0, j1);
+        }
     }
 
-    // A root of its own, as GruCell's (its activations would run out of the tile loop's inline budget).
+    /// <summary>Extra = r * hPrev, the operand of the last gate's recurrent product.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ForwardVector<TVec>(in ForwardStep s, int row, nuint j) where TVec : struct, IVector<TVec>
+    private static unsafe void ResetPrevious<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
+    {
+        ref float r = ref s.Gates[row * s.Ldg];
+        ref float previous = ref s.HPrevious[row * s.LdhPrevious], extra = ref s.Extra[row * s.LdExtra];
+        for (nuint j = j0; j < j1; j += (nuint)TVec.Count)
+            TVec.Store(TVec.Load(ref r, j) * TVec.Load(ref previous, j), ref extra, j);
+    }
+
+    /// <summary>n = tanh(gates_n + b_n), h = (1 - z) n + z hPrev.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void UpdateState<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
     {
         nuint hidden = (nuint)s.Hidden;
         ref float gates = ref s.Gates[row * s.Ldg];
         ref float bias = ref s.Bias[0];
-        nuint zj = hidden + j, nj = 2 * hidden + j;
-        TVec previous = TVec.Load(ref s.HPrevious[row * s.LdhPrevious], j);
-        if (s.Phase == 0)
+        ref float previous = ref s.HPrevious[row * s.LdhPrevious], h = ref s.H[row * s.Ldh];
+        for (nuint j = j0; j < j1; j += (nuint)TVec.Count)
         {
-            TVec r = ActivationMath.Sigmoid(TVec.Load(ref gates, j) + TVec.Load(ref bias, j));
-            TVec z = ActivationMath.Sigmoid(TVec.Load(ref gates, zj) + TVec.Load(ref bias, zj));
-            // Phase 1 needs z, and backward r and z: written over the gates even in inference (a step's own rows).
-            TVec.Store(r, ref gates, j);
-            TVec.Store(z, ref gates, zj);
-            TVec.Store(r * previous, ref s.Extra[row * s.LdExtra], j);
-        }
-        else
-        {
+            nuint zj = hidden + j, nj = 2 * hidden + j;
             TVec n = ActivationMath.Tanh(TVec.Load(ref gates, nj) + TVec.Load(ref bias, nj));
             // (1 - z) n + z hPrev = n + z (hPrev - n)
-            TVec.Store(TVec.MultiplyAdd(TVec.Load(ref gates, zj), previous - n, n), ref s.H[row * s.Ldh], j);
+            TVec.Store(TVec.MultiplyAdd(TVec.Load(ref gates, zj), TVec.Load(ref previous, j) - n, n), ref h, j);
             if (s.Save) TVec.Store(n, ref gates, nj);
         }
     }

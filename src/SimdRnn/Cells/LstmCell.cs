@@ -20,28 +20,16 @@ internal readonly struct LstmCell : ICell
 
     public static bool SavesExtraState => false;
 
-    // Each gate's activation is a loop of its own over the row's columns, written over the gates (even in inference:
-    // a step's own rows), then one loop makes c and h. With all five activations in one root per vector, the inlined
-    // code had more locals than the JIT tracks (1024): the rest lived on the stack, and every constant was
-    // broadcast again for each vector. One activation per root keeps its constants in registers across the loop.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Forward<TVec>(in ForwardStep s, int row, nuint j0, nuint j1) where TVec : struct, IVector<TVec>
     {
         nint hidden = s.Hidden;
         float* gates = s.Gates + row * s.Ldg;
-        ActivateGate<TVec, SigmoidOperator>(gates, s.Bias, j0, j1);
-        ActivateGate<TVec, SigmoidOperator>(gates + hidden, s.Bias + hidden, j0, j1);
-        ActivateGate<TVec, TanhOperator>(gates + 2 * hidden, s.Bias + 2 * hidden, j0, j1);
-        ActivateGate<TVec, SigmoidOperator>(gates + 3 * hidden, s.Bias + 3 * hidden, j0, j1);
+        GateLoops.Activate<TVec, SigmoidOperator>(gates, s.Bias, j0, j1);
+        GateLoops.Activate<TVec, SigmoidOperator>(gates + hidden, s.Bias + hidden, j0, j1);
+        GateLoops.Activate<TVec, TanhOperator>(gates + 2 * hidden, s.Bias + 2 * hidden, j0, j1);
+        GateLoops.Activate<TVec, SigmoidOperator>(gates + 3 * hidden, s.Bias + 3 * hidden, j0, j1);
         UpdateState<TVec>(in s, row, j0, j1);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void ActivateGate<TVec, TActivation>(float* gate, float* bias, nuint j0, nuint j1)
-        where TVec : struct, IVector<TVec> where TActivation : IUnaryOperator
-    {
-        for (nuint j = j0; j < j1; j += (nuint)TVec.Count)
-            TVec.Store(TActivation.Invoke(TVec.Load(ref gate[0], j) + TVec.Load(ref bias[0], j)), ref gate[0], j);
     }
 
     /// <summary>c = f * cPrev + i * g, h = o * tanh(c) from the activated gates.</summary>

@@ -95,7 +95,7 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
                 // The product of r * h_{t-1} needs all of its columns: the members meet before it.
                 if (!Split.ByRows && !member.Meet()) return;
                 int mergedWidth = s.MergedWidth;
-                GemmKernel.MultiplyPackedTile(Plan.Context.Path, Math.Max(r0, 0), Math.Min(r1, count), j0, j1, h, h, step.Extra, (int)step.LdExtra,
+                GemmKernel.MultiplyPackedTile(Plan.Context.Path, r0, Math.Min(r1, count), j0, j1, h, h, step.Extra, (int)step.LdExtra,
                     PackedCandidateTransposed, 1f, step.Gates + mergedWidth, (int)step.Ldg, PackedFormat);
                 step.Phase = 1;
                 RunParts(ref step, output, processed, t, count, r0, r1, j0, j1);
@@ -115,7 +115,7 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
             step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
             step.LdhPrevious = Plan.Shape.RowStride(Ldy);
             step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * Plan.Shape.State;
-            Run(step, output, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
+            Run(step, output, r0, Math.Min(r1, carried), j0, j1);
         }
 
         if (count > carried)
@@ -237,7 +237,7 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
             step.Dy = Dy + Rows.Start(t, Lddy);
             if (ProjectedGradients != null)
             {
-                Project(path, ProjectedGradients + Rows.TimeMajorStart(t, width), step.Dy, Math.Max(r0, 0), Math.Min(r1, count));
+                Project(path, ProjectedGradients + Rows.TimeMajorStart(t, width), step.Dy, r0, Math.Min(r1, count));
                 step.Dy = UnprojectedGradient;
             }
 
@@ -285,7 +285,7 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
             step.HPrevious = Y + Rows.Start(Plan.TimeOf(processed - 1), Ldy);
             step.LdhPrevious = Plan.Shape.RowStride(Ldy);
             step.CPrevious = Cells + (nint)Plan.PreviousCellSlot(t) * Plan.Shape.State;
-            CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, 0), Math.Min(r1, carried), j0, j1);
+            CellPass.BackwardTile<TCell>(path, step, r0, Math.Min(r1, carried), j0, j1);
         }
 
         if (count > carried)

@@ -90,7 +90,7 @@ public static class SoftmaxCrossEntropy
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Step<TVec>(int row, nuint j) where TVec : struct, IVector<TVec>
         {
-            TVec e = ActivationMath.Exp(TVec.Load(ref At(_x, 0), j) - TVec.Create(max), smallResults: true);
+            TVec e = ActivationMath.Exp(TVec.Load(ref At(_x, 0), j) - TVec.Create(max), nonPositive: true);
             TVec.Store(e, ref At(_e, 0), j);
             Sum += TVec.Sum(e);
         }

@@ -31,12 +31,21 @@ internal static class RowDriver
         nuint vectorEnd = count - count % (nuint)TVec.Count;
         for (int row = firstRow; row < endRow; row++)
         {
-            nuint j = 0;
-            for (; j < vectorEnd; j += (nuint)TVec.Count)
+            for (nuint j = 0; j < vectorEnd; j += (nuint)TVec.Count)
                 step.Step<TVec>(row, j);
-            for (; j < count; j++)
-                step.Step<Vec1>(row, j);
+            if (vectorEnd < count) RunTail(ref step, row, vectorEnd, count);
         }
+    }
+
+    /// <summary>
+    /// Columns [<paramref name="start"/>, <paramref name="count"/>) of a row one lane at a time: a call of its own, so
+    /// that this second copy of the step's body does not take the root's inline budget (see ElementwiseKernel).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void RunTail<TStep>(ref TStep step, int row, nuint start, nuint count) where TStep : IColumnStep, allows ref struct
+    {
+        for (nuint j = start; j < count; j++)
+            step.Step<Vec1>(row, j);
     }
 
     /// <summary>Element <paramref name="index"/> of a span, without a bounds check (the cell entry points assert the sizes).</summary>

@@ -19,10 +19,24 @@ public class ActivationExhaustiveTests(ITestOutputHelper output)
     /// must be bitwise -tanh(x).
     /// </summary>
     [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
-    public void Tanh_is_within_1_ulp_on_every_float_in_2_pow_minus_8_to_16_and_odd(SimdPath path)
+    public void Tanh_is_within_1_ulp_on_every_float_in_2_pow_minus_8_to_16_and_odd(SimdPath path) =>
+        Sweep(ActivationKernels.Tanh, path, 1f / 256, 16f, (y, yNegated) => BitConverter.SingleToInt32Bits(yNegated) == BitConverter.SingleToInt32Bits(-y), "odd");
+
+    /// <summary>
+    /// sigmoid's e^-|x| spans every reduced argument and exponent from |x| = 2^-8 (below, sigmoid is 1/2 + x/4 to far
+    /// better than an ULP) to 128 (beyond 104 the result is 0 or 1), and with it the quotient e^x / (1 + e^x) of
+    /// negative inputs, where the roundings of e^x and of 1 + e^x add up to 2 ULP (the contract's bound in [-16, -1]).
+    /// sigmoid(-x) = 1 - sigmoid(x) holds to rounding only, so both signs are checked against the reference.
+    /// </summary>
+    [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
+    public void Sigmoid_is_within_its_bound_on_every_float_of_magnitude_2_pow_minus_8_to_128(SimdPath path) =>
+        Sweep(ActivationKernels.Sigmoid, path, 1f / 256, 128f, null, "");
+
+    /// <summary>Every float x in [<paramref name="low"/>, <paramref name="high"/>) and -x, against the reference and
+    /// the contract's bound, and <paramref name="symmetry"/> (of f(x), f(-x)) where given.</summary>
+    private void Sweep(ActivationKernels.Unary kernel, SimdPath path, float low, float high, Func<float, float, bool>? symmetry, string symmetryName)
     {
-        ActivationKernels.Unary tanh = ActivationKernels.Tanh;
-        uint first = BitConverter.SingleToUInt32Bits(1f / 256), end = BitConverter.SingleToUInt32Bits(16f);
+        uint first = BitConverter.SingleToUInt32Bits(low), end = BitConverter.SingleToUInt32Bits(high);
         long chunks = (end - first + ChunkLength - 1) / ChunkLength;
         long worst = 0, failures = 0;
         string firstFailure = "";
@@ -34,21 +48,23 @@ public class ActivationExhaustiveTests(ITestOutputHelper output)
             int count = (int)Math.Min(ChunkLength, end - start);
             Span<float> x = local.X.AsSpan(0, count), y = local.Y.AsSpan(0, count), yNegated = local.YNegated.AsSpan(0, count);
             for (int i = 0; i < count; i++) x[i] = BitConverter.UInt32BitsToSingle(start + (uint)i);
-            tanh.Run(x, y, path);
+            kernel.Run(x, y, path);
             for (int i = 0; i < count; i++) x[i] = -x[i];
-            tanh.Run(x, yNegated, path);
+            kernel.Run(x, yNegated, path);
             for (int i = 0; i < count; i++)
             {
                 float positive = -x[i];
-                long ulp = Ulp.Distance(y[i], tanh.Reference(positive));
-                local.Worst = Math.Max(local.Worst, ulp);
-                bool odd = BitConverter.SingleToInt32Bits(yNegated[i]) == BitConverter.SingleToInt32Bits(-y[i]);
-                if ((ulp > 0 && ulp > tanh.MaxUlp(positive)) || !odd)
+                long ulp = Ulp.Distance(y[i], kernel.Reference(positive));
+                long ulpNegated = Ulp.Distance(yNegated[i], kernel.Reference(-positive));
+                local.Worst = Math.Max(local.Worst, Math.Max(ulp, ulpNegated));
+                bool symmetric = symmetry is null || symmetry(y[i], yNegated[i]);
+                if (ulp > kernel.MaxUlp(positive) || ulpNegated > kernel.MaxUlp(-positive) || !symmetric)
                 {
                     lock (gate)
                     {
                         if (failures++ == 0)
-                            firstFailure = $"tanh({positive:R}) = {y[i]:R}, reference {tanh.Reference(positive):R} ({ulp} ULP); tanh(-x) = {yNegated[i]:R}";
+                            firstFailure = $"{kernel.Name}({positive:R}) = {y[i]:R}, reference {kernel.Reference(positive):R} ({ulp} ULP); " +
+                                $"{kernel.Name}({-positive:R}) = {yNegated[i]:R}, reference {kernel.Reference(-positive):R} ({ulpNegated} ULP)";
                     }
                 }
             }
@@ -59,7 +75,7 @@ public class ActivationExhaustiveTests(ITestOutputHelper output)
             lock (gate) worst = Math.Max(worst, local.Worst);
         });
 
-        output.WriteLine($"tanh on {path}: {end - first} floats in [2^-8, 16) and their negatives, max {worst} ULP, {clock.Elapsed.TotalSeconds:0.0} s");
-        Assert.True(failures == 0, $"{path}: {failures} floats beyond {tanh.MaxUlp(1)} ULP or not odd, first: {firstFailure}");
+        output.WriteLine($"{kernel.Name} on {path}: {end - first} floats in [{low:R}, {high:R}) and their negatives, max {worst} ULP, {failures} beyond the bound{(symmetry is null ? "" : " or not " + symmetryName)}, {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.True(failures == 0, $"{path}: {failures} floats beyond the bound{(symmetry is null ? "" : " or not " + symmetryName)}, first: {firstFailure}");
     }
 }
