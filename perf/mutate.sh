@@ -19,6 +19,9 @@
 #   (a namespace or class with its trailing dot, or a method), e.g.
 #   MUTATE_TESTS=Layers.StepSplitTests.Shares_,Hardening.InvalidArgumentTests. perf/mutate.sh Layers StepSplit.cs
 # Fewer tests cost less per mutant and can only kill fewer mutants: the score is then a lower bound (say which set).
+# MUTATE_ADDITIONAL_TIMEOUT (optional): milliseconds added to each mutant's time limit (the config's additional-timeout,
+#   10000 by default; dotnet-stryker 5.1.0 has no command-line option for it), e.g. 30000 on a loaded machine, so that
+#   slow survivors are not counted as timeouts.
 set -euo pipefail
 
 folders="Sgemm Cells Layers Training Activations Execution Vectors Serialization"
@@ -46,6 +49,13 @@ rm -rf "$work"
 mkdir -p "$work"
 (cd "$root" && git ls-files -z --cached --others --exclude-standard |
     tar --null --ignore-failed-read -cf - -T - 2>/dev/null) | tar -C "$work" -xf -
+
+if [[ -n "${MUTATE_ADDITIONAL_TIMEOUT:-}" ]]; then
+    [[ "$MUTATE_ADDITIONAL_TIMEOUT" =~ ^[0-9]+$ ]] || { echo "MUTATE_ADDITIONAL_TIMEOUT must be a number of milliseconds" >&2; exit 2; }
+    sed -i -E "s/(\"additional-timeout\": )[0-9]+/\1$MUTATE_ADDITIONAL_TIMEOUT/" "$work/tests/mutation/stryker-config.json"
+    grep -q "\"additional-timeout\": $MUTATE_ADDITIONAL_TIMEOUT," "$work/tests/mutation/stryker-config.json" ||
+        { echo "could not set additional-timeout in the copy's stryker-config.json" >&2; exit 2; }
+fi
 
 filter=""
 IFS=',' read -ra tests <<< "${MUTATE_TESTS:-$folder.,Hardening.InvalidArgumentTests.}"
