@@ -142,8 +142,15 @@ internal sealed record AxisTicks(double Low, double High, double Step, IReadOnly
     /// </summary>
     public static AxisTicks Fit(double low, double high, bool integer, bool log, int maximumTicks, double pixels, Func<string, double> labelExtent)
     {
-        if (!(high > low))
-            (low, high) = log || integer ? (Math.Floor(low), Math.Floor(low) + 1) : (low - 0.5, low + 0.5);
+        // A range too narrow for doubles to step through evenly (one value, or 9.08e12 +- 1e-3) is widened about its
+        // middle: by 5% of its magnitude, so ticks near 9e12 are not 0.2 apart, where doubles are 0.002 apart.
+        double magnitude = Math.Max(Math.Abs(low), Math.Abs(high));
+        if (!(high - low > 1e-9 * magnitude))
+        {
+            double middle = low / 2 + high / 2, half = magnitude > 0 ? 0.05 * magnitude : 0.5;
+            (low, high) = log || integer ? (Math.Floor(middle), Math.Floor(middle) + 1) : (middle - half, middle + half);
+        }
+
         int firstPower = (int)Math.Floor(Math.Log10((high - low) / Math.Max(1, maximumTicks - 1))) - 1;
         AxisTicks? widest = null;
         for (int power = firstPower; power < firstPower + 40; power++)

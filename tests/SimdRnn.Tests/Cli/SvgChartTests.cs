@@ -146,6 +146,8 @@ public class SvgChartTests
     [InlineData(7, 7, 1e-3, 2e-3, true)] // one x value
     [InlineData(0, 1, 1e-30, 1e30, true)]
     [InlineData(1e9, 1e9 + 3, -1e-7, 1e-7, false)]
+    [InlineData(9.65e10, 1.268e11, 9.08e12, 9.08e12, false)] // found by the property below: ticks 0.2 apart near 9e12
+    [InlineData(0, 1, 5e-8, 5e-8 + 1e-20, false)]
     public void Odd_ranges_still_get_nice_ticks_and_no_overlaps(double x0, double x1, double y0, double y1, bool logY)
     {
         var chart = new SvgChart("t", "x", "y", logY).Add("a", [(x0, y0), (x1, y1)]);
