@@ -229,6 +229,8 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
         for (int processed = s.Steps - 1; processed >= 0; processed--)
         {
             int t = Plan.TimeOf(processed), count = Rows.Count(t);
+            // The member's rows that still run at t (rows past the count have ended: their dh must stay as it is).
+            int end = Math.Min(r1, count);
             step.Gates = Gates + Rows.Start(t, gw);
             step.RecurrentGradients = RecurrentGradients + Rows.Start(t, gw);
             step.Extra = Extra + Rows.TimeMajorStart(t, h);
@@ -237,25 +239,25 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
             step.Dy = Dy + Rows.Start(t, Lddy);
             if (ProjectedGradients != null)
             {
-                Project(path, ProjectedGradients + Rows.TimeMajorStart(t, width), step.Dy, r0, Math.Min(r1, count));
+                Project(path, ProjectedGradients + Rows.TimeMajorStart(t, width), step.Dy, r0, end);
                 step.Dy = UnprojectedGradient;
             }
 
             step.Phase = 0;
-            RunParts(ref step, processed, t, count, r0, r1, j0, j1);
+            RunParts(ref step, processed, t, count, r0, end, j0, j1);
             if (!Split.ByRows && !member.Meet()) return;
             if (TCell.ResetsBeforeRecurrentProduct)
             {
                 // dL/d(r * h_{t-1}) = dG_n W_hn, then the cell's phase 1 turns it into dG_r and a part of dh_{t-1}; the
                 // merged product below reads all of dG_r: a second meeting.
-                GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), j0, j1, h, h, step.Gates + mergedWidth, (int)step.Ldg, PackedCandidate,
+                GemmKernel.MultiplyPackedTile(path, r0, end, j0, j1, h, h, step.Gates + mergedWidth, (int)step.Ldg, PackedCandidate,
                     0f, step.ResetProductGradient, h);
                 step.Phase = 1;
-                RunParts(ref step, processed, t, count, r0, r1, j0, j1);
+                RunParts(ref step, processed, t, count, r0, end, j0, j1);
                 if (!Split.ByRows && !member.Meet()) return;
             }
 
-            GemmKernel.MultiplyPackedTile(path, r0, Math.Min(r1, count), p0, p1, width, mergedWidth, step.RecurrentGradients, (int)step.Ldg,
+            GemmKernel.MultiplyPackedTile(path, r0, end, p0, p1, width, mergedWidth, step.RecurrentGradients, (int)step.Ldg,
                 PackedRecurrent, beta, Dh, width);
         }
     }
@@ -274,7 +276,10 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
             GemmKernel.MultiplyPackedTile(path, r0, r1, 0, h, h, width, dH, width, PackedProjection, 0f, UnprojectedGradient, h, PanelFormat.Float32);
     }
 
-    /// <summary>The fused backward cell over the rows of a step that continue the previous step's state, then those that start from h0 / c0.</summary>
+    /// <summary>
+    /// The fused backward cell over the rows of a step that continue the previous step's state, then those that start
+    /// from h0 / c0; <paramref name="r1"/> is already at most the step's row count.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunParts(ref BackwardStep step, int processed, int t, int count, int r0, int r1, int j0, int j1)
     {
@@ -293,7 +298,7 @@ internal readonly unsafe struct BackwardSteps<TCell> : ITeamAction where TCell :
             step.HPrevious = H0;
             step.LdhPrevious = Plan.Shape.StateWidth;
             step.CPrevious = Cells + (nint)Plan.InitialCellSlot * Plan.Shape.State;
-            CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
+            CellPass.BackwardTile<TCell>(path, step, Math.Max(r0, carried), r1, j0, j1);
         }
     }
 }
