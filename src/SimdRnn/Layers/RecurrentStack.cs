@@ -182,11 +182,11 @@ public sealed class RecurrentStack
     /// <param name="batch">N.</param>
     /// <param name="x">The input, T x N x I (N x T x I batch-first).</param>
     /// <param name="h0">The initial hidden states, (layers*D) x N x H.</param>
-    /// <param name="c0">LSTM: the initial cell states, as h0; empty otherwise.</param>
+    /// <param name="c0">LSTM: the initial cell states, as h0; ignored otherwise (pass an empty span).</param>
     /// <param name="parameters">The weights.</param>
     /// <param name="y">Receives the last layer's output, T x N x (D*H) (N x T x (D*H) batch-first).</param>
     /// <param name="hT">Receives the final hidden states, as h0.</param>
-    /// <param name="cT">LSTM: receives the final cell states; empty otherwise.</param>
+    /// <param name="cT">LSTM: receives the final cell states; ignored otherwise (neither read nor written; pass an empty span).</param>
     /// <param name="workspace">At least <see cref="WorkspaceLength(int, int, bool, bool, bool)"/> floats.</param>
     /// <param name="training">Keep what <c>Backward</c> needs (and apply <see cref="Dropout"/>); false for inference.</param>
     /// <param name="lengths">One length per batch row, each in [1, T], for a variable-length batch; empty: every row has T steps.</param>
@@ -297,11 +297,11 @@ public sealed class RecurrentStack
     /// <param name="y">The forward's output, T x N x (D*H) (N x T x (D*H) batch-first).</param>
     /// <param name="dy">The gradient of the loss with respect to y.</param>
     /// <param name="dhT">The gradient with respect to the final hidden states (zeros to cut the gradient there).</param>
-    /// <param name="dcT">LSTM: the gradient with respect to the final cell states; empty otherwise.</param>
+    /// <param name="dcT">LSTM: the gradient with respect to the final cell states; ignored otherwise (pass an empty span).</param>
     /// <param name="dx">The gradient of x (x's shape), or an empty span when x is data that needs none (as PyTorch
     /// skips it for inputs that do not require grad): the first layer's input-gradient product is then not computed.</param>
     /// <param name="dh0">Receives the gradient with respect to h0.</param>
-    /// <param name="dc0">LSTM: receives the gradient with respect to c0; empty otherwise.</param>
+    /// <param name="dc0">LSTM: receives the gradient with respect to c0; ignored otherwise (neither read nor written; pass an empty span).</param>
     /// <param name="gradients">The weight and bias gradients are ADDED to these (zero them to start a new batch).</param>
     /// <param name="workspace">The workspace the training forward filled; used up by this call.</param>
     /// <param name="lengths">The forward's lengths (empty when it had none). The padded positions of dy are not read and

@@ -107,6 +107,40 @@ public class RecurrentStackTests
         Allocations.AssertNothingOnceWarm(Run, $"{cell} (linearBeforeReset={linearBeforeReset}) stack forward and backward, dropout {dropout}");
     }
 
+    /// <summary>
+    /// A stack without cell states ignores c0, cT, dcT and dc0, empty or not: they are neither read nor written, so they may
+    /// even be the outputs' own memory (an LSTM would refuse that overlap), and the results are those of the call with empty spans.
+    /// </summary>
+    [Theory]
+    [InlineData(CellKind.Gru, false)]
+    [InlineData(CellKind.RnnTanh, true)]
+    public void Stacks_without_cell_states_ignore_c0_cT_dcT_and_dc0(CellKind cell, bool variableLengths)
+    {
+        const int steps = 4, batch = 3, input = 3, hidden = 4;
+        var stack = new RecurrentStack(cell, input, hidden, layers: 2, bidirectional: true);
+        var random = new Random(5);
+        float[] Values(int count) => Enumerable.Range(0, count).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        RecurrentParameters parameters = stack.CreateParameters();
+        Values(parameters.All.Length).CopyTo(parameters.All);
+        int states = 2 * 2 * batch * hidden, outputs = steps * batch * 2 * hidden;
+        float[] x = Values(steps * batch * input), h0 = Values(states), dy = Values(outputs), dhT = Values(states);
+        int[] lengths = variableLengths ? [4, 2, 3] : [];
+        var workspace = new float[stack.WorkspaceLength(steps, batch, training: true, variableLengths: variableLengths)];
+
+        float[][] Run(bool aliased)
+        {
+            float[] y = new float[outputs], hT = new float[states], dx = new float[x.Length], dh0 = new float[states];
+            RecurrentParameters gradients = stack.CreateParameters();
+            // Aliased: c0 and cT are y itself, dcT and dc0 are dx itself.
+            stack.Forward(steps, batch, x, h0, aliased ? y : [], parameters, y, hT, aliased ? y : [], workspace, training: true, lengths);
+            stack.Backward(steps, batch, x, h0, parameters, y, dy, dhT, aliased ? dx : [], dx, dh0, aliased ? dx : [], gradients, workspace, lengths);
+            return [y, hT, dx, dh0, gradients.All.ToArray()];
+        }
+
+        float[][] expected = Run(aliased: false), actual = Run(aliased: true);
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i]);
+    }
+
     /// <summary>The options default to PyTorch's (bias, time-major, no projection, no dropout, b_hn inside r), with or without an options object.</summary>
     [Fact]
     public void Options_default_to_pytorchs()
