@@ -8,7 +8,8 @@ namespace SimdRnn;
 /// </summary>
 /// <remarks>
 /// <para>Accuracy contract, on every path: <see cref="Tanh"/> is within 1 ULP of the double-precision result rounded
-/// to float for every finite input (denormals included), and so is <see cref="Sigmoid"/>; they saturate exactly
+/// to float for every finite input (denormals included), and so is <see cref="Sigmoid"/> except for inputs in
+/// [-16, -1], where it is within 2 ULP; they saturate exactly
 /// (tanh to +-1 for |x| &gt; 9.01, sigmoid to 1 above 16.7 and to 0 below -104); tanh is odd (tanh(-0) = -0);
 /// NaN in gives NaN out. <see cref="Relu"/> is exact. The backward forms are within 2 ULP of the
 /// double-precision value of their formula.</para>

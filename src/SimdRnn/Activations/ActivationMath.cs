@@ -52,45 +52,26 @@ internal static class ActivationMath
         // A compare-and-select clamp keeps NaN (a NaN lane compares false and keeps x).
         if (nonPositive)
             x = TVec.Select(TVec.LessThan(x, TVec.Create(ExpLowest)), TVec.Create(ExpLowest), x);
-        TVec t = ExpMinusOneReduced(ReduceArgument(x, negated: false, out TVec nShifted));
-
-        // For n in [-152, 0], 2^(n + 64) is normal, so p 2^(n + 64) is exact and the product with 2^-64 rounds only a
-        // denormal result, once. 2^n + t 2^n rounds as 1 + t does, one operation fewer than (1 + t) 2^n.
-        TVec power = PowerOfTwo(nShifted, nonPositive ? TwoTo64 : 1f);
-        TVec scaled = TVec.MultiplyAdd(t, power, power);
-        return nonPositive ? scaled * TVec.Create(TwoToMinus64) : scaled;
-    }
-
-    /// <summary>
-    /// r with x = n ln2 + r, n = round(x log2 e), |r| &lt;= 1.02 ln2/2; n is also left in the low mantissa bits of
-    /// <paramref name="nShifted"/>. With <paramref name="negated"/> (a constant) the same for -x, returned as -r.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec ReduceArgument<TVec>(TVec x, bool negated, out TVec nShifted) where TVec : struct, IVector<TVec>
-    {
         TVec magic = TVec.Create(RoundingMagic);
-        nShifted = TVec.MultiplyAdd(x, TVec.Create(negated ? -Log2E : Log2E), magic);
+        // n = round(x log2 e), also left in the low mantissa bits of nShifted.
+        TVec nShifted = TVec.MultiplyAdd(x, TVec.Create(Log2E), magic);
         TVec n = nShifted - magic;
-        TVec r = TVec.MultiplyAdd(n, TVec.Create(negated ? Ln2Hi : -Ln2Hi), x);
-        return TVec.MultiplyAdd(n, TVec.Create(negated ? Ln2Lo : -Ln2Lo), r);
-    }
+        TVec r = TVec.MultiplyAdd(n, TVec.Create(-Ln2Hi), x);
+        r = TVec.MultiplyAdd(n, TVec.Create(-Ln2Lo), r);
 
-    /// <summary>e^r - 1 for a reduced argument r (<see cref="ReduceArgument"/>).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec ExpMinusOneReduced<TVec>(TVec r) where TVec : struct, IVector<TVec>
-    {
         TVec g = TVec.MultiplyAdd(TVec.Create(E4), r, TVec.Create(E3));
         g = TVec.MultiplyAdd(g, r, TVec.Create(E2));
         g = TVec.MultiplyAdd(g, r, TVec.Create(E1));
         g = TVec.MultiplyAdd(g, r, TVec.Create(E0));
-        return TVec.MultiplyAdd(g, r * r, r);
-    }
+        TVec p = TVec.MultiplyAdd(g, r * r, r) + TVec.Create(1f);
 
-    /// <summary>2^n <paramref name="scale"/> (a power of two): n from <see cref="ReduceArgument"/>'s nShifted into the
-    /// exponent field (the float's own bits supply the bias).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVec PowerOfTwo<TVec>(TVec nShifted, float scale) where TVec : struct, IVector<TVec> =>
-        TVec.AddBits(TVec.ShiftLeftBits(nShifted, 23), TVec.Create(scale));
+        // 2^n: n into the exponent field (the float's own bits supply the bias). For n in [-152, 0], 2^(n + 64) is
+        // normal, so p 2^(n + 64) is exact and the product with 2^-64 rounds only a denormal result, once.
+        TVec exponent = TVec.ShiftLeftBits(nShifted, 23);
+        return nonPositive
+            ? p * TVec.AddBits(exponent, TVec.Create(TwoTo64)) * TVec.Create(TwoToMinus64)
+            : p * TVec.AddBits(exponent, TVec.Create(1f));
+    }
 
     /// <summary>tanh(x): at most 1 ULP from the correctly rounded value, exactly +-1 beyond 9.01, odd, NaN kept.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -115,32 +96,18 @@ internal static class ActivationMath
         return magnitude | (x & TVec.Create(BitConverter.Int32BitsToSingle(SignBit)));
     }
 
-    /// <summary>1 / (1 + e^-x): at most 1 ULP from the correctly rounded value; exactly 0 and 1 at the ends, NaN kept.</summary>
+    /// <summary>
+    /// 1 / (1 + e^-x): at most 1 ULP from the correctly rounded value, 2 ULP for x in [-16, -1] (the quotient carries the
+    /// roundings of e^x and of 1 + e^x); exactly 0 and 1 at the ends, NaN kept.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVec Sigmoid<TVec>(TVec x) where TVec : struct, IVector<TVec>
     {
-        // With -|x| = n ln2 - r: sigmoid(-|x|) = 2^n e^-r / (1 + 2^n e^-r) = 2^n / d, d = 1 + 2^n + t, t = e^r - 1: the
-        // numerator is exact, so only d's rounding and the quotient's add to t's. Above 105, e^-|x| is under half
-        // the smallest denormal.
-        TVec a = TVec.MinKeepingNaN(TVec.Abs(x), TVec.Create(-ExpLowest));
-        TVec t = ExpMinusOneReduced(ReduceArgument(a, negated: true, out TVec nShifted));
+        // e^-|x| never overflows; for x < 0, sigmoid(x) = e^x / (1 + e^x) keeps the relative accuracy of tiny results.
+        TVec e = Exp(x | TVec.Create(BitConverter.Int32BitsToSingle(SignBit)), nonPositive: true);
         TVec one = TVec.Create(1f);
-        // -2^n (denormal or 0 below 2^-126, where only the final product needs it), negated to spare the negations
-        // of the fused multiply-adds below.
-        TVec minusPower = PowerOfTwo(nShifted, TwoTo64) * TVec.Create(-TwoToMinus64);
-        // d and its exact rounding error: 1 + 2^n is exact for n >= -23, d - 1 always (d in [0.7, 2.42]), and for
-        // n <= -24, 2^n lies below t's last bit, so (d - 1) - 2^n rounds no worse than t itself did.
-        TVec d = (one - minusPower) + t;
-        TVec dLow = t - ((d - one) + minusPower);
-        // 1/d and the residual of its rounding and of d's, 1 - w (d + dLow) (exact where the path fuses): one last
-        // rounding of 2^n w (1 + residual) makes the quotient as accurate as t.
-        TVec minusW = TVec.Create(-1f) / d;
-        TVec residual = TVec.MultiplyAdd(minusW, dLow, TVec.MultiplyAdd(minusW, d, one));
-        TVec quotient = minusW * minusPower;
-        TVec negativeHalf = TVec.MultiplyAdd(residual, quotient, quotient);
-        // sigmoid(|x|) = 1 - sigmoid(-|x|) >= 1/2 loses nothing to cancellation.
-        // (-0 takes the first branch: both give 1/2.)
-        return TVec.SelectWhereSignBit(x, negativeHalf, one - negativeHalf);
+        TVec numerator = TVec.Select(TVec.LessThan(x, TVec.Zero), e, one);
+        return numerator / (e + one);
     }
 
     /// <summary>max(x, 0), with NaN kept and -0 mapped to +0.</summary>

@@ -50,16 +50,6 @@ internal interface IVector<TSelf> where TSelf : struct, IVector<TSelf>
     /// <summary>Lane-wise <paramref name="mask"/> ? <paramref name="whenTrue"/> : <paramref name="whenFalse"/>.</summary>
     static abstract TSelf Select(TSelf mask, TSelf whenTrue, TSelf whenFalse);
 
-    /// <summary>
-    /// Lane-wise <see cref="Select"/> on the sign bit of <paramref name="value"/> (set for negatives, -0 and some NaNs):
-    /// one blend on AVX and SSE4.1, with no compare.
-    /// </summary>
-    static abstract TSelf SelectWhereSignBit(TSelf value, TSelf whenSet, TSelf whenClear);
-
-    /// <summary>min(<paramref name="value"/>, <paramref name="limit"/>), with a NaN value kept: one instruction where
-    /// the ISA's minimum returns its second operand for NaN (x86) or propagates NaN (AdvSimd).</summary>
-    static abstract TSelf MinKeepingNaN(TSelf value, TSelf limit);
-
     /// <summary>Shifts the 32-bit integer bit pattern of each lane left.</summary>
     static abstract TSelf ShiftLeftBits(TSelf value, [ConstantExpected(Min = 0, Max = 31)] int count);
 

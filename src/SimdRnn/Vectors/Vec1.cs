@@ -34,8 +34,6 @@ internal readonly struct Vec1(float value) : IVector<Vec1>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 LessThan(Vec1 left, Vec1 right) => Mask(left.Value < right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 LessThanOrEqual(Vec1 left, Vec1 right) => Mask(left.Value <= right.Value);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 Select(Vec1 mask, Vec1 whenTrue, Vec1 whenFalse) => Bits(mask) != 0 ? whenTrue : whenFalse;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 SelectWhereSignBit(Vec1 value, Vec1 whenSet, Vec1 whenClear) => Bits(value) < 0 ? whenSet : whenClear;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 MinKeepingNaN(Vec1 value, Vec1 limit) => new(MathF.Min(value.Value, limit.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 ShiftLeftBits(Vec1 value, [ConstantExpected(Min = 0, Max = 31)] int count) => FromBits(Bits(value) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec1 AddBits(Vec1 left, Vec1 right) => FromBits(Bits(left) + Bits(right));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vec1 value) => value.Value;

@@ -32,10 +32,6 @@ internal readonly struct Vec512(Vector512<float> value) : IVector<Vec512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 LessThan(Vec512 left, Vec512 right) => new(Vector512.LessThan(left.Value, right.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 LessThanOrEqual(Vec512 left, Vec512 right) => new(Vector512.LessThanOrEqual(left.Value, right.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 Select(Vec512 mask, Vec512 whenTrue, Vec512 whenFalse) => new(Vector512.ConditionalSelect(mask.Value, whenTrue.Value, whenFalse.Value));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 SelectWhereSignBit(Vec512 value, Vec512 whenSet, Vec512 whenClear) =>
-        new(Vector512.ConditionalSelect(Vector512.ShiftRightArithmetic(value.Value.AsInt32(), 31).AsSingle(), whenSet.Value, whenClear.Value));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 MinKeepingNaN(Vec512 value, Vec512 limit) =>
-        Avx512F.IsSupported ? new(Avx512F.Min(limit.Value, value.Value)) : new(Vector512.Min(value.Value, limit.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 ShiftLeftBits(Vec512 value, [ConstantExpected(Min = 0, Max = 31)] int count) => new(Vector512.ShiftLeft(value.Value.AsInt32(), count).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec512 AddBits(Vec512 left, Vec512 right) => new((left.Value.AsInt32() + right.Value.AsInt32()).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vec512 value) => Vector512.Sum(value.Value);

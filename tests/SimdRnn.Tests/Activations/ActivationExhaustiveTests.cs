@@ -24,8 +24,8 @@ public class ActivationExhaustiveTests(ITestOutputHelper output)
 
     /// <summary>
     /// sigmoid's e^-|x| spans every reduced argument and exponent from |x| = 2^-8 (below, sigmoid is 1/2 + x/4 to far
-    /// better than an ULP) to 128 (beyond 104 the result is 0 or 1), and with it the quotient 2^n / (e^r + 2^n), whose
-    /// denominator's rounding, left uncorrected, puts 26,000 of these floats at 2 ULP (e^x / (1 + e^x) put 245,000).
+    /// better than an ULP) to 128 (beyond 104 the result is 0 or 1), and with it the quotient e^x / (1 + e^x) of
+    /// negative inputs, where the roundings of e^x and of 1 + e^x add up to 2 ULP (the contract's bound in [-16, -1]).
     /// sigmoid(-x) = 1 - sigmoid(x) holds to rounding only, so both signs are checked against the reference.
     /// </summary>
     [Theory, MemberData(nameof(TestPaths.All), MemberType = typeof(TestPaths))]
