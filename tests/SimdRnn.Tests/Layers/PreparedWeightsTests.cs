@@ -62,6 +62,22 @@ public class PreparedWeightsTests
         Assert.Contains("BFloat16", error.Message);
     }
 
+    /// <summary>Weights packed on one path are refused by a stack on another, the message naming both paths.</summary>
+    [Fact]
+    public void Weights_packed_on_another_path_are_refused_naming_both()
+    {
+        Assert.SkipWhen(TestPaths.InProcess.Count < 2, "this process runs one path only (the other legs run this test)");
+        SimdPath packedOn = TestPaths.InProcess[^1], runsOn = TestPaths.InProcess[0];
+        var packer = new RecurrentStack(CellKind.Lstm, 3, 4) { Path = packedOn };
+        PreparedWeights weights = packer.Prepare(packer.CreateParameters());
+        var stack = new RecurrentStack(CellKind.Lstm, 3, 4) { Path = runsOn };
+        var workspace = new float[stack.WorkspaceLength(1, 1, training: false, preparedWeights: true)];
+        var error = Assert.Throws<ArgumentException>(() =>
+            stack.Forward(1, 1, new float[3], new float[4], new float[4], weights, new float[4], new float[4], new float[4], workspace, training: false));
+        Assert.Equal("weights", error.ParamName);
+        Assert.Contains($"weights were packed for the {packedOn} path, but the stack runs {runsOn}.", error.Message);
+    }
+
     internal static void RoundWeightsToBFloat16(RecurrentParameters parameters)
     {
         foreach (string name in parameters.Names.Where(name => name.StartsWith("weight_", StringComparison.Ordinal)))
