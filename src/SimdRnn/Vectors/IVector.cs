@@ -47,7 +47,10 @@ internal interface IVector<TSelf> where TSelf : struct, IVector<TSelf>
     static abstract TSelf LessThan(TSelf left, TSelf right);
     static abstract TSelf LessThanOrEqual(TSelf left, TSelf right);
 
-    /// <summary>Lane-wise <paramref name="mask"/> ? <paramref name="whenTrue"/> : <paramref name="whenFalse"/>.</summary>
+    /// <summary>
+    /// Lane-wise <paramref name="mask"/> ? <paramref name="whenTrue"/> : <paramref name="whenFalse"/>; each mask lane is all ones or
+    /// all zeros (a comparison's result), so a blend on the sign bit is the same select.
+    /// </summary>
     static abstract TSelf Select(TSelf mask, TSelf whenTrue, TSelf whenFalse);
 
     /// <summary>Shifts the 32-bit integer bit pattern of each lane left.</summary>

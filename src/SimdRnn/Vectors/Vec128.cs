@@ -36,7 +36,8 @@ internal readonly struct Vec128(Vector128<float> value) : IVector<Vec128>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 GreaterThan(Vec128 left, Vec128 right) => new(Vector128.GreaterThan(left.Value, right.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 LessThan(Vec128 left, Vec128 right) => new(Vector128.LessThan(left.Value, right.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 LessThanOrEqual(Vec128 left, Vec128 right) => new(Vector128.LessThanOrEqual(left.Value, right.Value));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Select(Vec128 mask, Vec128 whenTrue, Vec128 whenFalse) => new(Vector128.ConditionalSelect(mask.Value, whenTrue.Value, whenFalse.Value));
+    // One blend instead of the and / and-not / or the JIT makes of ConditionalSelect (the masks are whole lanes).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 Select(Vec128 mask, Vec128 whenTrue, Vec128 whenFalse) => Sse41.IsSupported ? new(Sse41.BlendVariable(whenFalse.Value, whenTrue.Value, mask.Value)) : new(Vector128.ConditionalSelect(mask.Value, whenTrue.Value, whenFalse.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 ShiftLeftBits(Vec128 value, [ConstantExpected(Min = 0, Max = 31)] int count) => new(Vector128.ShiftLeft(value.Value.AsInt32(), count).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec128 AddBits(Vec128 left, Vec128 right) => new((left.Value.AsInt32() + right.Value.AsInt32()).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vec128 value) => Vector128.Sum(value.Value);

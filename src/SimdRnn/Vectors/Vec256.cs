@@ -31,7 +31,8 @@ internal readonly struct Vec256(Vector256<float> value) : IVector<Vec256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 GreaterThan(Vec256 left, Vec256 right) => new(Vector256.GreaterThan(left.Value, right.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 LessThan(Vec256 left, Vec256 right) => new(Vector256.LessThan(left.Value, right.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 LessThanOrEqual(Vec256 left, Vec256 right) => new(Vector256.LessThanOrEqual(left.Value, right.Value));
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Select(Vec256 mask, Vec256 whenTrue, Vec256 whenFalse) => new(Vector256.ConditionalSelect(mask.Value, whenTrue.Value, whenFalse.Value));
+    // One blend instead of the and / and-not / or the JIT makes of ConditionalSelect (the masks are whole lanes).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 Select(Vec256 mask, Vec256 whenTrue, Vec256 whenFalse) => Avx.IsSupported ? new(Avx.BlendVariable(whenFalse.Value, whenTrue.Value, mask.Value)) : new(Vector256.ConditionalSelect(mask.Value, whenTrue.Value, whenFalse.Value));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 ShiftLeftBits(Vec256 value, [ConstantExpected(Min = 0, Max = 31)] int count) => new(Vector256.ShiftLeft(value.Value.AsInt32(), count).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vec256 AddBits(Vec256 left, Vec256 right) => new((left.Value.AsInt32() + right.Value.AsInt32()).AsSingle());
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vec256 value) => Vector256.Sum(value.Value);
