@@ -81,6 +81,8 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
         for (int processed = 0; processed < s.Steps; processed++)
         {
             int t = Plan.TimeOf(processed), count = Rows.Count(t);
+            // The member's rows that still run at t (as in BackwardSteps: one bound for the cell and the product).
+            int end = Math.Min(r1, count);
             float* output = Y + Rows.Start(t, Ldy);
             step.Gates = Gates + Rows.Start(t, gw);
             step.H = Unprojected == null ? output : Unprojected + (s.Training ? Rows.TimeMajorStart(t, h) : 0);
@@ -89,23 +91,26 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
             // all rows at once), one step of it in inference.
             step.Extra = !TCell.ResetsBeforeRecurrentProduct ? Extra + Rows.TimeMajorStart(t, h) : s.Training ? Extra + Rows.Start(t, h) : Extra;
             step.Phase = 0;
-            RunParts(ref step, output, processed, t, count, r0, r1, j0, j1);
+            RunParts(ref step, output, processed, t, count, r0, end, j0, j1);
             if (TCell.ResetsBeforeRecurrentProduct)
             {
                 // The product of r * h_{t-1} needs all of its columns: the members meet before it.
                 if (!Split.ByRows && !member.Meet()) return;
                 int mergedWidth = s.MergedWidth;
-                GemmKernel.MultiplyPackedTile(Plan.Context.Path, r0, Math.Min(r1, count), j0, j1, h, h, step.Extra, (int)step.LdExtra,
+                GemmKernel.MultiplyPackedTile(Plan.Context.Path, r0, end, j0, j1, h, h, step.Extra, (int)step.LdExtra,
                     PackedCandidateTransposed, 1f, step.Gates + mergedWidth, (int)step.Ldg, PackedFormat);
                 step.Phase = 1;
-                RunParts(ref step, output, processed, t, count, r0, r1, j0, j1);
+                RunParts(ref step, output, processed, t, count, r0, end, j0, j1);
             }
 
             if (!Split.ByRows && !member.Meet()) return;
         }
     }
 
-    /// <summary>The rows of a step that continue the previous step's state, then those that start from h0 / c0.</summary>
+    /// <summary>
+    /// The rows of a step that continue the previous step's state, then those that start from h0 / c0;
+    /// <paramref name="r1"/> is already at most the step's row count.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunParts(ref ForwardStep step, float* output, int processed, int t, int count, int r0, int r1, int j0, int j1)
     {
@@ -123,7 +128,7 @@ internal readonly unsafe struct ForwardSteps<TCell> : ITeamAction where TCell : 
             step.HPrevious = H0;
             step.LdhPrevious = Plan.Shape.StateWidth;
             step.CPrevious = Cells + (nint)Plan.InitialCellSlot * Plan.Shape.State;
-            Run(step, output, Math.Max(r0, carried), Math.Min(r1, count), j0, j1);
+            Run(step, output, Math.Max(r0, carried), r1, j0, j1);
         }
     }
 
