@@ -108,7 +108,8 @@ public class GemmDriverTests
 
     /// <summary>
     /// Products just large enough to split over 7 threads (2^21 flop-equivalents per part): by column panels, by row
-    /// panels (C taller than wide, K past one KC block) and the streaming path's vector columns; each thread count is
+    /// panels (C taller than wide, K past one KC block), the streaming path's vector columns, and a single row panel
+    /// under one column panel (nothing to split); each thread count is
     /// bitwise the single-threaded result and writes nothing past C (a cheaper companion of
     /// <see cref="GemmBehaviourTests.Result_is_bitwise_identical_for_1_2_3_and_7_threads"/>, for mutation runs).
     /// </summary>
@@ -118,6 +119,9 @@ public class GemmDriverTests
         foreach ((int m, int n, int k, MatrixOp opA, MatrixOp opB) in new[]
         {
             (40, 300, 700, MatrixOp.None, MatrixOp.Transpose), (301, 21, 1300, MatrixOp.Transpose, MatrixOp.None), (3, 4099, 231, MatrixOp.None, MatrixOp.None),
+            // One row panel of MR 6 (5 rows) or MR 8 (7 rows) and one column panel, deep enough to be worth two parts:
+            // the driver must not split rows it does not have (a part past the last row would write past C).
+            (5, 8, 60000, MatrixOp.None, MatrixOp.None), (7, 8, 60000, MatrixOp.None, MatrixOp.None),
         })
             foreach (SimdPath path in TestPaths.InProcess)
                 GemmBehaviourTests.AssertBitwiseForEveryThreadCount(new GemmCase(m, n, k, opA, opB, 1, 2, 3, 1.25f, 1f, m + n), path);
