@@ -12,7 +12,7 @@ Prints one line per mutant: its id, status, line, replacement, and each class's 
 the mutant survives that set). Under load Stryker reports as Timeout mutants whose tests pass (see
 tests/mutation/scores.md): this tells them apart. Builds and tests run at nice 19; about 40 s a mutant.
 """
-import json, os, subprocess, sys, time
+import json, os, re, subprocess, sys, time
 
 report, worktree, classes = sys.argv[1], sys.argv[2], sys.argv[3].split(',')
 statuses = sys.argv[4].split(',') if len(sys.argv) > 4 else ['Timeout', 'Survived']
@@ -42,6 +42,8 @@ for name, entry in json.load(open(report))['files'].items():
                     run = subprocess.run(['nice', '-n', '19', tests, '-noColor', '-noLogo', '-class', 'SimdRnn.Tests.' + c],
                                          cwd=worktree, capture_output=True, text=True, timeout=240)
                     summary = [l.strip() for l in run.stdout.split('\n') if 'Total:' in l]
+                    if summary and re.search(r'Total: 0(?!\d)', summary[-1]):
+                        sys.exit(f"no test of {c} ran: check the class name")
                     results.append(f"{c}: rc {run.returncode} {summary[-1] if summary else '(no summary: crashed)'}")
                 except subprocess.TimeoutExpired:
                     results.append(f"{c}: hung (240 s)")
