@@ -12,7 +12,10 @@ Prints one line per mutant: its id, status, line, replacement, and each class's 
 the mutant survives that set). Under load Stryker reports as Timeout mutants whose tests pass (see
 tests/mutation/scores.md): this tells them apart. Builds and tests run at nice 19; about 40 s a mutant.
 """
-import json, os, re, subprocess, sys, time
+import json, os, re, signal, subprocess, sys, time
+
+# Killed (SIGTERM), still put the file back (the finally below).
+signal.signal(signal.SIGTERM, lambda *_: sys.exit('terminated'))
 
 report, worktree, classes = sys.argv[1], sys.argv[2], sys.argv[3].split(',')
 statuses = sys.argv[4].split(',') if len(sys.argv) > 4 else ['Timeout', 'Survived']
