@@ -109,8 +109,8 @@ public class GemmDriverTests
     /// <summary>
     /// Products just large enough to split over 7 threads (2^21 flop-equivalents per part): by column panels, by row
     /// panels (C taller than wide, K past one KC block), the streaming path's vector columns, and a single row panel
-    /// under one column panel (nothing to split); each thread count is
-    /// bitwise the single-threaded result and writes nothing past C (a cheaper companion of
+    /// under one column panel (nothing to split); each thread count is bitwise the single-threaded result and writes
+    /// nothing past C (a cheaper companion of
     /// <see cref="GemmBehaviourTests.Result_is_bitwise_identical_for_1_2_3_and_7_threads"/>, for mutation runs).
     /// </summary>
     [Fact]
