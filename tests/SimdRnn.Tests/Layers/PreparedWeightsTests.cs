@@ -53,8 +53,12 @@ public class PreparedWeightsTests
     {
         var stack = new RecurrentStack(CellKind.Lstm, 3, 4);
         RecurrentParameters parameters = stack.CreateParameters();
-        Assert.Equal("format", Assert.Throws<ArgumentException>(() => stack.Prepare(parameters, training: true, WeightFormat.BFloat16)).ParamName);
-        Assert.Equal("format", Assert.Throws<ArgumentOutOfRangeException>(() => stack.Prepare(parameters, format: (WeightFormat)2)).ParamName);
+        var forTraining = Assert.Throws<ArgumentException>(() => stack.Prepare(parameters, training: true, WeightFormat.BFloat16));
+        Assert.Equal("format", forTraining.ParamName);
+        Assert.Contains("BFloat16 weights are for inference; training needs Float32", forTraining.Message);
+        var undefined = Assert.Throws<ArgumentOutOfRangeException>(() => stack.Prepare(parameters, format: (WeightFormat)2));
+        Assert.Equal("format", undefined.ParamName);
+        Assert.Contains("defined WeightFormat", undefined.Message);
         PreparedWeights bf16 = stack.Prepare(parameters, format: WeightFormat.BFloat16);
         float[] x = new float[3], state = new float[4], y = new float[4], workspace = new float[stack.WorkspaceLength(1, 1)];
         var error = Assert.Throws<ArgumentException>(() => stack.Forward(1, 1, x, state, state, bf16, y, new float[4], new float[4], workspace, training: true));

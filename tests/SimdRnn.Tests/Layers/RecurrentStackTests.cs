@@ -149,6 +149,8 @@ public class RecurrentStackTests
         Assert.Equal((true, false, 0, 0f, true), (options.Bias, options.BatchFirst, options.ProjectionSize, options.Dropout, options.LinearBeforeReset));
         foreach (RecurrentStack stack in new[] { new RecurrentStack(CellKind.Gru, 2, 3), new RecurrentStack(CellKind.Gru, 2, 3, options: options) })
             Assert.Equal((true, false, 0, 0f, true), (stack.Bias, stack.BatchFirst, stack.ProjectionSize, stack.Dropout, stack.LinearBeforeReset));
+        // Every processor unless told otherwise (the documented default of a property no constructor argument sets).
+        Assert.Equal(-1, new RecurrentStack(CellKind.Lstm, 2, 3).MaxDegreeOfParallelism);
         // Zero and the largest float below 1 are probabilities; -0 is zero.
         Assert.Equal(0f, new RecurrentStackOptions { Dropout = 0f }.Dropout);
         Assert.Equal(0.5f, new RecurrentStackOptions { Dropout = 0.5f }.Dropout);
