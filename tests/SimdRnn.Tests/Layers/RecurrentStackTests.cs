@@ -191,6 +191,31 @@ public class RecurrentStackTests
         Assert.Equal("hT", Assert.Throws<ArgumentException>(() => stack.Forward(2, 2, new float[16], h, [], parameters, y, new float[5], [], workspace, true)).ParamName);
     }
 
+    /// <summary>
+    /// T x N rows of the widest tensor must fit one span: the widest row is the gates (4 H of an LSTM), the outputs of
+    /// both directions (2 H of a bidirectional RNN) or the input (I), and each decides alone. One row past the limit is
+    /// refused naming the longer of T and N and the width; exactly int.MaxValue floats (a span's largest length) is not.
+    /// </summary>
+    [Fact]
+    public void Sequences_whose_widest_rows_exceed_one_span_are_refused()
+    {
+        foreach ((RecurrentStack stack, long width) in new[]
+        {
+            (new RecurrentStack(CellKind.Lstm, 1, 1000), 4000L),
+            (new RecurrentStack(CellKind.RnnTanh, 1, 1000, bidirectional: true), 2000L),
+            (new RecurrentStack(CellKind.RnnTanh, 3000, 1), 3000L),
+        })
+        {
+            const int steps = 1000;
+            int batch = (int)(int.MaxValue / (steps * width)) + 1;
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => stack.WorkspaceLength(steps, batch, training: false));
+            Assert.Equal(steps >= batch ? "steps" : "batch", error.ParamName);
+            Assert.Contains($"rows of {width} floats", error.Message);
+        }
+
+        Assert.True(new RecurrentStack(CellKind.RnnTanh, int.MaxValue, 1).WorkspaceLength(1, 1, training: false) > 0);
+    }
+
     [Fact]
     public void Nan_in_the_input_propagates_to_the_output()
     {
