@@ -194,7 +194,8 @@ public class RecurrentStackTests
     /// <summary>
     /// T x N rows of the widest tensor must fit one span: the widest row is the gates (4 H of an LSTM), the outputs of
     /// both directions (2 H of a bidirectional RNN) or the input (I), and each decides alone. One row past the limit is
-    /// refused naming the longer of T and N and the width; exactly int.MaxValue floats (a span's largest length) is not.
+    /// refused naming the longer of T and N (T when they are equal) with its value, and the width; exactly int.MaxValue
+    /// floats (a span's largest length) is not.
     /// </summary>
     [Fact]
     public void Sequences_whose_widest_rows_exceed_one_span_are_refused()
@@ -209,9 +210,13 @@ public class RecurrentStackTests
             const int steps = 1000;
             int batch = (int)(int.MaxValue / (steps * width)) + 1;
             var error = Assert.Throws<ArgumentOutOfRangeException>(() => stack.WorkspaceLength(steps, batch, training: false));
-            Assert.Equal(steps >= batch ? "steps" : "batch", error.ParamName);
+            Assert.Equal(steps >= batch ? ("steps", steps) : ("batch", batch), (error.ParamName, error.ActualValue));
             Assert.Contains($"rows of {width} floats", error.Message);
         }
+
+        // 733 x 733 rows of 4000 floats: T = N.
+        var tie = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentStack(CellKind.Lstm, 1, 1000).WorkspaceLength(733, 733, training: false));
+        Assert.Equal(("steps", (object)733), (tie.ParamName, tie.ActualValue));
 
         Assert.True(new RecurrentStack(CellKind.RnnTanh, int.MaxValue, 1).WorkspaceLength(1, 1, training: false) > 0);
     }
