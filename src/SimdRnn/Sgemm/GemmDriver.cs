@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
 using CommunityToolkit.HighPerformance.Helpers;
 using SimdRnn.Execution;
 using SimdRnn.Vectors;
@@ -191,7 +190,7 @@ internal static unsafe class GemmDriver
                     {
                         // The next tile down, or after the last one the top of the next panel.
                         bool below = ir + mr < mc;
-                        PrefetchTile<TVec>(below ? c + (ir + mr) * ldc + jr : c + jr + nr, below ? Math.Min(mr, mc - ir - mr) : mr, ldc);
+                        MicroKernel.PrefetchTile<TVec>(below ? c + (ir + mr) * ldc + jr : c + jr + nr, below ? Math.Min(mr, mc - ir - mr) : mr, ldc);
                     }
 
                     if (columns < nr) EdgeColumns<TVec, TPanel>(mr, columns, aPanel, bPanel, kc, c + ir * ldc + jr, ldc, loadC);
@@ -219,28 +218,6 @@ internal static unsafe class GemmDriver
             }
         }
     }
-
-    /// <summary>
-    /// Asks for the C rows of the tile the next kernel call loads while this one computes: C beyond L2 (a large
-    /// product's, or the gate pre-activations a step adds its recurrent product to) would arrive only after the tile's
-    /// first FMAs wait for it, which the out-of-order window (a few dozen k) cannot hide. Measured on Zen 3
-    /// (perf/compare-builds.sh, 5 rounds, 1 | 2 threads): sq-2048 1.03 | 1.02, lstm-512 forward 1.06 | 1.10, backward
-    /// 1.09 | 1.06. A prefetch never faults: past the last row or column of C it asks for a line nobody reads.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchTile<TVec>(float* c, int rows, nint ldc) where TVec : struct, IVector<TVec>
-    {
-        if (!Sse.IsSupported) return;
-        int nr = GemmBlocking.Nr<TVec>();
-        for (int r = 0; r < rows; r++)
-        {
-            // Every line of the row's NR floats, wherever the row starts.
-            for (int offset = 0; offset < nr; offset += FloatsPerCacheLine) Sse.Prefetch0(c + r * ldc + offset);
-            Sse.Prefetch0(c + r * ldc + nr - 1);
-        }
-    }
-
-    private const int FloatsPerCacheLine = 16;
 
     /// <summary>A tile narrower than NR, through a zero-padded stack copy: nothing past C's columns is touched.</summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
