@@ -7,6 +7,7 @@ usage: perf/plant-mutants.py REPORT WORKTREE CLASSES [STATUSES]
             each file is restored after its mutants
   CLASSES   comma-separated test classes after "SimdRnn.Tests.", e.g. Sgemm.GemmDriverTests,Hardening.InvalidArgumentTests
   STATUSES  which mutants (default Timeout,Survived)
+  PLANT_IDS (environment, optional): only these mutant ids, comma-separated (e.g. the ones an earlier planting left alive)
 
 Prints one line per mutant: its id, status, line, replacement, and each class's result (rc 0: every test passed, so
 the mutant survives that set). Under load Stryker reports as Timeout mutants whose tests pass (see
@@ -19,6 +20,7 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit('terminated'))
 
 report, worktree, classes = sys.argv[1], sys.argv[2], sys.argv[3].split(',')
 statuses = sys.argv[4].split(',') if len(sys.argv) > 4 else ['Timeout', 'Survived']
+only = set(os.environ['PLANT_IDS'].split(',')) if os.environ.get('PLANT_IDS') else None
 tests = os.path.join(worktree, 'tests/SimdRnn.Tests/bin/Release/net10.0/SimdRnn.Tests')
 for name, entry in json.load(open(report))['files'].items():
     path = os.path.join(worktree, name[name.index('src/SimdRnn/'):])
@@ -27,7 +29,7 @@ for name, entry in json.load(open(report))['files'].items():
     offset = lambda p: sum(len(l) + 1 for l in lines[:p['line'] - 1]) + p['column'] - 1  # 1-based line and column
     try:
         for m in entry['mutants']:
-            if m['status'] not in statuses:
+            if m['status'] not in statuses or (only is not None and str(m['id']) not in only):
                 continue
             start, end = m['location']['start'], m['location']['end']
             # A removed statement: `{ }` rather than `;`, which the build refuses (CS0642 is an error here).

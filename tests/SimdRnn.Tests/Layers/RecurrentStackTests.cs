@@ -192,6 +192,82 @@ public class RecurrentStackTests
     }
 
     /// <summary>
+    /// Parameters that differ from the stack in any one of cell, sizes, layers, directions, biases or projection are
+    /// refused, the message describing both; so are weights packed for the other GRU form, and a short workspace, whose
+    /// message says which kind of call needs how much.
+    /// </summary>
+    [Fact]
+    public void Mismatches_are_refused_with_messages_describing_both_sides()
+    {
+        var stack = new RecurrentStack(CellKind.Lstm, 4, 3, layers: 2, bidirectional: true);
+        const string Stack = "Lstm I=4 H=3 layers=2 directions=2 bias=True projection P=0";
+        foreach ((RecurrentParameters other, string described) in new[]
+        {
+            (new RecurrentParameters(CellKind.Gru, 4, 3, 2, bidirectional: true), "Gru I=4 H=3 layers=2 directions=2 bias=True projection P=0"),
+            (new RecurrentParameters(CellKind.Lstm, 5, 3, 2, bidirectional: true), "Lstm I=5 H=3 layers=2 directions=2 bias=True projection P=0"),
+            (new RecurrentParameters(CellKind.Lstm, 4, 4, 2, bidirectional: true), "Lstm I=4 H=4 layers=2 directions=2 bias=True projection P=0"),
+            (new RecurrentParameters(CellKind.Lstm, 4, 3, 1, bidirectional: true), "Lstm I=4 H=3 layers=1 directions=2 bias=True projection P=0"),
+            (new RecurrentParameters(CellKind.Lstm, 4, 3, 2, bidirectional: false), "Lstm I=4 H=3 layers=2 directions=1 bias=True projection P=0"),
+            (new RecurrentParameters(CellKind.Lstm, 4, 3, 2, bidirectional: true, bias: false), "Lstm I=4 H=3 layers=2 directions=2 bias=False projection P=0"),
+            (new RecurrentParameters(CellKind.Lstm, 4, 3, 2, bidirectional: true, projectionSize: 2), "Lstm I=4 H=3 layers=2 directions=2 bias=True projection P=2"),
+        })
+        {
+            var error = Assert.Throws<ArgumentException>(() => stack.Prepare(other));
+            Assert.Equal("parameters", error.ParamName);
+            Assert.StartsWith($"parameters are for {described}, but the stack is {Stack}.", error.Message);
+        }
+
+        // The GRU's two forms share their tensors but not their packed weights.
+        var resetFirst = new RecurrentStack(CellKind.Gru, 3, 4, options: new() { LinearBeforeReset = false });
+        PreparedWeights weights = resetFirst.Prepare(resetFirst.CreateParameters());
+        var gru = new RecurrentStack(CellKind.Gru, 3, 4);
+        var inference = new float[gru.WorkspaceLength(1, 1, training: false, preparedWeights: true)];
+        var form = Assert.Throws<ArgumentException>(() =>
+            gru.Forward(1, 1, new float[3], new float[4], [], weights, new float[4], new float[4], [], inference, training: false));
+        Assert.Equal("weights", form.ParamName);
+        Assert.StartsWith("weights were packed for a stack with LinearBeforeReset = False, but this one has True.", form.Message);
+
+        // Each kind of call names itself and the length it needs.
+        PreparedWeights trained = gru.Prepare(gru.CreateParameters(), training: true);
+        float[] x = new float[2 * 2 * 3], h = new float[2 * 4], y = new float[2 * 2 * 4], small = new float[5];
+        foreach ((Action call, string kind, long needed) in new (Action, string, long)[]
+        {
+            (() => gru.Forward(2, 2, x, h, [], gru.CreateParameters(), y, h, [], small, training: true), "training", gru.WorkspaceLength(2, 2)),
+            (() => gru.Forward(2, 2, x, h, [], trained, y, h, [], small, training: false), "inference with prepared weights",
+                gru.WorkspaceLength(2, 2, training: false, preparedWeights: true)),
+            (() => gru.Forward(2, 2, x, h, [], trained, y, h, [], small, training: true, lengths: [2, 1]), "training with prepared weights with variable lengths",
+                gru.WorkspaceLength(2, 2, training: true, preparedWeights: true, variableLengths: true)),
+        })
+        {
+            var error = Assert.Throws<ArgumentException>(call);
+            Assert.Equal("workspace", error.ParamName);
+            Assert.StartsWith($"workspace has 5 floats but T=2, N=2 {kind} needs {needed} (see WorkspaceLength).", error.Message);
+        }
+    }
+
+    /// <summary>
+    /// The cell is checked before the options that depend on it, and the sequence before the lengths that depend on it:
+    /// an undefined cell is reported as such even with a projection or the GRU's other form, and zero steps as zero steps
+    /// even when lengths are given (every length is then past T).
+    /// </summary>
+    [Fact]
+    public void Arguments_are_checked_before_the_options_and_lengths_that_depend_on_them()
+    {
+        foreach (RecurrentStackOptions options in new RecurrentStackOptions[] { new() { LinearBeforeReset = false }, new() { ProjectionSize = 1 } })
+        {
+            var cell = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentStack((CellKind)7, 2, 3, options: options));
+            Assert.Equal(("cell", (object)(CellKind)7), (cell.ParamName, cell.ActualValue));
+        }
+        var parameters = Assert.Throws<ArgumentOutOfRangeException>(() => new RecurrentParameters((CellKind)7, 2, 3, projectionSize: 1));
+        Assert.Equal("cell", parameters.ParamName);
+
+        var stack = new RecurrentStack(CellKind.RnnTanh, 2, 3);
+        var steps = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            stack.Forward(0, 2, [], new float[6], [], stack.CreateParameters(), [], new float[6], [], new float[1000], training: false, lengths: [1, 1]));
+        Assert.Equal(("steps", (object)0), (steps.ParamName, steps.ActualValue));
+    }
+
+    /// <summary>
     /// T x N rows of the widest tensor must fit one span: the widest row is the gates (4 H of an LSTM), the outputs of
     /// both directions (2 H of a bidirectional RNN) or the input (I), and each decides alone. One row past the limit is
     /// refused naming the longer of T and N (T when they are equal) with its value, and the width; exactly int.MaxValue
