@@ -7,8 +7,8 @@ namespace SimdRnn.Tests.Layers;
 
 /// <summary>
 /// The step loops run by a team: dividing the steps by batch rows or by hidden units, on any team size, gives bitwise
-/// the single-threaded results (forward in both modes, backward), dense and with variable lengths (packed rows, whose
-/// row split balances the valid steps rather than the rows), on every in-process path. The shapes are large enough
+/// the single-threaded results (forward in both modes, inference with prepared weights, backward), dense and with
+/// variable lengths (packed rows, whose row split balances the valid steps rather than the rows), on every in-process path. The shapes are large enough
 /// for the team to have two members on a 2-core machine (when the helper is free).
 /// </summary>
 [Trait("Category", "Kernel")]
@@ -147,11 +147,15 @@ public class StepSplitTests
         float[] yInference = new float[outputs], hInference = new float[states], cInference = new float[c0.Length];
         stack.Forward(steps, batch, x, h0, c0, parameters, yInference, hInference, cInference,
             new float[stack.WorkspaceLength(steps, batch, training: false, variableLengths: lengths.Length > 0)], training: false, lengths);
+        // With prepared weights a split by hidden units projects the input inside the team (each member its own gate columns).
+        float[] yPrepared = new float[outputs], hPrepared = new float[states], cPrepared = new float[c0.Length];
+        stack.Forward(steps, batch, x, h0, c0, stack.Prepare(parameters), yPrepared, hPrepared, cPrepared,
+            new float[stack.WorkspaceLength(steps, batch, training: false, preparedWeights: true, variableLengths: lengths.Length > 0)], training: false, lengths);
         var workspace = new float[stack.WorkspaceLength(steps, batch, training: true, variableLengths: lengths.Length > 0)];
         stack.Forward(steps, batch, x, h0, c0, parameters, y, hT, cT, workspace, training: true, lengths);
         float[] dy = Enumerable.Range(0, outputs).Select(i => MathF.Sin(3 * i)).ToArray(), dx = new float[x.Length];
         float[] dh0 = new float[states], dc0 = new float[c0.Length];
         stack.Backward(steps, batch, x, h0, parameters, y, dy, hT, cT, dx, dh0, dc0, gradients, workspace, lengths);
-        return StackChecks.Bits([.. yInference, .. hInference, .. cInference, .. y, .. hT, .. cT, .. dx, .. dh0, .. dc0, .. gradients.All]);
+        return StackChecks.Bits([.. yInference, .. hInference, .. cInference, .. yPrepared, .. hPrepared, .. cPrepared, .. y, .. hT, .. cT, .. dx, .. dh0, .. dc0, .. gradients.All]);
     }
 }
