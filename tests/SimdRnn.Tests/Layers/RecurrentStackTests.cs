@@ -229,13 +229,13 @@ public class RecurrentStackTests
 
         // Each kind of call names itself and the length it needs.
         PreparedWeights trained = gru.Prepare(gru.CreateParameters(), training: true);
-        float[] x = new float[2 * 2 * 3], h = new float[2 * 4], y = new float[2 * 2 * 4], small = new float[5];
+        float[] x = new float[2 * 2 * 3], h = new float[2 * 4], hT = new float[2 * 4], y = new float[2 * 2 * 4], small = new float[5];
         foreach ((Action call, string kind, long needed) in new (Action, string, long)[]
         {
-            (() => gru.Forward(2, 2, x, h, [], gru.CreateParameters(), y, h, [], small, training: true), "training", gru.WorkspaceLength(2, 2)),
-            (() => gru.Forward(2, 2, x, h, [], trained, y, h, [], small, training: false), "inference with prepared weights",
+            (() => gru.Forward(2, 2, x, h, [], gru.CreateParameters(), y, hT, [], small, training: true), "training", gru.WorkspaceLength(2, 2)),
+            (() => gru.Forward(2, 2, x, h, [], trained, y, hT, [], small, training: false), "inference with prepared weights",
                 gru.WorkspaceLength(2, 2, training: false, preparedWeights: true)),
-            (() => gru.Forward(2, 2, x, h, [], trained, y, h, [], small, training: true, lengths: [2, 1]), "training with prepared weights with variable lengths",
+            (() => gru.Forward(2, 2, x, h, [], trained, y, hT, [], small, training: true, lengths: [2, 1]), "training with prepared weights with variable lengths",
                 gru.WorkspaceLength(2, 2, training: true, preparedWeights: true, variableLengths: true)),
         })
         {

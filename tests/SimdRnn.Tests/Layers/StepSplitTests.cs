@@ -8,8 +8,8 @@ namespace SimdRnn.Tests.Layers;
 /// <summary>
 /// The step loops run by a team: dividing the steps by batch rows or by hidden units, on any team size, gives bitwise
 /// the single-threaded results (forward in both modes, inference with prepared weights, backward), dense and with
-/// variable lengths (packed rows, whose row split balances the valid steps rather than the rows), on every in-process path. The shapes are large enough
-/// for the team to have two members on a 2-core machine (when the helper is free).
+/// variable lengths (packed rows, whose row split balances the valid steps rather than the rows), on every in-process
+/// path. The shapes are large enough for the team to have two members on a 2-core machine (when the helper is free).
 /// </summary>
 [Trait("Category", "Kernel")]
 public class StepSplitTests
